@@ -1,0 +1,201 @@
+package rules
+
+import (
+	"strconv"
+	"strings"
+
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	networking "istio.io/api/networking/v1alpha3"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// serverClass is how Istio routes a Gateway server's traffic.
+type serverClass int
+
+const (
+	classHTTP        serverClass = iota // plain HTTP: one route table per pods+port
+	classHTTPS                          // TLS terminated HTTP: a route table per server
+	classPassthrough                    // TLS passthrough: SNI routing per pods+port
+	classTCP                            // TCP (and TLS terminated to TCP) per pods+port
+)
+
+// classify maps a server's protocol and TLS mode to its routing class.
+func classify(s *networking.Server) serverClass {
+	passthrough := s.GetTls() != nil && (s.GetTls().GetMode() == networking.ServerTLSSettings_PASSTHROUGH ||
+		s.GetTls().GetMode() == networking.ServerTLSSettings_AUTO_PASSTHROUGH)
+	switch strings.ToUpper(s.GetPort().GetProtocol()) {
+	case "HTTP", "HTTP2", "GRPC", "GRPC-WEB":
+		return classHTTP
+	case "HTTPS":
+		if passthrough {
+			return classPassthrough
+		}
+		return classHTTPS
+	case "TLS":
+		if passthrough {
+			return classPassthrough
+		}
+	}
+	return classTCP
+}
+
+// claim is one route-table entry a VirtualService would create.
+type claim struct {
+	scope string      // route table identity; equal scopes share a table
+	host  string      // lower-cased virtual host or SNI; "" for TCP
+	path  *field.Path // the field that makes the claim
+	where string      // the route table, for people
+	ref   GatewayRef  // the gateway (zero on the mesh)
+	// portKey is the WorkloadPortKey of the server, for TCP lookups.
+	portKey string
+	mesh  bool
+	class serverClass
+}
+
+// claimsOf lists the route-table entries vs would create (DESIGN §3).
+func claimsOf(policy *Policy, snap Snapshot, vs *networkingv1.VirtualService) []claim {
+	refs, mesh := gatewayRefs(vs.Spec.Gateways, vs.Namespace)
+	var out []claim
+	seen := map[string]bool{}
+	add := func(c claim) {
+		if k := c.scope + "|" + c.host; !seen[k] {
+			seen[k] = true
+			out = append(out, c)
+		}
+	}
+	hostsPath := field.NewPath("spec", "hosts")
+	if mesh {
+		for i, h := range vs.Spec.Hosts {
+			add(claim{scope: meshGateway, host: strings.ToLower(meshFQDN(h, vs.Namespace)), path: hostsPath.Index(i),
+				where: "the mesh", mesh: true})
+		}
+	}
+	exports := exportSetOf(vs.Spec.ExportTo, vs.Namespace)
+	for _, ref := range refs {
+		gw := snap.Gateway(ref.Namespace, ref.Name)
+		if gw == nil || !exports.visibleInAny(podNamespaces(policy, snap, gw).namespaces) {
+			continue
+		}
+		for _, s := range gw.Spec.Servers {
+			for _, c := range serverClaims(vs, gw, s) {
+				c.ref = ref
+				add(c)
+			}
+		}
+	}
+	return out
+}
+
+// serverClaims lists what vs claims on one server of gw.
+func serverClaims(vs *networkingv1.VirtualService, gw *networkingv1.Gateway, s *networking.Server) []claim {
+	class := classify(s)
+	port := s.GetPort().GetNumber()
+	base := claim{class: class, scope: scopeOf(class, gw, s), where: describeScope(class, gw, s),
+		portKey: WorkloadPortKey(gw.Spec.Selector, port)}
+	var out []claim
+	bind := func(host string, path *field.Path) {
+		for _, sh := range s.GetHosts() {
+			nsPart, serverHost := splitServerHost(sh)
+			if !serverAdmitsNamespace(nsPart, gw.Namespace, vs.Namespace) {
+				continue
+			}
+			if eff, ok := bindHost(host, serverHost); ok {
+				c := base
+				c.host, c.path = strings.ToLower(eff), path
+				out = append(out, c)
+				return
+			}
+		}
+	}
+	hostsPath := field.NewPath("spec", "hosts")
+	switch {
+	case (class == classHTTP || class == classHTTPS) && len(vs.Spec.Http) > 0:
+		for i, h := range vs.Spec.Hosts {
+			bind(h, hostsPath.Index(i))
+		}
+	case class == classPassthrough && len(vs.Spec.Tls) > 0:
+		forEachSNIHost(vs, func(h string, p *field.Path) { bind(h, p) })
+	case class == classTCP && len(vs.Spec.Tcp) > 0 && tcpMatchesPort(vs, port):
+		for i, h := range vs.Spec.Hosts {
+			bind(h, hostsPath.Index(i))
+		}
+		for i := range out {
+			out[i].host, out[i].path = "", field.NewPath("spec", "tcp")
+		}
+	}
+	return out
+}
+
+// forEachSNIHost visits the SNI hosts of the TLS routes; a match without
+// sniHosts falls back to the VirtualService's hosts, as in Istio.
+func forEachSNIHost(vs *networkingv1.VirtualService, visit func(string, *field.Path)) {
+	for j, route := range vs.Spec.Tls {
+		for k, m := range route.GetMatch() {
+			for l, sni := range m.GetSniHosts() {
+				visit(sni, field.NewPath("spec", "tls").Index(j).Child("match").Index(k).Child("sniHosts").Index(l))
+			}
+			if len(m.GetSniHosts()) == 0 {
+				for i, h := range vs.Spec.Hosts {
+					visit(h, field.NewPath("spec", "hosts").Index(i))
+				}
+			}
+		}
+	}
+}
+
+// tcpMatchesPort reports whether some TCP route applies to port: a route
+// without a port match applies to every port.
+func tcpMatchesPort(vs *networkingv1.VirtualService, port uint32) bool {
+	for _, r := range vs.Spec.Tcp {
+		if len(r.GetMatch()) == 0 {
+			return true
+		}
+		for _, m := range r.GetMatch() {
+			if m.GetPort() == 0 || m.GetPort() == port {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// scopeOf names the route table a server's routes land in: shared by the
+// gateway pods and port for plain HTTP, SNI and TCP; one per server for
+// terminated HTTPS.
+func scopeOf(class serverClass, gw *networkingv1.Gateway, s *networking.Server) string {
+	port := uitoa(s.GetPort().GetNumber())
+	shared := workloadKey(gw.Spec.Selector) + "|" + port + "|" + s.GetBind()
+	switch class {
+	case classHTTP:
+		return "http|" + shared
+	case classHTTPS:
+		return "https|" + gw.Namespace + "/" + gw.Name + "|" + port + "|" + s.GetPort().GetName()
+	case classPassthrough:
+		return "tls|" + shared
+	}
+	return "tcp|" + shared
+}
+
+// describeScope renders a route table for messages.
+func describeScope(class serverClass, gw *networkingv1.Gateway, s *networking.Server) string {
+	port := uitoa(s.GetPort().GetNumber())
+	pods := "gateway pods " + selectorString(gw.Spec.Selector)
+	switch class {
+	case classHTTP:
+		return "HTTP port " + port + " of " + pods
+	case classHTTPS:
+		return "HTTPS server " + port + "/" + s.GetPort().GetName() + " of Gateway " + gw.Namespace + "/" + gw.Name
+	case classPassthrough:
+		return "TLS passthrough port " + port + " of " + pods
+	}
+	return "TCP port " + port + " of " + pods
+}
+
+func selectorString(sel map[string]string) string {
+	if len(sel) == 0 {
+		return "(all gateway pods)"
+	}
+	return "{" + workloadKey(sel) + "}"
+}
+
+func uitoa(n uint32) string { return strconv.FormatUint(uint64(n), 10) }

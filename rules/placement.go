@@ -1,0 +1,63 @@
+package rules
+
+import (
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+)
+
+// placement says where a Gateway's pods run and how we know.
+type placement struct {
+	namespaces []string
+	source     placementSource
+}
+
+type placementSource int
+
+const (
+	placementPods     placementSource = iota // pods seen in the cluster
+	placementPolicy                          // the policy's gatewayNamespaces
+	placementAssumed                         // nothing known: the Gateway's own namespace
+)
+
+// describe explains the placement in a message.
+func (p placement) describe(gw *networkingv1.Gateway) string {
+	sel := selectorString(gw.Spec.Selector)
+	switch p.source {
+	case placementPods:
+		return "the gateway pods selected by " + sel + " run there"
+	case placementPolicy:
+		return "the policy's gatewayNamespaces place the pods selected by " + sel + " there"
+	}
+	return "no gateway pods selected by " + sel + " were found, so the Gateway's own namespace was assumed"
+}
+
+// podNamespaces finds where the pods a Gateway selects run: Istio reads
+// credentials and VirtualService visibility from there, not from the
+// Gateway's namespace.
+func podNamespaces(policy *Policy, snap Snapshot, gw *networkingv1.Gateway) placement {
+	sel := gw.Spec.Selector
+	if len(sel) > 0 {
+		if ns := snap.GatewayPodNamespaces(sel); len(ns) > 0 {
+			return placement{namespaces: ns, source: placementPods}
+		}
+	}
+	var fromPolicy []string
+	for _, g := range policy.GatewayNamespaces {
+		if labelsInclude(g.Selector, sel) {
+			fromPolicy = append(fromPolicy, g.Namespace)
+		}
+	}
+	if len(fromPolicy) > 0 {
+		return placement{namespaces: uniqueSorted(fromPolicy), source: placementPolicy}
+	}
+	return placement{namespaces: []string{gw.Namespace}, source: placementAssumed}
+}
+
+// labelsInclude reports whether set holds every pair of subset.
+func labelsInclude(set, subset map[string]string) bool {
+	for k, v := range subset {
+		if got, ok := set[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
