@@ -1,0 +1,75 @@
+// Command gateguard is admission policy for Istio gateways.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// errUsage marks a command-line mistake: exit code 2.
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	os.Exit(exitCode(run(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+}
+
+const usage = `gateguard: admission policy for Istio gateways.
+
+Usage:
+  gateguard serve [flags]    run the admission webhook
+  gateguard version          print the version
+
+Run "gateguard COMMAND -h" for a command's flags.
+`
+
+// run dispatches a subcommand.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], stderr)
+	case "version":
+		_, err := fmt.Fprintln(stdout, version)
+		return err
+	case "-h", "-help", "--help", "help":
+		_, err := fmt.Fprint(stdout, usage)
+		return err
+	}
+	fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
+	return errUsage
+}
+
+// exitCode maps run's error to the process exit code: 0 ok, 2 usage, 1
+// otherwise (a command may return an exitError to choose).
+func exitCode(err error, stderr io.Writer) int {
+	var ee exitError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ee):
+		return int(ee)
+	case errors.Is(err, errUsage):
+		return 2
+	}
+	fmt.Fprintln(stderr, "gateguard:", err)
+	return 1
+}
+
+// exitError is an exit code a command chose after reporting on its own.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }

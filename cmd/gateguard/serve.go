@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/gateguard/gateguard/webhook"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+)
+
+// runServe parses serve's flags into webhook.Options and runs the webhook.
+func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+	opts := webhook.DefaultOptions()
+	var kubeconfig string
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: gateguard serve [flags]\n\nRuns the admission webhook.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file; default $KUBECONFIG, then the in-cluster service account")
+	fs.IntVar(&opts.Port, "port", opts.Port, "HTTPS port of the webhook server")
+	fs.StringVar(&opts.CertDir, "cert-dir", opts.CertDir, "directory with tls.crt and tls.key; reloaded when they change")
+	fs.StringVar(&opts.MetricsAddr, "metrics-bind-address", opts.MetricsAddr, `Prometheus metrics address; "0" disables`)
+	fs.StringVar(&opts.ProbeAddr, "health-probe-bind-address", opts.ProbeAddr, "address of /healthz and /readyz")
+	fs.StringVar(&opts.PolicyFile, "policy", opts.PolicyFile, "GatewayPolicy file; empty for the built-in defaults")
+	fs.DurationVar(&opts.PolicyPollInterval, "policy-poll-interval", opts.PolicyPollInterval, "how often the policy file is re-read")
+	fs.BoolVar(&opts.EnableHTTP2, "enable-http2", opts.EnableHTTP2, "serve HTTP/2 as well as HTTP/1.1")
+	fs.DurationVar(&opts.ReservationTTL, "reservation-ttl", opts.ReservationTTL,
+		"how long an admitted host claim is held while the cache catches up")
+	fs.DurationVar(&opts.ShutdownDelay, "shutdown-delay", opts.ShutdownDelay,
+		"on SIGTERM, how long readiness fails before the listener closes")
+	zapOpts := zap.Options{}
+	zapOpts.BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected arguments %v", errUsage, fs.Args())
+	}
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	cfg, err := restConfig(kubeconfig)
+	if err != nil {
+		return err
+	}
+	return webhook.Serve(ctx, cfg, opts)
+}
+
+// restConfig loads a kubeconfig file when given, else controller-runtime's
+// usual chain ($KUBECONFIG, in-cluster, ~/.kube/config).
+func restConfig(kubeconfig string) (*rest.Config, error) {
+	if kubeconfig != "" {
+		return clientcmd.BuildConfigFromFlags("", kubeconfig)
+	}
+	return ctrl.GetConfig()
+}

@@ -1,0 +1,133 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+var fixturesOnce sync.Once
+
+// fixtures creates the shared cluster state once: app namespaces, gateway
+// Pods in istio-system for two gateway deployments, and their Gateways.
+func fixtures(t *testing.T) {
+	t.Helper()
+	fixturesOnce.Do(func() {
+		for _, ns := range []string{"istio-system", "team-a", "team-b"} {
+			create(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+		}
+		create(t, gatewayPod("istio-ingressgateway-1", map[string]string{"istio": "ingressgateway"}))
+		create(t, gatewayPod("internal-gateway-1", map[string]string{"istio": "internal-gateway"}))
+		mustApply(t, gatewaysYAML)
+		// The Gateways must be in gateguard's cache before VirtualServices
+		// bind to them: a dry-run duplicate that is denied proves it.
+		mustApply(t, vsYAML("team-a", "probe", "probe.example.com", "istio-system/public"))
+		eventually(t, func() error {
+			if res := apply(t, vsYAML("team-b", "probe", "probe.example.com", "istio-system/public"),
+				"--dry-run=server"); res.exitCode == 0 {
+				return fmt.Errorf("gateway not cached yet")
+			}
+			return nil
+		})
+	})
+}
+
+const gatewaysYAML = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*.example.com"]
+  - port: {number: 31400, name: tcp, protocol: TCP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: internal, namespace: istio-system}
+spec:
+  selector: {istio: internal-gateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*.example.com"]
+`
+
+// vsYAML is an HTTP VirtualService for host on gateway.
+func vsYAML(namespace, name, host, gateway string) string {
+	return fmt.Sprintf(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: %s, namespace: %s}
+spec:
+  hosts: [%q]
+  gateways: [%q]
+  http:
+  - route:
+    - destination: {host: %s}
+`, name, namespace, host, gateway, name)
+}
+
+func gatewayPod(name string, labels map[string]string) *corev1.Pod {
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "istio-system", Labels: labels},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "istio-proxy", Image: "istio/proxyv2"}}},
+	}
+}
+
+func create(t *testing.T, obj client.Object) {
+	t.Helper()
+	if err := env.client.Create(context.Background(), obj); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatalf("creating %T %s: %v", obj, obj.GetName(), err)
+	}
+}
+
+// eventually retries fn for up to 15s: gateguard's cache follows the
+// apiserver a moment behind, as in any cluster.
+func eventually(t *testing.T, fn func() error) {
+	t.Helper()
+	var err error
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if err = fn(); err == nil {
+			return
+		}
+	}
+	t.Fatalf("still failing after 15s: %v", err)
+}
+
+// virtualServiceExists reports whether namespace/name is stored.
+func virtualServiceExists(t *testing.T, namespace, name string) bool {
+	t.Helper()
+	err := env.client.Get(context.Background(), client.ObjectKey{Namespace: namespace, Name: name}, &networkingv1.VirtualService{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		t.Fatal(err)
+	}
+	return err == nil
+}
+
+func key(namespace, name string) client.ObjectKey {
+	return client.ObjectKey{Namespace: namespace, Name: name}
+}
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// unthrottledClient is a cluster-admin client without client-side rate
+// limiting, for tests that need requests to arrive together.
+func unthrottledClient(t *testing.T) client.Client {
+	t.Helper()
+	cfg := rest.CopyConfig(env.adminConfig)
+	cfg.QPS, cfg.Burst = -1, 0
+	c, err := client.New(cfg, client.Options{Scheme: env.client.Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

@@ -1,0 +1,67 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// kubectlResult is what one kubectl run printed.
+type kubectlResult struct {
+	stdout, stderr string
+	exitCode       int
+}
+
+// kubectl runs the real kubectl as cluster-admin with stdin.
+func kubectl(t *testing.T, stdin string, args ...string) kubectlResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, env.kubectl, append([]string{"--kubeconfig", env.kubeconfig}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	res := kubectlResult{stdout: out.String(), stderr: errOut.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		res.exitCode = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("kubectl %v: %v", args, err)
+	}
+	return res
+}
+
+// apply runs kubectl apply -f - with extra args.
+func apply(t *testing.T, yaml string, args ...string) kubectlResult {
+	t.Helper()
+	return kubectl(t, yaml, append([]string{"apply", "-f", "-"}, args...)...)
+}
+
+// mustApply applies and fails the test unless kubectl succeeds.
+func mustApply(t *testing.T, yaml string) kubectlResult {
+	t.Helper()
+	res := apply(t, yaml)
+	if res.exitCode != 0 {
+		t.Fatalf("kubectl apply failed (%d):\n%s%s", res.exitCode, res.stdout, res.stderr)
+	}
+	return res
+}
+
+// mustDeny applies and fails the test unless kubectl is refused with
+// every one of wants in its error output.
+func mustDeny(t *testing.T, yaml string, wants ...string) kubectlResult {
+	t.Helper()
+	res := apply(t, yaml)
+	if res.exitCode == 0 {
+		t.Fatalf("kubectl apply succeeded, want a denial:\n%s%s", res.stdout, res.stderr)
+	}
+	for _, w := range wants {
+		if !strings.Contains(res.stderr, w) {
+			t.Errorf("denial lacks %q:\n%s", w, res.stderr)
+		}
+	}
+	return res
+}

@@ -1,0 +1,132 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+
+	certmanagerv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	"github.com/gateguard/gateguard/rules"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// Field index names of the snapshot's cache.
+const (
+	indexHost         = "gateguard.dev/host"
+	indexDomain       = "gateguard.dev/domain"
+	indexGateway      = "gateguard.dev/gateway"
+	indexWorkloadPort = "gateguard.dev/workload-port"
+	indexLabel        = "gateguard.dev/label"
+	indexSecretName   = "gateguard.dev/secret-name"
+)
+
+// NewScheme registers the kinds gateguard reads.
+func NewScheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{
+		clientgoscheme.AddToScheme, networkingv1.AddToScheme, certmanagerv1.AddToScheme,
+	} {
+		if err := add(s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// metadataOf returns an empty metadata-only object of a core kind: the
+// cache then watches metadata alone, so Secret data never reaches it.
+func metadataOf(kind string) *metav1.PartialObjectMetadata {
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(kind))
+	return m
+}
+
+// cacheOptions keeps only what the rules read: Secrets, Pods and
+// Namespaces as metadata, Pods and Secrets stripped to identity and labels.
+func cacheOptions() cache.Options {
+	keepIdentity := func(withLabels bool) func(any) (any, error) {
+		return func(o any) (any, error) {
+			m, ok := o.(*metav1.PartialObjectMetadata)
+			if !ok {
+				return o, nil
+			}
+			slim := &metav1.PartialObjectMetadata{TypeMeta: m.TypeMeta, ObjectMeta: metav1.ObjectMeta{
+				Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion,
+			}}
+			if withLabels {
+				slim.Labels = m.Labels
+			}
+			return slim, nil
+		}
+	}
+	return cache.Options{
+		DefaultTransform: cache.TransformStripManagedFields(),
+		ByObject: map[client.Object]cache.ByObject{
+			metadataOf("Secret"): {Transform: keepIdentity(false)},
+			metadataOf("Pod"):    {Transform: keepIdentity(true)},
+		},
+	}
+}
+
+// fieldIndex is one field index of the snapshot's cache.
+type fieldIndex struct {
+	obj   client.Object
+	name  string
+	value client.IndexerFunc
+}
+
+// snapshotIndexes lists the indexes rules.Snapshot lookups hit.
+func snapshotIndexes(withCertificates bool) []fieldIndex {
+	vs := &networkingv1.VirtualService{}
+	out := []fieldIndex{
+		{vs, indexHost, func(o client.Object) []string { return rules.HostIndexKeys(o.(*networkingv1.VirtualService)) }},
+		{vs, indexDomain, func(o client.Object) []string { return rules.DomainIndexKeys(o.(*networkingv1.VirtualService)) }},
+		{vs, indexGateway, func(o client.Object) []string { return rules.GatewayIndexKeys(o.(*networkingv1.VirtualService)) }},
+		{&networkingv1.Gateway{}, indexWorkloadPort, func(o client.Object) []string {
+			return rules.WorkloadPortIndexKeys(o.(*networkingv1.Gateway))
+		}},
+		{metadataOf("Pod"), indexLabel, func(o client.Object) []string { return labelPairs(o.GetLabels()) }},
+	}
+	if withCertificates {
+		out = append(out, fieldIndex{&certmanagerv1.Certificate{}, indexSecretName, func(o client.Object) []string {
+			return []string{o.GetNamespace() + "/" + o.(*certmanagerv1.Certificate).Spec.SecretName}
+		}})
+	}
+	return out
+}
+
+// registerIndexes adds the field indexes, and with them the informers, so
+// that the first admission never waits for a sync.
+func registerIndexes(ctx context.Context, c cache.Cache, withCertificates bool) error {
+	for _, ix := range snapshotIndexes(withCertificates) {
+		if err := c.IndexField(ctx, ix.obj, ix.name, ix.value); err != nil {
+			return fmt.Errorf("index %s: %w", ix.name, err)
+		}
+	}
+	for _, obj := range []client.Object{metadataOf("Secret"), metadataOf("Namespace")} {
+		if _, err := c.GetInformer(ctx, obj); err != nil {
+			return fmt.Errorf("informer for %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, err)
+		}
+	}
+	return nil
+}
+
+// certificatesServed reports whether cert-manager's Certificate CRD exists.
+func certificatesServed(mapper meta.RESTMapper) bool {
+	_, err := mapper.RESTMapping(certmanagerv1.SchemeGroupVersion.WithKind("Certificate").GroupKind(), "v1")
+	return err == nil
+}
+
+func labelPairs(labels map[string]string) []string {
+	pairs := make([]string, 0, len(labels))
+	for k, v := range labels {
+		pairs = append(pairs, k+"="+v)
+	}
+	return pairs
+}

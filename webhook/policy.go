@@ -1,0 +1,89 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/gateguard/gateguard/rules"
+	"github.com/go-logr/logr"
+)
+
+// policySource holds the policy in force. Readers get a whole policy or
+// the previous one, never a half-loaded one.
+type policySource struct {
+	current atomic.Pointer[rules.Policy]
+}
+
+// Load returns the policy in force.
+func (s *policySource) Load() *rules.Policy { return s.current.Load() }
+
+// LoadPolicyFile reads and validates a policy file; "" means the built-in
+// defaults.
+func LoadPolicyFile(path string) (*rules.Policy, []byte, error) {
+	if path == "" {
+		return rules.DefaultPolicy(), nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := rules.ParsePolicy(data)
+	return p, data, err
+}
+
+// policyReloader polls the policy file: a mounted ConfigMap changes by an
+// atomic symlink swap, which polling sees as surely as a watch and more
+// simply. An invalid new version is refused, logged and counted; the last
+// good one keeps serving.
+type policyReloader struct {
+	path     string
+	interval time.Duration
+	source   *policySource
+	last     []byte
+	metrics  *metrics
+	log      logr.Logger
+}
+
+// Start polls until ctx ends; it is a manager Runnable.
+func (r *policyReloader) Start(ctx context.Context) error {
+	t := time.NewTicker(r.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			r.reload()
+		}
+	}
+}
+
+// reload applies the file if it changed and is valid.
+func (r *policyReloader) reload() {
+	data, err := os.ReadFile(r.path)
+	if err != nil {
+		r.fail(err)
+		return
+	}
+	if bytes.Equal(data, r.last) {
+		return
+	}
+	p, err := rules.ParsePolicy(data)
+	if err != nil {
+		r.last = data // report a bad version once, not every poll
+		r.fail(err)
+		return
+	}
+	r.source.current.Store(p)
+	r.last = data
+	r.metrics.policyReloads.WithLabelValues("success").Inc()
+	r.log.Info("policy reloaded", "file", r.path)
+}
+
+func (r *policyReloader) fail(err error) {
+	r.metrics.policyReloads.WithLabelValues("failure").Inc()
+	r.log.Error(err, "policy file refused; the last good policy stays in force", "file", r.path)
+}

@@ -1,0 +1,164 @@
+package webhook
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/gateguard/gateguard/rules"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+)
+
+// Paths the webhook configurations call.
+const (
+	ValidatePath       = "/validate"
+	MutatePath         = "/mutate"
+	ValidateSecretPath = "/validate-secret"
+)
+
+// Options configure `gateguard serve`.
+type Options struct {
+	Port               int           // webhook HTTPS port
+	CertDir            string        // tls.crt and tls.key, reloaded on change
+	MetricsAddr        string        // Prometheus metrics; "0" disables
+	ProbeAddr          string        // /healthz and /readyz
+	PolicyFile         string        // "" = built-in defaults
+	PolicyPollInterval time.Duration // how often the policy file is re-read
+	EnableHTTP2        bool          // off by default (CVE-2023-44487 class of attacks)
+	ReservationTTL     time.Duration // how long an admitted claim is held for the cache to catch up
+	ShutdownDelay      time.Duration // readiness drops this long before the listener closes
+}
+
+// DefaultOptions are the flags' defaults.
+func DefaultOptions() Options {
+	return Options{
+		Port: 9443, CertDir: "/tmp/k8s-webhook-server/serving-certs", MetricsAddr: ":8080", ProbeAddr: ":8081",
+		PolicyPollInterval: 2 * time.Second, ReservationTTL: 15 * time.Second, ShutdownDelay: 5 * time.Second,
+	}
+}
+
+// Serve runs the webhook until ctx ends. An invalid policy file is an
+// error before anything starts.
+func Serve(ctx context.Context, cfg *rest.Config, opts Options) error {
+	log := ctrl.Log.WithName("gateguard")
+	policy, raw, err := LoadPolicyFile(opts.PolicyFile)
+	if err != nil {
+		return fmt.Errorf("policy %s: %w", opts.PolicyFile, err)
+	}
+	mgr, err := newManager(cfg, opts)
+	if err != nil {
+		return err
+	}
+	m, err := newMetrics(crmetrics.Registry)
+	if err != nil {
+		return err
+	}
+	src := &policySource{}
+	src.current.Store(policy)
+	certs := certificatesServed(mgr.GetRESTMapper())
+	if err := registerIndexes(ctx, mgr.GetCache(), certs); err != nil {
+		return err
+	}
+	snapshot := func(ctx context.Context) rules.Snapshot {
+		return &cacheSnapshot{ctx: ctx, cache: mgr.GetCache(), api: mgr.GetAPIReader(), certificates: certs,
+			onError: func(err error) { m.lookupErrors.Inc(); log.Error(err, "cache lookup failed") }}
+	}
+	v := &validator{policy: src, snapshot: snapshot, reservations: newReservations(opts.ReservationTTL), metrics: m, log: log}
+	srv := mgr.GetWebhookServer()
+	srv.Register(ValidatePath, &webhook.Admission{Handler: v})
+	srv.Register(ValidateSecretPath, &webhook.Admission{Handler: v})
+	srv.Register(MutatePath, &webhook.Admission{Handler: &mutator{policy: src, snapshot: snapshot}})
+	if opts.PolicyFile != "" {
+		r := &policyReloader{path: opts.PolicyFile, interval: opts.PolicyPollInterval, source: src, last: raw, metrics: m, log: log}
+		if err := mgr.Add(r); err != nil {
+			return err
+		}
+	}
+	var draining atomic.Bool
+	if err := addProbes(mgr, &draining); err != nil {
+		return err
+	}
+	log.Info("starting", "port", opts.Port, "policy", opts.PolicyFile, "certificates", certs)
+	return mgr.Start(drainFirst(ctx, &draining, opts.ShutdownDelay))
+}
+
+// drainFirst returns a context that ends ShutdownDelay after ctx does,
+// with draining set in between: readiness fails first, so endpoints drop
+// the pod while it still serves the requests already routed to it.
+func drainFirst(ctx context.Context, draining *atomic.Bool, delay time.Duration) context.Context {
+	inner, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	go func() {
+		<-ctx.Done()
+		draining.Store(true)
+		time.Sleep(delay)
+		cancel()
+	}()
+	return inner
+}
+
+// newManager builds a manager with no leader election (every replica
+// serves) and a TLS 1.2+ webhook server without HTTP/2 unless asked.
+func newManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
+	scheme, err := NewScheme()
+	if err != nil {
+		return nil, err
+	}
+	tlsOpts := []func(*tls.Config){func(c *tls.Config) {
+		c.MinVersion = tls.VersionTLS12
+		if !opts.EnableHTTP2 {
+			c.NextProtos = []string{"http/1.1"}
+		}
+	}}
+	cacheOpts := cacheOptions()
+	return ctrl.NewManager(cfg, manager.Options{
+		Scheme:                  scheme,
+		Cache:                   cacheOpts,
+		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
+		HealthProbeBindAddress:  opts.ProbeAddr,
+		GracefulShutdownTimeout: durationPtr(30 * time.Second),
+		WebhookServer: webhook.NewServer(webhook.Options{
+			Port: opts.Port, CertDir: opts.CertDir, TLSOpts: tlsOpts,
+		}),
+	})
+}
+
+// addProbes: /healthz while the process runs; /readyz only once caches
+// are synced and the webhook server serves its certificate (a policy is
+// in force from the start), and no longer once shutdown begins.
+func addProbes(mgr manager.Manager, draining *atomic.Bool) error {
+	var synced atomic.Bool
+	err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		synced.Store(mgr.GetCache().WaitForCacheSync(ctx))
+		<-ctx.Done()
+		return nil
+	}))
+	if err != nil {
+		return err
+	}
+	started := mgr.GetWebhookServer().StartedChecker()
+	ready := func(req *http.Request) error {
+		if draining.Load() {
+			return errors.New("shutting down")
+		}
+		if !synced.Load() {
+			return errors.New("caches not synced")
+		}
+		return started(req)
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return err
+	}
+	return mgr.AddReadyzCheck("caches-and-certificate", ready)
+}
+
+func durationPtr(d time.Duration) *time.Duration { return &d }

@@ -1,0 +1,118 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/gateguard/gateguard/rules"
+	"github.com/go-logr/logr"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	admissionv1 "k8s.io/api/admission/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+)
+
+// validator answers /validate for Gateways, VirtualServices and Secret
+// deletions.
+type validator struct {
+	policy       *policySource
+	snapshot     func(context.Context) rules.Snapshot
+	reservations *reservations
+	metrics      *metrics
+	log          logr.Logger
+}
+
+// Handle decides one request. Dry runs are decided exactly like real ones.
+func (v *validator) Handle(ctx context.Context, req admission.Request) admission.Response {
+	change, err := decodeChange(req)
+	if err != nil {
+		return admission.Errored(http.StatusBadRequest, err)
+	}
+	policy := v.policy.Load()
+	var dec rules.Decision
+	decide := func(snap rules.Snapshot) (bool, error) {
+		dec, err = rules.Validate(ctx, policy, snap, change)
+		return err == nil && len(dec.Denied()) == 0, err
+	}
+	if vs, ok := change.Object.(*networkingv1.VirtualService); ok {
+		err = v.reservations.decide(v.snapshot(ctx), vs, change.DryRun, decide)
+	} else {
+		_, err = decide(v.snapshot(ctx))
+	}
+	if err != nil {
+		v.log.Error(err, "deciding failed", "kind", req.Kind.Kind, "namespace", req.Namespace, "name", req.Name)
+		return admission.Errored(http.StatusInternalServerError, err)
+	}
+	v.record(req, dec)
+	return response(req, dec)
+}
+
+// response turns a decision into 422 Invalid with field causes, or an
+// allowance; warnings ride on both.
+func response(req admission.Request, dec rules.Decision) admission.Response {
+	resp := admission.Allowed("")
+	if denied := dec.Denied(); len(denied) > 0 {
+		gk := schema.GroupKind{Group: req.Kind.Group, Kind: req.Kind.Kind}
+		status := apierrors.NewInvalid(gk, req.Name, denied).ErrStatus
+		resp = admission.Response{AdmissionResponse: admissionv1.AdmissionResponse{Allowed: false, Result: &status}}
+	}
+	resp.Warnings = dec.Warnings()
+	return resp
+}
+
+// record counts the decision's findings, or one allow.
+func (v *validator) record(req admission.Request, dec rules.Decision) {
+	kind, op := req.Kind.Kind, string(req.Operation)
+	if len(dec.Findings) == 0 {
+		v.metrics.decisions.WithLabelValues(kind, op, "", "allow").Inc()
+	}
+	for _, f := range dec.Findings {
+		v.metrics.decisions.WithLabelValues(kind, op, string(f.Rule), string(f.Action)).Inc()
+	}
+}
+
+// decodeChange turns an admission request into a rules.Change, refusing
+// requests whose object does not decode as the kind they claim.
+func decodeChange(req admission.Request) (rules.Change, error) {
+	c := rules.Change{
+		Operation: rules.Operation(req.Operation),
+		Namespace: req.Namespace,
+		User:      rules.UserInfo{Username: req.UserInfo.Username, Groups: req.UserInfo.Groups},
+		DryRun:    req.DryRun != nil && *req.DryRun,
+	}
+	var err error
+	if len(req.Object.Raw) > 0 {
+		if c.Object, err = decodeAs(req.Kind, req.Object.Raw, req.Namespace); err != nil {
+			return c, fmt.Errorf("object: %w", err)
+		}
+	}
+	if len(req.OldObject.Raw) > 0 {
+		if c.OldObject, err = decodeAs(req.Kind, req.OldObject.Raw, req.Namespace); err != nil {
+			return c, fmt.Errorf("oldObject: %w", err)
+		}
+	}
+	if c.Object == nil && c.OldObject == nil {
+		return c, fmt.Errorf("the request carries no object")
+	}
+	return c, nil
+}
+
+// decodeAs decodes raw and checks it is the kind the request names.
+func decodeAs(kind metav1.GroupVersionKind, raw []byte, namespace string) (client.Object, error) {
+	obj, err := rules.DecodeObject(raw)
+	if err != nil {
+		return nil, err
+	}
+	got := obj.GetObjectKind().GroupVersionKind()
+	if got.Group != kind.Group || got.Kind != kind.Kind {
+		return nil, fmt.Errorf("request is for %s.%s but the object is %s", kind.Kind, kind.Group, got.GroupKind())
+	}
+	if obj.GetNamespace() == "" {
+		obj.SetNamespace(namespace)
+	}
+	return obj, nil
+}
