@@ -116,7 +116,7 @@ spec:
 `
 	mustApply(t, gateway)
 	got := &networkingv1.Gateway{}
-	if err := env.client.Get(context.Background(), key("team-a", "no-selector"), got); err != nil {
+	if err := env.Client.Get(context.Background(), key("team-a", "no-selector"), got); err != nil {
 		t.Fatal(err)
 	}
 	if sel := got.Spec.Selector; len(sel) != 1 || sel["istio"] != "ingressgateway" {
@@ -135,7 +135,7 @@ spec:
 		t.Errorf("second apply changed the object: %s", res.stdout)
 	}
 	again := &networkingv1.Gateway{}
-	if err := env.client.Get(context.Background(), key("team-a", "no-selector"), again); err != nil {
+	if err := env.Client.Get(context.Background(), key("team-a", "no-selector"), again); err != nil {
 		t.Fatal(err)
 	}
 	if again.ResourceVersion != got.ResourceVersion {

@@ -85,7 +85,7 @@ func gatewayPod(name string, labels map[string]string) *corev1.Pod {
 
 func create(t *testing.T, obj client.Object) {
 	t.Helper()
-	if err := env.client.Create(context.Background(), obj); err != nil && !apierrors.IsAlreadyExists(err) {
+	if err := env.Client.Create(context.Background(), obj); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatalf("creating %T %s: %v", obj, obj.GetName(), err)
 	}
 }
@@ -106,7 +106,7 @@ func eventually(t *testing.T, fn func() error) {
 // virtualServiceExists reports whether namespace/name is stored.
 func virtualServiceExists(t *testing.T, namespace, name string) bool {
 	t.Helper()
-	err := env.client.Get(context.Background(), client.ObjectKey{Namespace: namespace, Name: name}, &networkingv1.VirtualService{})
+	err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: namespace, Name: name}, &networkingv1.VirtualService{})
 	if err != nil && !apierrors.IsNotFound(err) {
 		t.Fatal(err)
 	}
@@ -123,9 +123,9 @@ func errorf(format string, args ...any) error { return fmt.Errorf(format, args..
 // limiting, for tests that need requests to arrive together.
 func unthrottledClient(t *testing.T) client.Client {
 	t.Helper()
-	cfg := rest.CopyConfig(env.adminConfig)
+	cfg := rest.CopyConfig(env.AdminConfig)
 	cfg.QPS, cfg.Burst = -1, 0
-	c, err := client.New(cfg, client.Options{Scheme: env.client.Scheme()})
+	c, err := client.New(cfg, client.Options{Scheme: env.Client.Scheme()})
 	if err != nil {
 		t.Fatal(err)
 	}

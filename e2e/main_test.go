@@ -9,10 +9,20 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/gateguard/gateguard/e2e/cluster"
 )
 
 // env is the control plane and gateguard, started once for the package.
-var env *environment
+var env *cluster.Cluster
+
+// e2ePolicy is the policy gateguard serves with in the suite.
+const e2ePolicy = `apiVersion: gateguard.dev/v1alpha1
+kind: GatewayPolicy
+defaults:
+  gatewaySelector: {istio: ingressgateway}
+  labels: {gateguard.dev/defaulted: "true"}
+`
 
 func TestMain(m *testing.M) {
 	code, err := runSuite(m)
@@ -28,9 +38,9 @@ func runSuite(m *testing.M) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	var err error
-	env, err = startEnvironment(ctx)
+	env, err = cluster.Start(ctx, cluster.Options{Policy: e2ePolicy})
 	if env != nil {
-		defer env.stop()
+		defer env.Stop()
 	}
 	if err != nil {
 		return 1, err

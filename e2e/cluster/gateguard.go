@@ -1,4 +1,4 @@
-package e2e
+package cluster
 
 import (
 	"context"
@@ -12,81 +12,74 @@ import (
 	"time"
 )
 
-// gateguardProcess is the real gateguard binary serving the webhook.
-type gateguardProcess struct {
-	cmd       *exec.Cmd
-	probeAddr string
-	metrics   string
-	logPath   string
-	done      chan error
+// Gateguard is the real gateguard binary serving the webhook.
+type Gateguard struct {
+	cmd         *exec.Cmd
+	ProbeAddr   string // /healthz, /readyz
+	MetricsAddr string // /metrics
+	PolicyFile  string // rewrite it to change the policy in force
+	LogPath     string
+	done        chan error
 }
-
-// e2ePolicy is the policy file gateguard serves with in the suite.
-const e2ePolicy = `apiVersion: gateguard.dev/v1alpha1
-kind: GatewayPolicy
-defaults:
-  gatewaySelector: {istio: ingressgateway}
-  labels: {gateguard.dev/defaulted: "true"}
-`
 
 // startGateguard builds gateguard and runs `gateguard serve` as its
 // ServiceAccount on the port and certificate envtest prepared.
-func (e *environment) startGateguard(ctx context.Context) error {
-	bin := filepath.Join(e.dir, "gateguard")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "../cmd/gateguard")
+func (e *Cluster) startGateguard(ctx context.Context) error {
+	bin := filepath.Join(e.Dir, "gateguard")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/gateguard")
+	build.Dir = e.root
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("building gateguard: %w", err)
 	}
-	policy := filepath.Join(e.dir, "policy.yaml")
-	if err := os.WriteFile(policy, []byte(e2ePolicy), 0o600); err != nil {
+	p := &Gateguard{ProbeAddr: freeAddr(), MetricsAddr: freeAddr(), LogPath: filepath.Join(e.Dir, "gateguard.log"),
+		PolicyFile: filepath.Join(e.Dir, "policy.yaml"), done: make(chan error, 1)}
+	if err := os.WriteFile(p.PolicyFile, []byte(e.policy), 0o600); err != nil {
 		return err
 	}
-	p := &gateguardProcess{probeAddr: freeAddr(), metrics: freeAddr(), logPath: filepath.Join(e.dir, "gateguard.log"),
-		done: make(chan error, 1)}
-	logFile, err := os.Create(p.logPath)
+	logFile, err := os.Create(p.LogPath)
 	if err != nil {
 		return err
 	}
 	p.cmd = exec.Command(bin, "serve",
-		"--kubeconfig", filepath.Join(e.dir, "gateguard.kubeconfig"),
+		"--kubeconfig", filepath.Join(e.Dir, "gateguard.kubeconfig"),
 		"--port", strconv.Itoa(e.webhooks.LocalServingPort),
 		"--cert-dir", e.webhooks.LocalServingCertDir,
-		"--metrics-bind-address", p.metrics,
-		"--health-probe-bind-address", p.probeAddr,
-		"--policy", policy, "--policy-poll-interval", "500ms",
+		"--metrics-bind-address", p.MetricsAddr,
+		"--health-probe-bind-address", p.ProbeAddr,
+		"--policy", p.PolicyFile, "--policy-poll-interval", "500ms",
 		"--shutdown-delay", "1s")
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	if err := p.cmd.Start(); err != nil {
 		return err
 	}
 	go func() { p.done <- p.cmd.Wait(); logFile.Close() }()
-	e.gateguard = p
+	e.Gateguard = p
 	return p.waitReady(ctx, 60*time.Second)
 }
 
 // waitReady polls /readyz until it answers 200.
-func (p *gateguardProcess) waitReady(ctx context.Context, limit time.Duration) error {
+func (p *Gateguard) waitReady(ctx context.Context, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-p.done:
-			log, _ := os.ReadFile(p.logPath)
+			log, _ := os.ReadFile(p.LogPath)
 			return fmt.Errorf("gateguard exited (%v):\n%s", err, log)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(100 * time.Millisecond):
 		}
-		if code, err := get("http://" + p.probeAddr + "/readyz"); err == nil && code == 200 {
+		if code, err := httpGet("http://" + p.ProbeAddr + "/readyz"); err == nil && code == 200 {
 			return nil
 		}
 	}
-	log, _ := os.ReadFile(p.logPath)
+	log, _ := os.ReadFile(p.LogPath)
 	return fmt.Errorf("gateguard not ready after %s:\n%s", limit, log)
 }
 
-// stop sends SIGTERM and waits for a clean exit.
-func (p *gateguardProcess) stop() {
+// Stop sends SIGTERM and waits for the process to exit.
+func (p *Gateguard) Stop() {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.done:

@@ -1,4 +1,9 @@
-package e2e
+// Package cluster runs a real control plane for gateguard's e2e suite, its
+// demo and its load tool: etcd and kube-apiserver built from source (cached
+// by hack/build-control-plane.sh), Istio's and cert-manager's CRDs from
+// their Go modules, the RBAC and webhook configurations rendered from
+// manifests/, and the gateguard binary serving as its ServiceAccount.
+package cluster
 
 import (
 	"bytes"
@@ -25,25 +30,42 @@ import (
 // every decision of the suite is made with the RBAC from manifests/ alone.
 const serviceAccount = "system:serviceaccount:gateguard-system:gateguard"
 
-type environment struct {
-	testEnv     *envtest.Environment
-	webhooks    envtest.WebhookInstallOptions
-	cfg         *rest.Config
-	adminConfig *rest.Config
-	client      client.Client
-	dir         string // kubeconfigs, policy, logs
-	kubeconfig  string // cluster-admin, for kubectl
-	kubectl     string
-	gateguard   *gateguardProcess
+// Cluster is a running control plane with gateguard registered.
+type Cluster struct {
+	testEnv  *envtest.Environment
+	webhooks envtest.WebhookInstallOptions
+	root     string // the repository
+	policy   string
+
+	AdminConfig *rest.Config  // cluster-admin
+	Client      client.Client // cluster-admin, with gateguard's scheme
+	Dir         string        // kubeconfigs, policy, certificates, logs
+	Kubeconfig  string        // cluster-admin kubeconfig file, for kubectl
+	Kubectl     string        // the kubectl binary
+	Gateguard   *Gateguard
 }
 
-// startEnvironment brings up etcd and kube-apiserver (built from source and
+// Options choose what Start sets up.
+type Options struct {
+	// Policy is the GatewayPolicy gateguard serves with.
+	Policy string
+	// SkipWebhooks leaves the webhook configurations unregistered, so
+	// objects can be seeded that predate gateguard; call RegisterWebhooks.
+	SkipWebhooks bool
+}
+
+// Start brings up etcd and kube-apiserver (built from source and
 // cached by hack/build-control-plane.sh), installs Istio's CRDs from the
 // istio.io/api module and cert-manager's Certificate CRD, the RBAC from
 // manifests/, starts gateguard as its ServiceAccount and registers the
 // webhook configurations from manifests/ pointed at it.
-func startEnvironment(ctx context.Context) (*environment, error) {
-	assets, err := controlPlaneAssets(ctx)
+// The returned Cluster, even with an error, must be stopped.
+func Start(ctx context.Context, opts Options) (*Cluster, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return nil, err
+	}
+	assets, err := controlPlaneAssets(ctx, root)
 	if err != nil {
 		return nil, err
 	}
@@ -51,17 +73,20 @@ func startEnvironment(ctx context.Context) (*environment, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &environment{testEnv: &envtest.Environment{
+	e := &Cluster{testEnv: &envtest.Environment{
 		BinaryAssetsDirectory: assets,
 		CRDInstallOptions:     envtest.CRDInstallOptions{Paths: crds, ErrorIfPathMissing: true},
-	}, kubectl: filepath.Join(assets, "kubectl")}
-	if e.dir, err = os.MkdirTemp("", "gateguard-e2e-"); err != nil {
+	}, root: root, policy: opts.Policy, Kubectl: filepath.Join(assets, "kubectl")}
+	if e.Dir, err = os.MkdirTemp("", "gateguard-e2e-"); err != nil {
 		return nil, err
 	}
-	if e.cfg, err = e.testEnv.Start(); err != nil {
+	if _, err = e.testEnv.Start(); err != nil {
 		return e, fmt.Errorf("control plane: %w", err)
 	}
-	steps := []func(context.Context) error{e.writeKubeconfigs, e.installRBAC, e.prepareWebhooks, e.startGateguard, e.registerWebhooks}
+	steps := []func(context.Context) error{e.writeKubeconfigs, e.installRBAC, e.prepareWebhooks, e.startGateguard}
+	if !opts.SkipWebhooks {
+		steps = append(steps, e.RegisterWebhooks)
+	}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return e, err
@@ -70,24 +95,38 @@ func startEnvironment(ctx context.Context) (*environment, error) {
 	return e, nil
 }
 
-// stop ends gateguard and the control plane.
-func (e *environment) stop() {
-	if e.gateguard != nil {
-		e.gateguard.stop()
+// Stop ends gateguard and the control plane; GATEGUARD_E2E_KEEP=1 keeps
+// Dir (logs, kubeconfigs) for a look afterwards.
+func (e *Cluster) Stop() {
+	if e.Gateguard != nil {
+		e.Gateguard.Stop()
 	}
 	_ = e.testEnv.Stop()
 	if os.Getenv("GATEGUARD_E2E_KEEP") == "" {
-		_ = os.RemoveAll(e.dir)
+		_ = os.RemoveAll(e.Dir)
 	}
+}
+
+// repoRoot is the directory of gateguard's go.mod.
+func repoRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", fmt.Errorf("not inside the gateguard module")
+	}
+	return filepath.Dir(gomod), nil
 }
 
 // controlPlaneAssets returns KUBEBUILDER_ASSETS, building the binaries
 // into the cache on first use.
-func controlPlaneAssets(ctx context.Context) (string, error) {
+func controlPlaneAssets(ctx context.Context, root string) (string, error) {
 	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
 		return dir, nil
 	}
-	cmd := exec.CommandContext(ctx, "bash", "../hack/build-control-plane.sh")
+	cmd := exec.CommandContext(ctx, "bash", filepath.Join(root, "hack", "build-control-plane.sh"))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -124,7 +163,7 @@ func moduleDir(module string) (string, error) {
 
 // writeKubeconfigs writes a cluster-admin kubeconfig for kubectl and one
 // that impersonates gateguard's ServiceAccount for gateguard.
-func (e *environment) writeKubeconfigs(context.Context) error {
+func (e *Cluster) writeKubeconfigs(context.Context) error {
 	admin, err := e.testEnv.AddUser(envtest.User{Name: "e2e-admin", Groups: []string{"system:masters"}}, nil)
 	if err != nil {
 		return err
@@ -133,8 +172,8 @@ func (e *environment) writeKubeconfigs(context.Context) error {
 	if err != nil {
 		return err
 	}
-	e.kubeconfig = filepath.Join(e.dir, "admin.kubeconfig")
-	if err := os.WriteFile(e.kubeconfig, raw, 0o600); err != nil {
+	e.Kubeconfig = filepath.Join(e.Dir, "admin.kubeconfig")
+	if err := os.WriteFile(e.Kubeconfig, raw, 0o600); err != nil {
 		return err
 	}
 	kc, err := clientcmd.Load(raw)
@@ -145,22 +184,22 @@ func (e *environment) writeKubeconfigs(context.Context) error {
 		auth.Impersonate = serviceAccount
 		auth.ImpersonateGroups = []string{"system:serviceaccounts", "system:serviceaccounts:gateguard-system", "system:authenticated"}
 	}
-	if err := clientcmd.WriteToFile(*kc, filepath.Join(e.dir, "gateguard.kubeconfig")); err != nil {
+	if err := clientcmd.WriteToFile(*kc, filepath.Join(e.Dir, "gateguard.kubeconfig")); err != nil {
 		return err
 	}
 	scheme, err := webhook.NewScheme()
 	if err != nil {
 		return err
 	}
-	e.adminConfig = admin.Config()
-	e.client, err = client.New(e.adminConfig, client.Options{Scheme: scheme})
+	e.AdminConfig = admin.Config()
+	e.Client, err = client.New(e.AdminConfig, client.Options{Scheme: scheme})
 	return err
 }
 
 // renderedManifests renders manifests/base with kubectl kustomize, the same
 // output a user installs.
-func (e *environment) renderedManifests(ctx context.Context) ([]*unstructured.Unstructured, error) {
-	out, err := exec.CommandContext(ctx, e.kubectl, "kustomize", "../manifests/base").Output()
+func (e *Cluster) renderedManifests(ctx context.Context) ([]*unstructured.Unstructured, error) {
+	out, err := exec.CommandContext(ctx, e.Kubectl, "kustomize", filepath.Join(e.root, "manifests", "base")).Output()
 	if err != nil {
 		return nil, fmt.Errorf("kubectl kustomize: %w", err)
 	}
@@ -177,7 +216,7 @@ func (e *environment) renderedManifests(ctx context.Context) ([]*unstructured.Un
 
 // installRBAC creates the Namespace, ServiceAccount, ClusterRole and
 // binding from the rendered manifests.
-func (e *environment) installRBAC(ctx context.Context) error {
+func (e *Cluster) installRBAC(ctx context.Context) error {
 	objs, err := e.renderedManifests(ctx)
 	if err != nil {
 		return err
@@ -185,7 +224,7 @@ func (e *environment) installRBAC(ctx context.Context) error {
 	for _, o := range objs {
 		switch o.GetKind() {
 		case "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding":
-			if err := e.client.Create(ctx, o); err != nil {
+			if err := e.Client.Create(ctx, o); err != nil {
 				return fmt.Errorf("creating %s %s: %w", o.GetKind(), o.GetName(), err)
 			}
 		}
@@ -196,7 +235,7 @@ func (e *environment) installRBAC(ctx context.Context) error {
 // prepareWebhooks takes the webhook configurations from the rendered
 // manifests, and lets envtest make a serving CA and certificate and point
 // the configurations at a local port with that CA.
-func (e *environment) prepareWebhooks(ctx context.Context) error {
+func (e *Cluster) prepareWebhooks(ctx context.Context) error {
 	objs, err := e.renderedManifests(ctx)
 	if err != nil {
 		return err
@@ -222,17 +261,17 @@ func (e *environment) prepareWebhooks(ctx context.Context) error {
 		return fmt.Errorf("manifests/base must hold one validating and one mutating configuration")
 	}
 	e.webhooks.LocalServingHost = "127.0.0.1"
-	e.webhooks.LocalServingCertDir = filepath.Join(e.dir, "certs")
+	e.webhooks.LocalServingCertDir = filepath.Join(e.Dir, "certs")
 	return e.webhooks.PrepWithoutInstalling()
 }
 
-// registerWebhooks installs the configurations and waits until they serve.
-func (e *environment) registerWebhooks(context.Context) error {
-	return e.webhooks.Install(e.cfg)
+// RegisterWebhooks installs the configurations and waits until they serve.
+func (e *Cluster) RegisterWebhooks(context.Context) error {
+	return e.webhooks.Install(e.AdminConfig)
 }
 
-// get performs an HTTP GET on gateguard's probe port.
-func get(url string) (int, error) {
+// httpGet performs an HTTP GET and returns the status code.
+func httpGet(url string) (int, error) {
 	c := http.Client{Timeout: 2 * time.Second}
 	resp, err := c.Get(url)
 	if err != nil {
