@@ -21,20 +21,21 @@ var errUsage = errors.New("usage")
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	os.Exit(exitCode(run(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+	os.Exit(exitCode(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr))
 }
 
 const usage = `gateguard: admission policy for Istio gateways.
 
 Usage:
   gateguard serve [flags]    run the admission webhook
+  gateguard check -f PATH    run the same rules on YAML files, with no cluster
   gateguard version          print the version
 
 Run "gateguard COMMAND -h" for a command's flags.
 `
 
 // run dispatches a subcommand.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errUsage
@@ -42,6 +43,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		return runServe(ctx, args[1:], stderr)
+	case "check":
+		return runCheck(ctx, args[1:], stdin, stdout, stderr)
 	case "version":
 		_, err := fmt.Fprintln(stdout, version)
 		return err
