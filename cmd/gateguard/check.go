@@ -118,4 +118,3 @@ func usageError(err error) error {
 	}
 	return exitError(exitBadArgs)
 }
-
