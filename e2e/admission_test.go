@@ -77,7 +77,7 @@ func TestMissingCredentialWhereThePodsRun(t *testing.T) {
 		return `apiVersion: v1
 kind: Secret
 metadata: {name: shop-cert, namespace: ` + ns + `}
-type: kubernetes.io/tls
+type: Opaque
 data: {tls.crt: Y2VydA==, tls.key: a2V5}
 `
 	}
