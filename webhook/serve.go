@@ -48,12 +48,16 @@ func DefaultOptions() Options {
 }
 
 // Serve runs the webhook until ctx ends. An invalid policy file is an
-// error before anything starts.
-func Serve(ctx context.Context, cfg *rest.Config, opts Options) error {
+// error before anything else is read, the cluster config included.
+func Serve(ctx context.Context, restConfig func() (*rest.Config, error), opts Options) error {
 	log := ctrl.Log.WithName("gateguard")
 	policy, raw, err := LoadPolicyFile(opts.PolicyFile)
 	if err != nil {
 		return fmt.Errorf("policy %s: %w", opts.PolicyFile, err)
+	}
+	cfg, err := restConfig()
+	if err != nil {
+		return err
 	}
 	mgr, err := newManager(cfg, opts)
 	if err != nil {

@@ -38,17 +38,13 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
-		return err
+		return usageError(err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected arguments %v", errUsage, fs.Args())
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
-	cfg, err := restConfig(kubeconfig)
-	if err != nil {
-		return err
-	}
-	return webhook.Serve(ctx, cfg, opts)
+	return webhook.Serve(ctx, func() (*rest.Config, error) { return restConfig(kubeconfig) }, opts)
 }
 
 // restConfig loads a kubeconfig file when given, else controller-runtime's
