@@ -5,8 +5,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/gateguard/gateguard/rules/manifest"
 )
@@ -14,21 +17,47 @@ import (
 // ReadPaths reads files and directories (recursively: .yaml, .yml, .json)
 // in argument order, "-" meaning stdin; documents keep file order.
 func ReadPaths(paths []string, stdin io.Reader) ([]manifest.Document, int, error) {
-	var docs []manifest.Document
-	ignored := 0
+	var chunks []manifest.Chunk
 	for _, p := range paths {
 		files, err := expand(p)
 		if err != nil {
 			return nil, 0, err
 		}
 		for _, f := range files {
-			res, err := readOne(f, stdin)
+			c, err := splitOne(f, stdin)
 			if err != nil {
 				return nil, 0, err
 			}
-			docs = append(docs, res.Documents...)
-			ignored += res.Ignored
+			chunks = append(chunks, c...)
 		}
+	}
+	return decodeAll(chunks)
+}
+
+// decodeAll decodes documents on every core, YAML parsing being most of
+// the cost of a check, and returns them in their original order; the
+// first error in that order wins.
+func decodeAll(chunks []manifest.Chunk) ([]manifest.Document, int, error) {
+	results := make([]manifest.Result, len(chunks))
+	errs := make([]error, len(chunks))
+	next := atomic.Int64{}
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(chunks); i = int(next.Add(1) - 1) {
+				results[i], errs[i] = chunks[i].Decode()
+			}
+		})
+	}
+	wg.Wait()
+	var docs []manifest.Document
+	ignored := 0
+	for i, r := range results {
+		if errs[i] != nil {
+			return nil, 0, errs[i]
+		}
+		docs = append(docs, r.Documents...)
+		ignored += r.Ignored
 	}
 	return docs, ignored, nil
 }
@@ -58,14 +87,14 @@ func expand(path string) ([]string, error) {
 	return files, err
 }
 
-func readOne(path string, stdin io.Reader) (manifest.Result, error) {
+func splitOne(path string, stdin io.Reader) ([]manifest.Chunk, error) {
 	if path == "-" {
-		return manifest.Read(stdin, "<stdin>")
+		return manifest.Split(stdin, "<stdin>")
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return manifest.Result{}, err
+		return nil, err
 	}
 	defer f.Close()
-	return manifest.Read(f, path)
+	return manifest.Split(f, path)
 }

@@ -43,17 +43,28 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // Read splits a YAML stream on "---" lines, as kubectl does, and decodes
 // each document; a "kind: List" contributes its items.
 func Read(r io.Reader, file string) (Result, error) {
-	var res Result
-	chunks, err := split(r)
+	chunks, err := Split(r, file)
 	if err != nil {
-		return res, &ParseError{File: file, Line: 1, Err: err}
+		return Result{}, err
 	}
+	var res Result
 	for _, c := range chunks {
-		if err := res.decode(c.text, file, c.line); err != nil {
+		part, err := c.Decode()
+		if err != nil {
 			return res, err
 		}
+		res.Documents = append(res.Documents, part.Documents...)
+		res.Ignored += part.Ignored
 	}
 	return res, nil
+}
+
+// Decode converts one document; documents decode independently, so callers
+// may decode many in parallel.
+func (c Chunk) Decode() (Result, error) {
+	var res Result
+	err := res.decode(c.text, c.file, c.line)
+	return res, err
 }
 
 // decode converts one document and appends what it holds.
@@ -96,20 +107,22 @@ func (res *Result) add(data []byte, file string, line int) error {
 	return nil
 }
 
-// chunk is one YAML document's text and the line of its first content.
-type chunk struct {
+// Chunk is one YAML document's text, its file and the line of its first
+// content.
+type Chunk struct {
 	text []byte
+	file string
 	line int
 }
 
-// split cuts a stream into documents at lines that start with "---".
-func split(r io.Reader) ([]chunk, error) {
-	var out []chunk
+// Split cuts a stream into documents at lines that start with "---".
+func Split(r io.Reader, file string) ([]Chunk, error) {
+	var out []Chunk
 	var cur bytes.Buffer
 	first, n := 0, 0
 	flush := func() {
 		if first > 0 {
-			out = append(out, chunk{text: bytes.Clone(cur.Bytes()), line: first})
+			out = append(out, Chunk{text: bytes.Clone(cur.Bytes()), file: file, line: first})
 		}
 		cur.Reset()
 		first = 0
@@ -130,5 +143,8 @@ func split(r io.Reader) ([]chunk, error) {
 		cur.WriteByte('\n')
 	}
 	flush()
-	return out, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, &ParseError{File: file, Line: n + 1, Err: err}
+	}
+	return out, nil
 }
