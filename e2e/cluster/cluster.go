@@ -52,6 +52,10 @@ type Options struct {
 	// SkipWebhooks leaves the webhook configurations unregistered, so
 	// objects can be seeded that predate gateguard; call RegisterWebhooks.
 	SkipWebhooks bool
+	// SkipGateguard leaves gateguard unstarted (implies SkipWebhooks), so a
+	// snapshot can be seeded first; call StartGateguard, then
+	// RegisterWebhooks.
+	SkipGateguard bool
 }
 
 // Start brings up etcd and kube-apiserver (built from source and
@@ -83,9 +87,12 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if _, err = e.testEnv.Start(); err != nil {
 		return e, fmt.Errorf("control plane: %w", err)
 	}
-	steps := []func(context.Context) error{e.writeKubeconfigs, e.installRBAC, e.prepareWebhooks, e.startGateguard}
-	if !opts.SkipWebhooks {
-		steps = append(steps, e.RegisterWebhooks)
+	steps := []func(context.Context) error{e.writeKubeconfigs, e.installRBAC, e.prepareWebhooks}
+	if !opts.SkipGateguard {
+		steps = append(steps, e.StartGateguard)
+		if !opts.SkipWebhooks {
+			steps = append(steps, e.RegisterWebhooks)
+		}
 	}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
@@ -263,6 +270,27 @@ func (e *Cluster) prepareWebhooks(ctx context.Context) error {
 	e.webhooks.LocalServingHost = "127.0.0.1"
 	e.webhooks.LocalServingCertDir = filepath.Join(e.Dir, "certs")
 	return e.webhooks.PrepWithoutInstalling()
+}
+
+// WebhookURL is where gateguard's webhook server listens, with the CA that
+// signs its certificate.
+func (e *Cluster) WebhookURL() (url string, caPEM []byte) {
+	return fmt.Sprintf("https://%s:%d", e.webhooks.LocalServingHost, e.webhooks.LocalServingPort), e.webhooks.LocalServingCAData
+}
+
+// UnregisterWebhooks deletes the webhook configurations.
+func (e *Cluster) UnregisterWebhooks(ctx context.Context) error {
+	for _, v := range e.webhooks.ValidatingWebhooks {
+		if err := client.IgnoreNotFound(e.Client.Delete(ctx, v.DeepCopy())); err != nil {
+			return err
+		}
+	}
+	for _, m := range e.webhooks.MutatingWebhooks {
+		if err := client.IgnoreNotFound(e.Client.Delete(ctx, m.DeepCopy())); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RegisterWebhooks installs the configurations and waits until they serve.

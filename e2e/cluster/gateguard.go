@@ -19,12 +19,14 @@ type Gateguard struct {
 	MetricsAddr string // /metrics
 	PolicyFile  string // rewrite it to change the policy in force
 	LogPath     string
-	done        chan error
+	// ReadyAfter is how long the process took from start to /readyz.
+	ReadyAfter time.Duration
+	done       chan error
 }
 
-// startGateguard builds gateguard and runs `gateguard serve` as its
+// StartGateguard builds gateguard and runs `gateguard serve` as its
 // ServiceAccount on the port and certificate envtest prepared.
-func (e *Cluster) startGateguard(ctx context.Context) error {
+func (e *Cluster) StartGateguard(ctx context.Context) error {
 	bin := filepath.Join(e.Dir, "gateguard")
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/gateguard")
 	build.Dir = e.root
@@ -50,12 +52,17 @@ func (e *Cluster) startGateguard(ctx context.Context) error {
 		"--policy", p.PolicyFile, "--policy-poll-interval", "500ms",
 		"--shutdown-delay", "1s")
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
+	started := time.Now()
 	if err := p.cmd.Start(); err != nil {
 		return err
 	}
 	go func() { p.done <- p.cmd.Wait(); logFile.Close() }()
 	e.Gateguard = p
-	return p.waitReady(ctx, 60*time.Second)
+	if err := p.waitReady(ctx, 60*time.Second); err != nil {
+		return err
+	}
+	p.ReadyAfter = time.Since(started)
+	return nil
 }
 
 // waitReady polls /readyz until it answers 200.
@@ -68,7 +75,7 @@ func (p *Gateguard) waitReady(ctx context.Context, limit time.Duration) error {
 			return fmt.Errorf("gateguard exited (%v):\n%s", err, log)
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(20 * time.Millisecond):
 		}
 		if code, err := httpGet("http://" + p.ProbeAddr + "/readyz"); err == nil && code == 200 {
 			return nil
@@ -77,6 +84,9 @@ func (p *Gateguard) waitReady(ctx context.Context, limit time.Duration) error {
 	log, _ := os.ReadFile(p.LogPath)
 	return fmt.Errorf("gateguard not ready after %s:\n%s", limit, log)
 }
+
+// PID is gateguard's process ID.
+func (p *Gateguard) PID() int { return p.cmd.Process.Pid }
 
 // Stop sends SIGTERM and waits for the process to exit.
 func (p *Gateguard) Stop() {
