@@ -64,7 +64,14 @@ type Options struct {
 // manifests/, starts gateguard as its ServiceAccount and registers the
 // webhook configurations from manifests/ pointed at it.
 // The returned Cluster, even with an error, must be stopped.
+//
+// With GATEGUARD_E2E_EXISTING_CLUSTER=1 it starts nothing and attaches to
+// the cluster of $KUBECONFIG instead, where gateguard is already installed
+// (the kind path, e2e/kind/run.sh); Gateguard is then nil.
 func Start(ctx context.Context, opts Options) (*Cluster, error) {
+	if os.Getenv("GATEGUARD_E2E_EXISTING_CLUSTER") != "" {
+		return attach()
+	}
 	root, err := repoRoot()
 	if err != nil {
 		return nil, err
@@ -102,11 +109,36 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	return e, nil
 }
 
+// attach uses the existing cluster of $KUBECONFIG as cluster-admin.
+func attach() (*Cluster, error) {
+	e := &Cluster{Kubeconfig: os.Getenv("KUBECONFIG")}
+	if e.Kubeconfig == "" {
+		return nil, fmt.Errorf("GATEGUARD_E2E_EXISTING_CLUSTER needs KUBECONFIG")
+	}
+	kubectl, err := exec.LookPath("kubectl")
+	if err != nil {
+		return nil, err
+	}
+	e.Kubectl = kubectl
+	if e.AdminConfig, err = clientcmd.BuildConfigFromFlags("", e.Kubeconfig); err != nil {
+		return nil, err
+	}
+	scheme, err := webhook.NewScheme()
+	if err != nil {
+		return nil, err
+	}
+	e.Client, err = client.New(e.AdminConfig, client.Options{Scheme: scheme})
+	return e, err
+}
+
 // Stop ends gateguard and the control plane; GATEGUARD_E2E_KEEP=1 keeps
 // Dir (logs, kubeconfigs) for a look afterwards.
 func (e *Cluster) Stop() {
 	if e.Gateguard != nil {
 		e.Gateguard.Stop()
+	}
+	if e.testEnv == nil {
+		return // attached to an existing cluster
 	}
 	_ = e.testEnv.Stop()
 	if os.Getenv("GATEGUARD_E2E_KEEP") == "" {
