@@ -27,8 +27,9 @@ etcd_version="$(modfield go.etcd.io/etcd/server/v3 .Version)" # e.g. v3.7.0
 cache_root="${GATEGUARD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gateguard}/controlplane"
 dest="$cache_root/$k8s_version-$etcd_version"
 
-# kubectl: prefer the one on PATH (symlinked so envtest finds all three in one
-# dir); build it only when there is none. Relinked on every run in case PATH moved.
+# kubectl: use the one on PATH (symlinked, so envtest finds all three in one
+# dir); build it only when there is none. A kubectl already in the cache dir
+# wins; a dangling link (PATH changed) is redone.
 link_kubectl() {
   local kubectl
   if kubectl="$(command -v kubectl)"; then
@@ -38,7 +39,7 @@ link_kubectl() {
   return 1
 }
 
-if [[ -x $dest/kube-apiserver && -x $dest/etcd ]] && { link_kubectl "$dest" || [[ -x $dest/kubectl ]]; }; then
+if [[ -x $dest/kube-apiserver && -x $dest/etcd ]] && { [[ -x $dest/kubectl ]] || link_kubectl "$dest"; }; then
   log "cache hit: $dest"
   echo "$dest"
   exit 0
@@ -49,6 +50,7 @@ fi
 mkdir -p "$cache_root"
 tmp="$(mktemp -d "$cache_root/.build-$k8s_version-$etcd_version.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM HUP # make sure the EXIT cleanup runs on Ctrl-C / kill too
 chmod 755 "$tmp" # mktemp makes it 0700
 if [[ -d $dest ]]; then cp -a "$dest/." "$tmp/"; fi # e.g. only kubectl was missing
 
