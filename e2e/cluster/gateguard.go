@@ -88,6 +88,18 @@ func (p *Gateguard) waitReady(ctx context.Context, limit time.Duration) error {
 // PID is gateguard's process ID.
 func (p *Gateguard) PID() int { return p.cmd.Process.Pid }
 
+// Terminate sends SIGTERM and returns at once; Exited tells when it ends.
+func (p *Gateguard) Terminate() error { return p.cmd.Process.Signal(syscall.SIGTERM) }
+
+// Exited receives the exit error once the process ends.
+func (p *Gateguard) Exited() <-chan error { return p.done }
+
+// Ready reports whether /readyz answers 200 right now.
+func (p *Gateguard) Ready() bool {
+	code, err := httpGet("http://" + p.ProbeAddr + "/readyz")
+	return err == nil && code == 200
+}
+
 // Stop sends SIGTERM and waits for the process to exit.
 func (p *Gateguard) Stop() {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)

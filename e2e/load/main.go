@@ -1,0 +1,134 @@
+// Command load measures gateguard under load (issue 7, "Performance").
+//
+// It starts a real kube-apiserver and etcd (e2e/cluster), seeds a large
+// snapshot before gateguard starts, and records gateguard's time to ready
+// with it. Then it measures the kubectl path (sequential creates through
+// the apiserver with gateguard's webhooks unregistered, then registered)
+// and drives pre-built AdmissionReview requests straight at gateguard's
+// HTTPS endpoint and at a floor server (a minimal HTTPS handler that only
+// decodes the review and allows it), at each concurrency, and prints
+// throughput, latency percentiles, errors, gateguard's RSS and the issue's
+// targets.
+//
+//	export KUBEBUILDER_ASSETS=$(bash hack/build-control-plane.sh)
+//	go run ./e2e/load                          # the defaults of issue 7
+//	go run ./e2e/load --concurrency 1,8 --duration 20s --virtualservices 10000
+//
+// Every loop is bounded in count and time; everything listens on and
+// talks to loopback only.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// options are the tool's flags.
+type options struct {
+	VirtualServices int           // seeded VirtualServices
+	Gateways        int           // seeded Gateways, each with its own credential
+	Secrets         int           // seeded Secrets: the Gateways' credentials plus filler
+	Pods            int           // seeded gateway Pods in istio-system
+	Namespaces      int           // team namespaces the VirtualServices spread over
+	SeedWorkers     int           // parallel creates while seeding
+	Concurrency     []int         // in-flight requests, one run per value
+	Duration        time.Duration // timed part of each run
+	Warmup          time.Duration // untimed run before each timed one
+	MaxRequests     int           // bound on the requests of one run
+	Pool            int           // distinct pre-built request bodies, cycled
+	Mix             mix           // weights of the request kinds
+	Creates         int           // sequential creates of the kubectl path, per phase
+	Timeout         time.Duration // bound on the whole run
+}
+
+func defaultOptions() options {
+	return options{
+		VirtualServices: 10000, Gateways: 1000, Secrets: 10000, Pods: 2000, Namespaces: 500, SeedWorkers: 32,
+		Concurrency: []int{1, 8}, Duration: 20 * time.Second, Warmup: 2 * time.Second, MaxRequests: 2_000_000,
+		Pool: 2000, Mix: defaultMix(), Creates: 200, Timeout: 20 * time.Minute,
+	}
+}
+
+// parseFlags fills options from args.
+func parseFlags(args []string) (options, error) {
+	o := defaultOptions()
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	fs.IntVar(&o.VirtualServices, "virtualservices", o.VirtualServices, "VirtualServices seeded before gateguard starts")
+	fs.IntVar(&o.Gateways, "gateways", o.Gateways, "Gateways seeded (HTTPS with its own credential, plus HTTP port 80)")
+	fs.IntVar(&o.Secrets, "secrets", o.Secrets, "Secrets seeded: one credential per Gateway in istio-system, the rest filler")
+	fs.IntVar(&o.Pods, "pods", o.Pods, "gateway Pods seeded in istio-system (istio: ingressgateway)")
+	fs.IntVar(&o.Namespaces, "namespaces", o.Namespaces, "team namespaces the VirtualServices and filler Secrets spread over")
+	fs.IntVar(&o.SeedWorkers, "seed-workers", o.SeedWorkers, "parallel creates while seeding")
+	conc := fs.String("concurrency", "1,8", "in-flight requests; a comma-separated list runs each")
+	fs.DurationVar(&o.Duration, "duration", o.Duration, "timed duration of each run, per target and concurrency")
+	fs.DurationVar(&o.Warmup, "warmup", o.Warmup, "untimed run before each timed run")
+	fs.IntVar(&o.MaxRequests, "max-requests", o.MaxRequests, "at most this many requests per run")
+	fs.IntVar(&o.Pool, "pool", o.Pool, "distinct pre-built requests, cycled (new-VirtualService creates are reserved by gateguard for 15s)")
+	fs.Var(&o.Mix, "mix", "request mix as kind=weight,... of new, duplicate, gateway, dryrun, mutate")
+	fs.IntVar(&o.Creates, "creates", o.Creates, "sequential kubectl-path creates per phase (webhooks off, on); 0 skips")
+	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "bound on the whole run")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	var err error
+	if o.Concurrency, err = parseInts(*conc); err != nil {
+		return o, fmt.Errorf("--concurrency: %w", err)
+	}
+	return o, o.validate()
+}
+
+// validate refuses options the tool cannot run with.
+func (o options) validate() error {
+	switch {
+	case o.Gateways < 1 || o.VirtualServices < 1 || o.Pods < 1 || o.Namespaces < 1 || o.SeedWorkers < 1:
+		return fmt.Errorf("--gateways, --virtualservices, --pods, --namespaces and --seed-workers must be at least 1")
+	case o.Secrets < o.Gateways:
+		return fmt.Errorf("--secrets (%d) must cover one credential per Gateway (%d)", o.Secrets, o.Gateways)
+	case o.Pool < 1 || o.MaxRequests < 1 || o.Duration <= 0 || o.Creates < 0:
+		return fmt.Errorf("--pool and --max-requests must be at least 1, --duration positive, --creates not negative")
+	}
+	return nil
+}
+
+// parseInts parses "1,8" into positive integers.
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not a positive integer", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func main() {
+	if os.Getenv(floorEnv) != "" {
+		if err := serveFloor(); err != nil {
+			fmt.Fprintln(os.Stderr, "load floor:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	opts, err := parseFlags(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	if err := run(ctx, opts); err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
+}

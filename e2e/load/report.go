@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// report is everything the tool measured.
+type report struct {
+	opts        options
+	seeded      string
+	poolSummary string
+	readyAfter  time.Duration
+	runs        []*result
+	path        []pathResult
+	rss, hwm    int64 // gateguard's VmRSS and VmHWM after the runs, KiB
+	floorRSS    int64
+	notes       []string // what went differently than planned
+}
+
+// stats are the figures of one set of samples.
+type stats struct {
+	n                         int
+	rps                       float64
+	p50, p99, p999, max       time.Duration
+	firstQuarter, lastQuarter float64 // req/s in the first and last quarter of the run
+}
+
+// statsOf computes the figures of samples over elapsed.
+func statsOf(samples []sample, elapsed time.Duration) stats {
+	lat := make([]time.Duration, len(samples))
+	var first, last int
+	for i, s := range samples {
+		lat[i] = s.latency
+		switch {
+		case s.at < elapsed/4:
+			first++
+		case s.at >= elapsed*3/4:
+			last++
+		}
+	}
+	slices.Sort(lat)
+	st := stats{n: len(lat), p50: percentile(lat, 50), p99: percentile(lat, 99), p999: percentile(lat, 99.9)}
+	if len(lat) > 0 {
+		st.max = lat[len(lat)-1]
+	}
+	if sec := elapsed.Seconds(); sec > 0 {
+		st.rps, st.firstQuarter, st.lastQuarter = float64(len(lat))/sec, float64(first)/(sec/4), float64(last)/(sec/4)
+	}
+	return st
+}
+
+// percentile is the nearest-rank percentile of sorted latencies.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(float64(len(sorted))*p/100+0.999999) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+// print writes the report as tables.
+func (r *report) print(w io.Writer) {
+	o := r.opts
+	fmt.Fprintf(w, "\ngateguard load (issue 7)\n")
+	fmt.Fprintf(w, "snapshot:      %d VirtualServices, %d Gateways, %d Secrets, %d gateway Pods; seeded %s\n",
+		o.VirtualServices, o.Gateways, o.Secrets, o.Pods, r.seeded)
+	fmt.Fprintf(w, "time to ready: %s (gateguard start to /readyz with that snapshot)\n", r.readyAfter.Round(time.Millisecond))
+	fmt.Fprintf(w, "requests:      %s\n", r.poolSummary)
+	fmt.Fprintf(w, "runs:          %s timed after %s warm-up, HTTP/1.1 keep-alive over TLS on loopback\n\n", o.Duration, o.Warmup)
+	r.printRuns(w)
+	r.printRatios(w)
+	r.printKinds(w)
+	fmt.Fprintf(w, "gateguard memory after the runs: VmRSS %.1f MiB, VmHWM %.1f MiB (floor VmRSS %.1f MiB)\n\n",
+		float64(r.rss)/1024, float64(r.hwm)/1024, float64(r.floorRSS)/1024)
+	r.printPath(w)
+	r.printTargets(w)
+	for _, n := range r.notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+}
+
+func (r *report) printRuns(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "target\tconc\trequests\treq/s\tp50\tp99\tp99.9\tmax\terrors\treq/s 1st¼→last¼\t")
+	for _, res := range r.runs {
+		st := statsOf(res.samples, res.elapsed)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%d\t%.0f→%.0f\t\n", res.target, res.concurrency, st.n, st.rps,
+			dur(st.p50), dur(st.p99), dur(st.p999), dur(st.max), res.errors, st.firstQuarter, st.lastQuarter)
+	}
+	tw.Flush()
+	for _, res := range r.runs {
+		for _, e := range res.firstErrors {
+			fmt.Fprintf(w, "  error (%s, c=%d): %s\n", res.target, res.concurrency, e)
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+func (r *report) printRatios(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "conc\tthroughput gateguard/floor\tp50 gateguard/floor\t")
+	for _, conc := range r.opts.Concurrency {
+		gg, fl := r.stats("gateguard", conc), r.stats("floor", conc)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t\n", conc, ratio(gg.rps, fl.rps), ratio(float64(gg.p50), float64(fl.p50)))
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+}
+
+// printKinds breaks gateguard's latency down by request kind.
+func (r *report) printKinds(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "gateguard by kind\tconc\trequests\tp50\tp99\tp99.9\tmax\t")
+	for _, res := range r.runs {
+		if res.target != "gateguard" {
+			continue
+		}
+		for k := range numKinds {
+			var of []sample
+			for _, s := range res.samples {
+				if s.kind == k {
+					of = append(of, s)
+				}
+			}
+			st := statsOf(of, res.elapsed)
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t\n", k, res.concurrency, st.n, dur(st.p50), dur(st.p99), dur(st.p999), dur(st.max))
+		}
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+}
+
+func (r *report) printPath(w io.Writer) {
+	if len(r.path) != 2 {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "kubectl path (%d sequential creates via kube-apiserver)\tmedian\tp99\t\n", r.opts.Creates)
+	off50, off99 := medianP99(r.path[0].latencies)
+	on50, on99 := medianP99(r.path[1].latencies)
+	fmt.Fprintf(tw, "%s\t%s\t%s\t\n", r.path[0].phase, dur(off50), dur(off99))
+	fmt.Fprintf(tw, "%s\t%s\t%s\t\n", r.path[1].phase, dur(on50), dur(on99))
+	fmt.Fprintf(tw, "added by gateguard (mutate + validate)\t%s\t%s\t\n", dur(on50-off50), dur(on99-off99))
+	tw.Flush()
+	fmt.Fprintln(w)
+}
+
+// printTargets judges issue 7's targets.
+func (r *report) printTargets(w io.Writer) {
+	fmt.Fprintln(w, "targets")
+	judge := func(name string, conc int, got string, ok bool) {
+		if !slices.Contains(r.opts.Concurrency, conc) {
+			fmt.Fprintf(w, "  %-42s not run (add %d to --concurrency)\n", name, conc)
+			return
+		}
+		fmt.Fprintf(w, "  %-42s %-12s %s\n", name, got, map[bool]string{true: "PASS", false: "MISS"}[ok])
+	}
+	gg8, fl8 := r.stats("gateguard", 8), r.stats("floor", 8)
+	gg1, fl1 := r.stats("gateguard", 1), r.stats("floor", 1)
+	judge("c=8 throughput >= 50% of floor's", 8, ratio(gg8.rps, fl8.rps), fl8.rps > 0 && gg8.rps >= fl8.rps/2 && r.clean(8))
+	judge("c=1 p50 <= 2x floor's", 1, ratio(float64(gg1.p50), float64(fl1.p50)), fl1.p50 > 0 && gg1.p50 <= 2*fl1.p50 && r.clean(1))
+	judge("c=1 p99 <= 1ms", 1, dur(gg1.p99), gg1.n > 0 && gg1.p99 <= time.Millisecond && r.clean(1))
+}
+
+// clean: gateguard answered every request of the run correctly.
+func (r *report) clean(conc int) bool {
+	for _, res := range r.runs {
+		if res.concurrency == conc && res.errors > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// stats of the run of target at conc.
+func (r *report) stats(target string, conc int) stats {
+	for _, res := range r.runs {
+		if res.target == target && res.concurrency == conc {
+			return statsOf(res.samples, res.elapsed)
+		}
+	}
+	return stats{}
+}
+
+func ratio(a, b float64) string {
+	if b == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", a/b)
+}
+
+// dur prints a latency in µs below a millisecond, else in ms.
+func dur(d time.Duration) string {
+	if d < time.Millisecond && d > -time.Millisecond {
+		return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
+	}
+	return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+}
+
+// procMemory reads VmRSS and VmHWM (KiB) of a process from /proc.
+func procMemory(pid int) (rss, hwm int64) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		name, value, _ := strings.Cut(sc.Text(), ":")
+		kib, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
+		switch name {
+		case "VmRSS":
+			rss = kib
+		case "VmHWM":
+			hwm = kib
+		}
+	}
+	return rss, hwm
+}

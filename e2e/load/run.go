@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gateguard/gateguard/e2e/cluster"
+)
+
+// policy is the GatewayPolicy gateguard serves with: the built-in rules,
+// and a default selector for the /mutate requests.
+const policy = `apiVersion: gateguard.dev/v1alpha1
+kind: GatewayPolicy
+defaults:
+  gatewaySelector: {istio: ingressgateway}
+`
+
+// run starts the control plane, seeds it, starts gateguard, measures the
+// kubectl path and the load, and prints the report.
+func run(ctx context.Context, o options) error {
+	certPEM, keyPEM, err := selfSignedCert()
+	if err != nil {
+		return err
+	}
+	rep := &report{opts: o}
+	c, err := startSeeded(ctx, o, rep, certPEM, keyPEM)
+	if c != nil {
+		defer c.Stop()
+	}
+	if err != nil {
+		return err
+	}
+	if o.Creates > 0 {
+		cl, err := fastClient(c.AdminConfig)
+		if err != nil {
+			return err
+		}
+		step("kubectl path: %d sequential creates with the webhooks off, then on", o.Creates)
+		if rep.path, err = kubectlPath(ctx, c, cl, o, rep); err != nil {
+			return err
+		}
+	}
+	if err := driveAll(ctx, c, o, rep, certPEM, keyPEM); err != nil {
+		return err
+	}
+	rep.rss, rep.hwm = procMemory(c.Gateguard.PID())
+	rep.print(os.Stdout)
+	return ctx.Err()
+}
+
+// startSeeded starts the control plane without gateguard, seeds the
+// snapshot, then starts gateguard, timing it to ready, and registers its
+// webhooks.
+func startSeeded(ctx context.Context, o options, rep *report, certPEM, keyPEM []byte) (*cluster.Cluster, error) {
+	step("starting kube-apiserver and etcd")
+	c, err := cluster.Start(ctx, cluster.Options{SkipGateguard: true, Policy: policy})
+	if err != nil {
+		return c, err
+	}
+	cl, err := fastClient(c.AdminConfig)
+	if err != nil {
+		return c, err
+	}
+	step("seeding %d VirtualServices, %d Gateways, %d Secrets, %d Pods", o.VirtualServices, o.Gateways, o.Secrets, o.Pods)
+	start := time.Now()
+	n, err := seed(ctx, cl, o, certPEM, keyPEM)
+	if err != nil {
+		return c, fmt.Errorf("seeding: %w", err)
+	}
+	rep.seeded = seedRate(n, time.Since(start), o.SeedWorkers)
+	step("seeded %s; starting gateguard", rep.seeded)
+	if err := c.StartGateguard(ctx); err != nil {
+		return c, err
+	}
+	rep.readyAfter = c.Gateguard.ReadyAfter
+	step("gateguard (pid %d) ready after %s; registering its webhooks", c.Gateguard.PID(), rep.readyAfter.Round(time.Millisecond))
+	return c, c.RegisterWebhooks(ctx)
+}
+
+// driveAll runs, at each concurrency, the floor and then gateguard, each
+// after an untimed warm-up.
+func driveAll(ctx context.Context, c *cluster.Cluster, o options, rep *report, certPEM, keyPEM []byte) error {
+	fl, err := startFloor(certPEM, keyPEM)
+	if err != nil {
+		return err
+	}
+	defer fl.stop()
+	url, ca := c.WebhookURL()
+	hc, err := newHTTPClient(slices.Max(o.Concurrency), ca, fl.ca)
+	if err != nil {
+		return err
+	}
+	defer hc.CloseIdleConnections()
+	pool := buildPool(o)
+	rep.poolSummary = poolSummary(pool)
+	targets := []target{{name: "floor", url: fl.url}, {name: "gateguard", url: url, decides: true}}
+	for _, conc := range o.Concurrency {
+		for _, t := range targets {
+			step("%s at concurrency %d: %s warm-up, %s timed", t.name, conc, o.Warmup, o.Duration)
+			if err := warmUp(ctx, hc, t, pool, conc, o); err != nil {
+				return err
+			}
+			rep.runs = append(rep.runs, drive(ctx, hc, t, pool, conc, o.Duration, o.MaxRequests))
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+	}
+	rep.floorRSS, _ = procMemory(fl.cmd.Process.Pid)
+	return nil
+}
+
+// warmUp drives t untimed; a warm-up that only errors stops the tool.
+func warmUp(ctx context.Context, hc *http.Client, t target, pool []request, conc int, o options) error {
+	if o.Warmup <= 0 {
+		return nil
+	}
+	res := drive(ctx, hc, t, pool, conc, o.Warmup, o.MaxRequests)
+	if len(res.samples) == 0 && res.errors > 0 {
+		return fmt.Errorf("%s: every warm-up request failed, e.g. %s", t.name, strings.Join(res.firstErrors, "; "))
+	}
+	return nil
+}
+
+// poolSummary counts the pool's requests by kind.
+func poolSummary(pool []request) string {
+	var n [numKinds]int
+	for _, r := range pool {
+		n[r.kind]++
+	}
+	parts := make([]string, 0, numKinds)
+	for k := range numKinds {
+		parts = append(parts, fmt.Sprintf("%s %d", k, n[k]))
+	}
+	return fmt.Sprintf("%d distinct requests, cycled: %s", len(pool), strings.Join(parts, ", "))
+}
+
+// step reports progress on stderr; the report goes to stdout.
+func step(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
