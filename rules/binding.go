@@ -4,8 +4,8 @@ import (
 	"strconv"
 	"strings"
 
-	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	networking "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -48,8 +48,8 @@ type claim struct {
 	ref   GatewayRef  // the gateway (zero on the mesh)
 	// portKey is the WorkloadPortKey of the server, for TCP lookups.
 	portKey string
-	mesh  bool
-	class serverClass
+	mesh    bool
+	class   serverClass
 }
 
 // claimsOf lists the route-table entries vs would create (DESIGN §3).
@@ -66,7 +66,7 @@ func claimsOf(policy *Policy, snap Snapshot, vs *networkingv1.VirtualService) []
 	hostsPath := field.NewPath("spec", "hosts")
 	if mesh {
 		for i, h := range vs.Spec.Hosts {
-			add(claim{scope: meshGateway, host: strings.ToLower(meshFQDN(h, vs.Namespace)), path: hostsPath.Index(i),
+			add(claim{scope: meshGateway, host: strings.ToLower(fqdn(h, vs.Namespace)), path: hostsPath.Index(i),
 				where: "the mesh", mesh: true})
 		}
 	}
@@ -111,13 +111,13 @@ func serverClaims(vs *networkingv1.VirtualService, gw *networkingv1.Gateway, s *
 	switch {
 	case (class == classHTTP || class == classHTTPS) && len(vs.Spec.Http) > 0:
 		for i, h := range vs.Spec.Hosts {
-			bind(h, hostsPath.Index(i))
+			bind(fqdn(h, vs.Namespace), hostsPath.Index(i))
 		}
 	case class == classPassthrough && len(vs.Spec.Tls) > 0:
 		forEachSNIHost(vs, func(h string, p *field.Path) { bind(h, p) })
 	case class == classTCP && len(vs.Spec.Tcp) > 0 && tcpMatchesPort(vs, port):
 		for i, h := range vs.Spec.Hosts {
-			bind(h, hostsPath.Index(i))
+			bind(fqdn(h, vs.Namespace), hostsPath.Index(i))
 		}
 		for i := range out {
 			out[i].host, out[i].path = "", field.NewPath("spec", "tcp")
@@ -127,7 +127,8 @@ func serverClaims(vs *networkingv1.VirtualService, gw *networkingv1.Gateway, s *
 }
 
 // forEachSNIHost visits the SNI hosts of the TLS routes; a match without
-// sniHosts falls back to the VirtualService's hosts, as in Istio.
+// sniHosts falls back to the VirtualService's hosts (short names expanded,
+// as istiod stores them), as in Istio. sniHosts themselves are not expanded.
 func forEachSNIHost(vs *networkingv1.VirtualService, visit func(string, *field.Path)) {
 	for j, route := range vs.Spec.Tls {
 		for k, m := range route.GetMatch() {
@@ -136,7 +137,7 @@ func forEachSNIHost(vs *networkingv1.VirtualService, visit func(string, *field.P
 			}
 			if len(m.GetSniHosts()) == 0 {
 				for i, h := range vs.Spec.Hosts {
-					visit(h, field.NewPath("spec", "hosts").Index(i))
+					visit(fqdn(h, vs.Namespace), field.NewPath("spec", "hosts").Index(i))
 				}
 			}
 		}
@@ -184,7 +185,7 @@ func describeScope(class serverClass, gw *networkingv1.Gateway, s *networking.Se
 	case classHTTP:
 		return "HTTP port " + port + " of " + pods
 	case classHTTPS:
-		return "HTTPS server " + port + "/" + s.GetPort().GetName() + " of Gateway " + gw.Namespace + "/" + gw.Name
+		return "HTTPS server " + port + "/" + s.GetPort().GetName() // a route table of its own
 	case classPassthrough:
 		return "TLS passthrough port " + port + " of " + pods
 	}

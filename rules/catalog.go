@@ -12,13 +12,13 @@ type RuleID string
 
 // The rule catalog (DESIGN §4).
 const (
-	DuplicateHost      RuleID = "duplicate-host"
-	OverlappingHost    RuleID = "overlapping-host"
-	WildcardHost       RuleID = "wildcard-host"
-	HostOwnership      RuleID = "host-ownership"
-	MissingCredential  RuleID = "missing-credential"
-	DefaultSelectorID  RuleID = "default-selector"
-	DefaultLabelsID    RuleID = "default-labels"
+	DuplicateHost     RuleID = "duplicate-host"
+	OverlappingHost   RuleID = "overlapping-host"
+	WildcardHost      RuleID = "wildcard-host"
+	HostOwnership     RuleID = "host-ownership"
+	MissingCredential RuleID = "missing-credential"
+	DefaultSelectorID RuleID = "default-selector"
+	DefaultLabelsID   RuleID = "default-labels"
 )
 
 // Action is what a finding does to the request.

@@ -55,9 +55,12 @@ func gatewayRefs(gateways []string, vsNamespace string) (refs []GatewayRef, mesh
 // each named gateway it references.
 func GatewayRefIndexKey(ref GatewayRef) string { return ref.String() }
 
-// meshFQDN expands a short mesh host to its cluster-local FQDN, the way
-// Istio's ResolveShortnameToFQDN does: only names without a dot expand.
-func meshFQDN(host, namespace string) string {
+// fqdn expands a short host to its cluster-local FQDN, the way Istio's
+// ResolveShortnameToFQDN does: only names without a dot expand. istiod
+// applies it to the hosts of every VirtualService, gateway-bound ones too
+// (resolveVirtualServiceShortnames), so "web" in team-a and "web" in team-b
+// are different virtual hosts on a shared gateway.
+func fqdn(host, namespace string) string {
 	if host == "*" || strings.Contains(host, ".") {
 		return host
 	}

@@ -30,11 +30,30 @@ func (m Mutation) Field() string {
 // parents as needed; callers build JSON patches from the result.
 func ApplyMutations(obj map[string]any, muts []Mutation) error {
 	for _, m := range muts {
+		dropNullParent(obj, m.Path)
 		if err := unstructured.SetNestedField(obj, m.Value, m.Path...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// dropNullParent removes a null on the way to path, so that SetNestedField
+// creates a map there instead of failing: YAML "labels:" with no value
+// reaches the webhook as "labels": null, and its labels are still missing.
+func dropNullParent(obj map[string]any, path []string) {
+	for i := 0; i+1 < len(path); i++ {
+		v, ok := obj[path[i]]
+		if ok && v == nil {
+			delete(obj, path[i])
+			return
+		}
+		next, isMap := v.(map[string]any)
+		if !isMap {
+			return
+		}
+		obj = next
+	}
 }
 
 // mutatingRule adds defaults to an object it is given a copy of.

@@ -13,9 +13,9 @@ type placement struct {
 type placementSource int
 
 const (
-	placementPods     placementSource = iota // pods seen in the cluster
-	placementPolicy                          // the policy's gatewayNamespaces
-	placementAssumed                         // nothing known: the Gateway's own namespace
+	placementPods    placementSource = iota // pods seen in the cluster
+	placementPolicy                         // the policy's gatewayNamespaces
+	placementAssumed                        // nothing known: the Gateway's own namespace
 )
 
 // describe explains the placement in a message.

@@ -2,10 +2,12 @@ package rules
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,6 +50,11 @@ var yamlLineError = regexp.MustCompile(`^line (\d+): (.*)$`)
 // unknownFieldError matches yaml.v3's strict-decoding complaint.
 var unknownFieldError = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
 
+// typeError matches yaml.v3's complaint about a value of the wrong type. It
+// gives the value node's tag and, for a scalar, its value (cut to seven
+// characters and "..." when longer than ten).
+var typeError = regexp.MustCompile("^cannot unmarshal (!!\\w+)(?: `(.*)`)? into ")
+
 // ParsePolicy decodes one GatewayPolicy document strictly and validates it.
 // Every fault is returned at once, as PolicyErrors with line and field.
 func ParsePolicy(data []byte) (*Policy, error) {
@@ -55,7 +62,7 @@ func ParsePolicy(data []byte) (*Policy, error) {
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, PolicyErrors{yamlSyntaxError(err)}
 	}
-	places := nodePlaces(&root)
+	places, values := nodePlaces(&root)
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var p Policy
@@ -63,7 +70,7 @@ func ParsePolicy(data []byte) (*Policy, error) {
 	case errors.Is(err, io.EOF):
 		return nil, PolicyErrors{{Message: "the policy file is empty"}}
 	case err != nil:
-		return nil, decodeErrors(err, places)
+		return nil, decodeErrors(err, places, values)
 	}
 	if err := dec.Decode(new(yaml.Node)); !errors.Is(err, io.EOF) {
 		return nil, PolicyErrors{{Message: "the policy file must hold exactly one YAML document"}}
@@ -86,7 +93,7 @@ func yamlSyntaxError(err error) PolicyError {
 }
 
 // decodeErrors converts strict-decoding failures, naming the field at fault.
-func decodeErrors(err error, places map[string]int) PolicyErrors {
+func decodeErrors(err error, places map[string]int, values map[string]*yaml.Node) PolicyErrors {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
 		return PolicyErrors{yamlSyntaxError(err)}
@@ -99,21 +106,29 @@ func decodeErrors(err error, places map[string]int) PolicyErrors {
 			continue
 		}
 		line, _ := strconv.Atoi(m[1])
-		pe := PolicyError{Line: line, Field: deepestPathAt(places, line), Message: m[2]}
+		pe := PolicyError{Line: line, Field: deepestPathAt(places, line, ""), Message: m[2]}
 		if u := unknownFieldError.FindStringSubmatch(m[2]); u != nil {
+			pe.Field = deepestPathAt(places, line, u[1])
 			pe.Message = fmt.Sprintf("unknown field %q", u[1])
+		}
+		if te := typeError.FindStringSubmatch(m[2]); te != nil {
+			if p, ok := pathOfValue(values, line, te[1], te[2]); ok {
+				pe.Field = p
+			}
 		}
 		out = append(out, pe)
 	}
 	return out
 }
 
-// withLines attaches to each validation error the line of its field.
+// withLines attaches to each validation error the line of its field, and
+// lists them in file order, as a reader goes through the file.
 func withLines(errs field.ErrorList, places map[string]int) PolicyErrors {
 	out := make(PolicyErrors, 0, len(errs))
 	for _, e := range errs {
 		out = append(out, PolicyError{Line: lineOf(places, e.Field), Field: e.Field, Message: e.ErrorBody()})
 	}
+	slices.SortStableFunc(out, func(a, b PolicyError) int { return cmp.Compare(a.Line, b.Line) })
 	return out
 }
 
@@ -133,26 +148,61 @@ func lineOf(places map[string]int, path string) int {
 	return 1
 }
 
-// deepestPathAt returns the longest field path that starts on line.
-func deepestPathAt(places map[string]int, line int) string {
+// deepestPathAt returns the longest field path that starts on line; with
+// leaf set, only a path ending in that key qualifies. A flow mapping puts
+// several keys on one line ({action: deny, bogus: 1}), so the unknown key
+// must be found by name, and ties are broken by name so that the answer
+// does not depend on map order.
+func deepestPathAt(places map[string]int, line int, leaf string) string {
 	best := ""
 	for p, l := range places {
-		if l == line && len(p) > len(best) {
+		if l != line || (leaf != "" && p != leaf && !strings.HasSuffix(p, "."+leaf)) {
+			continue
+		}
+		if len(p) > len(best) || (len(p) == len(best) && p < best) {
 			best = p
 		}
 	}
 	return best
 }
 
-// nodePlaces maps each field path in a YAML tree to its line, rendering
-// paths the way field.Path does: a.b[0].c.
-func nodePlaces(root *yaml.Node) map[string]int {
-	places := map[string]int{}
+// pathOfValue finds the field whose value is the node a type error
+// describes: on line, with tag, and with value when one is given. The
+// deepest path on the line would name a child of a mistyped list or map
+// ("labels: [a, b]" is wrong as a whole, not at labels[0]).
+func pathOfValue(values map[string]*yaml.Node, line int, tag, value string) (string, bool) {
+	best, found := "", false
+	for p, n := range values {
+		if n.Line != line || n.ShortTag() != tag || !shownValueIs(value, n.Value) {
+			continue
+		}
+		if !found || len(p) > len(best) || (len(p) == len(best) && p < best) {
+			best, found = p, true
+		}
+	}
+	return best, found
+}
+
+// shownValueIs reports whether yaml.v3's rendering of a value in a type
+// error (empty for a collection, shortened with "...") fits value.
+func shownValueIs(shown, value string) bool {
+	if prefix, cut := strings.CutSuffix(shown, "..."); cut && len(value) > 10 {
+		return strings.HasPrefix(value, prefix)
+	}
+	return shown == "" || shown == value
+}
+
+// nodePlaces maps each field path in a YAML tree to the line of its key
+// (or list item) and to its value node, rendering paths the way
+// field.Path does: a.b[0].c. The document's root is the path "".
+func nodePlaces(root *yaml.Node) (places map[string]int, values map[string]*yaml.Node) {
+	places, values = map[string]int{}, map[string]*yaml.Node{}
 	var walk func(n *yaml.Node, path string)
 	walk = func(n *yaml.Node, path string) {
 		switch n.Kind {
 		case yaml.DocumentNode:
 			for _, c := range n.Content {
+				values[path] = c
 				walk(c, path)
 			}
 		case yaml.MappingNode:
@@ -162,16 +212,18 @@ func nodePlaces(root *yaml.Node) map[string]int {
 					child = path + "." + child
 				}
 				places[child] = n.Content[i].Line
+				values[child] = n.Content[i+1]
 				walk(n.Content[i+1], child)
 			}
 		case yaml.SequenceNode:
 			for i, c := range n.Content {
 				child := fmt.Sprintf("%s[%d]", path, i)
 				places[child] = c.Line
+				values[child] = c
 				walk(c, child)
 			}
 		}
 	}
 	walk(root, "")
-	return places
+	return places, values
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -33,10 +34,12 @@ func ValidatePolicy(p *Policy) field.ErrorList {
 }
 
 // validateRuleConfigs checks rule names, actions and that each knob is set
-// only on the rule it belongs to.
+// only on the rule it belongs to. Maps are walked in key order so that the
+// same file always reports the same faults in the same order.
 func validateRuleConfigs(rules map[RuleID]RuleConfig) field.ErrorList {
 	var errs field.ErrorList
-	for id, c := range rules {
+	for _, id := range slices.Sorted(maps.Keys(rules)) {
+		c := rules[id]
 		path := field.NewPath("rules").Child(string(id))
 		mutating, ok := knownRule(id)
 		if !ok {
@@ -92,13 +95,15 @@ func validateHostOwnership(owners []HostOwner) field.ErrorList {
 // validateDefaults checks the labels and selectors the mutating rules add.
 func validateDefaults(d Defaults, path *field.Path) field.ErrorList {
 	errs := validateLabels(d.GatewaySelector, path.Child("gatewaySelector"))
-	for ns, sel := range d.GatewaySelectorByNamespace {
+	for _, ns := range slices.Sorted(maps.Keys(d.GatewaySelectorByNamespace)) {
+		sel := d.GatewaySelectorByNamespace[ns]
 		p := path.Child("gatewaySelectorByNamespace").Child(ns)
 		errs = append(errs, validateNamespaceName(p, ns)...)
 		errs = append(errs, validateLabels(sel, p)...)
 	}
 	errs = append(errs, validateLabels(d.Labels, path.Child("labels"))...)
-	for key, nsKey := range d.LabelsFromNamespace {
+	for _, key := range slices.Sorted(maps.Keys(d.LabelsFromNamespace)) {
+		nsKey := d.LabelsFromNamespace[key]
 		p := path.Child("labelsFromNamespace").Child(key)
 		errs = append(errs, validateLabelKey(p, key)...)
 		for _, msg := range validation.IsQualifiedName(nsKey) {
@@ -112,7 +117,8 @@ func validateDefaults(d Defaults, path *field.Path) field.ErrorList {
 // belong to Istio's revision machinery.
 func validateLabels(labels map[string]string, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	for k, v := range labels {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		v := labels[k]
 		errs = append(errs, validateLabelKey(path.Child(k), k)...)
 		for _, msg := range validation.IsValidLabelValue(v) {
 			errs = append(errs, field.Invalid(path.Child(k), v, msg))
@@ -169,5 +175,3 @@ func allRuleIDs() []RuleID {
 	}
 	return ids
 }
-
-

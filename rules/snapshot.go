@@ -38,15 +38,12 @@ type Snapshot interface {
 }
 
 // HostIndexKeys are the keys under which a VirtualService is found by host:
-// each host lower-cased, and on the mesh also its expanded FQDN.
+// each host lower-cased, and a short host also as its expanded FQDN, which
+// is what istiod routes on, on the mesh and on gateways alike.
 func HostIndexKeys(vs *networkingv1.VirtualService) []string {
-	_, mesh := gatewayRefs(vs.Spec.Gateways, vs.Namespace)
 	var keys []string
 	for _, h := range vs.Spec.Hosts {
-		keys = append(keys, strings.ToLower(h))
-		if mesh {
-			keys = append(keys, strings.ToLower(meshFQDN(h, vs.Namespace)))
-		}
+		keys = append(keys, strings.ToLower(h), strings.ToLower(fqdn(h, vs.Namespace)))
 	}
 	return uniqueSorted(keys)
 }

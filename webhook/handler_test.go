@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gateguard/gateguard/rules"
+	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	admissionv1 "k8s.io/api/admission/v1"
@@ -34,7 +35,7 @@ func newTestServer(t *testing.T, snap rules.Snapshot) *testServer {
 	src := &policySource{}
 	src.current.Store(rules.DefaultPolicy())
 	snapshot := func(context.Context) rules.Snapshot { return snap }
-	res := newReservations(time.Minute)
+	res := newReservations(time.Minute, absentStore{}, logr.Discard())
 	mux := http.NewServeMux()
 	mux.Handle(ValidatePath, &webhook.Admission{Handler: &validator{policy: src, snapshot: snapshot, reservations: res, metrics: m}})
 	mux.Handle(MutatePath, &webhook.Admission{Handler: &mutator{policy: src, snapshot: snapshot}})

@@ -77,7 +77,11 @@ func Serve(ctx context.Context, restConfig func() (*rest.Config, error), opts Op
 		return &cacheSnapshot{ctx: ctx, cache: mgr.GetCache(), api: mgr.GetAPIReader(), certificates: certs,
 			onError: func(err error) { m.lookupErrors.Inc(); log.Error(err, "cache lookup failed") }}
 	}
-	v := &validator{policy: src, snapshot: snapshot, reservations: newReservations(opts.ReservationTTL), metrics: m, log: log}
+	res := newReservations(opts.ReservationTTL, apiReservationStore{cache: mgr.GetCache(), api: mgr.GetAPIReader()}, log)
+	if err := mgr.Add(res); err != nil {
+		return err
+	}
+	v := &validator{policy: src, snapshot: snapshot, reservations: res, metrics: m, log: log}
 	srv := mgr.GetWebhookServer()
 	srv.Register(ValidatePath, &webhook.Admission{Handler: v})
 	srv.Register(ValidateSecretPath, &webhook.Admission{Handler: v})

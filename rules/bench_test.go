@@ -1,0 +1,106 @@
+package rules
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+
+	networking "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+)
+
+const (
+	benchGateways = 1000
+	benchPods     = 2000
+)
+
+// benchCluster is a large shared-ingress cluster: n VirtualServices spread
+// over benchGateways Gateways that all select the same benchPods pods. Each
+// Gateway has an HTTPS server (its own route table) and a plain-HTTP port
+// 80 server (one route table shared by all), both listing the Gateway's
+// hosts, no wildcards. Gateway 0 also lists new.example.com, the host the
+// benchmark's new VirtualService claims.
+func benchCluster(b *testing.B, n int) *MemorySnapshot {
+	b.Helper()
+	snap := NewMemorySnapshot()
+	for i := range benchPods {
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "istio-system",
+			Name:   fmt.Sprintf("istio-ingressgateway-%d", i),
+			Labels: map[string]string{"istio": "ingressgateway", "app": "istio-ingressgateway", "pod-template-hash": "6fd6575b8b"}}}
+		mustAdd(b, snap, p)
+	}
+	hosts := make([][]string, benchGateways)
+	for j := range n {
+		g := j % benchGateways
+		hosts[g] = append(hosts[g], fmt.Sprintf("app-%d.example.com", j))
+	}
+	hosts[0] = append(hosts[0], "new.example.com")
+	for g := range benchGateways {
+		name := fmt.Sprintf("gw-%d", g)
+		mustAdd(b, snap, secret("istio-system", name+"-cert", "tls.crt", "tls.key"))
+		mustAdd(b, snap, gateway("istio-system", name, ingressSelector,
+			httpsServer(443, "https-"+name, simpleTLS(name+"-cert"), hosts[g]...),
+			server("HTTP", 80, "http", hosts[g]...)))
+	}
+	for j := range n {
+		g := j % benchGateways
+		vs := httpVS(fmt.Sprintf("team-%d", j%500), fmt.Sprintf("app-%d", j),
+			[]string{fmt.Sprintf("app-%d.example.com", j)}, fmt.Sprintf("istio-system/gw-%d", g))
+		vs.Spec.Http[0].Match = []*networking.HTTPMatchRequest{{Uri: &networking.StringMatch{
+			MatchType: &networking.StringMatch_Prefix{Prefix: "/"}}}}
+		mustAdd(b, snap, vs)
+	}
+	return snap
+}
+
+func mustAdd(b *testing.B, snap *MemorySnapshot, o k8sruntime.Object) {
+	if err := snap.Add(o); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkValidateVirtualService measures one admission of a
+// VirtualService in clusters of growing size: the cost must not grow with
+// the number of VirtualServices (every lookup is an index hit).
+func BenchmarkValidateVirtualService(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000} {
+		b.Run(fmt.Sprintf("vs=%d", n), func(b *testing.B) {
+			snap := benchCluster(b, n)
+			p := DefaultPolicy()
+			// the common case: a new host, on the gateway that lists it
+			unique := httpVS("newcomer", "new", []string{"new.example.com"}, "istio-system/gw-0")
+			// a second team claiming app-0's host on the same gateway
+			duplicate := httpVS("intruder", "app-0", []string{"app-0.example.com"}, "istio-system/gw-0")
+			b.Run("unique", func(b *testing.B) { benchValidate(b, p, snap, unique, 0) })
+			b.Run("duplicate", func(b *testing.B) { benchValidate(b, p, snap, duplicate, 2) })
+		})
+	}
+}
+
+// benchValidate checks the decision once, then times it. A duplicate on
+// gw-0 is denied twice: in the HTTPS route table of gw-0 and in the shared
+// port-80 table. The fixture's garbage is collected first, so that the
+// timed loop does not pay for marking it.
+func benchValidate(b *testing.B, p *Policy, snap Snapshot, vs *networkingv1.VirtualService, denials int) {
+	ctx := context.Background()
+	c := create(vs)
+	d, err := Validate(ctx, p, snap, c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(d.Findings) != denials || len(d.Denied()) != denials {
+		b.Fatalf("got findings %v, want %d denials", d.Findings, denials)
+	}
+	runtime.GC()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Validate(ctx, p, snap, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

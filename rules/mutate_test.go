@@ -1,0 +1,311 @@
+package rules
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+const mutatePolicy = `defaults:
+  gatewaySelector: {istio: ingressgateway}
+  gatewaySelectorByNamespace:
+    partners: {istio: partner-gateway, tier: external}
+  labels: {app.kubernetes.io/managed-by: gateguard, policy: v1}
+  labelsFromNamespace: {team: team, cost-center: billing/cost-center}
+`
+
+func mutateState() []runtime.Object {
+	return []runtime.Object{
+		namespace("shop", map[string]string{"team": "shop", "billing/cost-center": "cc-42"}),
+		namespace("partners", nil),
+	}
+}
+
+func TestMutate(t *testing.T) {
+	labels := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	tests := []struct {
+		name   string
+		policy string // default: mutatePolicy
+		obj    func() client.Object
+		// wantMutations are "Rule field=value" in order.
+		wantMutations []string
+		wantSelector  map[string]string // for Gateways
+		wantLabels    map[string]string
+	}{
+		{
+			name: "Gateway without selector gets the default, and the labels",
+			obj:  func() client.Object { return gateway("shop", "gw", nil, httpServer(80, "shop.example.com")) },
+			wantMutations: []string{
+				`default-selector spec.selector={"istio":"ingressgateway"}`,
+				`default-labels metadata.labels[app.kubernetes.io/managed-by]="gateguard"`,
+				`default-labels metadata.labels[cost-center]="cc-42"`,
+				`default-labels metadata.labels[policy]="v1"`,
+				`default-labels metadata.labels[team]="shop"`,
+			},
+			wantSelector: labels("istio", "ingressgateway"),
+			wantLabels: labels("app.kubernetes.io/managed-by", "gateguard", "cost-center", "cc-42", "policy", "v1",
+				"team", "shop"),
+		},
+		{
+			name: "an empty selector is no selector",
+			obj: func() client.Object {
+				return gateway("shop", "gw", map[string]string{}, httpServer(80, "shop.example.com"))
+			},
+			wantMutations: []string{
+				`default-selector spec.selector={"istio":"ingressgateway"}`,
+				`default-labels metadata.labels[app.kubernetes.io/managed-by]="gateguard"`,
+				`default-labels metadata.labels[cost-center]="cc-42"`,
+				`default-labels metadata.labels[policy]="v1"`,
+				`default-labels metadata.labels[team]="shop"`,
+			},
+			wantSelector: labels("istio", "ingressgateway"),
+			wantLabels: labels("app.kubernetes.io/managed-by", "gateguard", "cost-center", "cc-42", "policy", "v1",
+				"team", "shop"),
+		},
+		{
+			name: "per-namespace selector; a namespace without the labels copies none",
+			obj:  func() client.Object { return gateway("partners", "gw", nil, httpServer(80, "partners.example.com")) },
+			wantMutations: []string{
+				`default-selector spec.selector={"istio":"partner-gateway","tier":"external"}`,
+				`default-labels metadata.labels[app.kubernetes.io/managed-by]="gateguard"`,
+				`default-labels metadata.labels[policy]="v1"`,
+			},
+			wantSelector: labels("istio", "partner-gateway", "tier", "external"),
+			wantLabels:   labels("app.kubernetes.io/managed-by", "gateguard", "policy", "v1"),
+		},
+		{
+			name: "never overwrite a selector or a label",
+			obj: func() client.Object {
+				gw := gateway("shop", "gw", map[string]string{"app": "my-gateway"}, httpServer(80, "shop.example.com"))
+				gw.Labels = labels("team", "not-shop", "policy", "")
+				return gw
+			},
+			wantMutations: []string{
+				`default-labels metadata.labels[app.kubernetes.io/managed-by]="gateguard"`,
+				`default-labels metadata.labels[cost-center]="cc-42"`,
+			},
+			wantSelector: labels("app", "my-gateway"),
+			wantLabels: labels("app.kubernetes.io/managed-by", "gateguard", "cost-center", "cc-42", "policy", "",
+				"team", "not-shop"),
+		},
+		{
+			name: "VirtualService gets labels, never a selector",
+			obj:  func() client.Object { return httpVS("shop", "shop", []string{"shop.example.com"}, "shop/gw") },
+			wantMutations: []string{
+				`default-labels metadata.labels[app.kubernetes.io/managed-by]="gateguard"`,
+				`default-labels metadata.labels[cost-center]="cc-42"`,
+				`default-labels metadata.labels[policy]="v1"`,
+				`default-labels metadata.labels[team]="shop"`,
+			},
+			wantLabels: labels("app.kubernetes.io/managed-by", "gateguard", "cost-center", "cc-42", "policy", "v1",
+				"team", "shop"),
+		},
+		{
+			name:   "both rules off",
+			policy: mutatePolicy + "rules:\n  default-selector: {action: off}\n  default-labels: {action: off}\n",
+			obj:    func() client.Object { return gateway("shop", "gw", nil, httpServer(80, "shop.example.com")) },
+		},
+		{
+			name:   "default-selector off, default-labels on",
+			policy: mutatePolicy + "rules:\n  default-selector: {action: off}\n  default-labels: {action: on}\n",
+			obj:    func() client.Object { return gateway("partners", "gw", nil, httpServer(80, "partners.example.com")) },
+			wantMutations: []string{
+				`default-labels metadata.labels[app.kubernetes.io/managed-by]="gateguard"`,
+				`default-labels metadata.labels[policy]="v1"`,
+			},
+			wantLabels: labels("app.kubernetes.io/managed-by", "gateguard", "policy", "v1"),
+		},
+		{
+			name:   "no defaults in the policy",
+			policy: "rules: {}\n",
+			obj:    func() client.Object { return gateway("shop", "gw", nil, httpServer(80, "shop.example.com")) },
+		},
+		{
+			name:   "exempt namespace",
+			policy: mutatePolicy + "exemptions:\n- namespaces: [shop]\n  rules: [default-labels]\n",
+			obj:    func() client.Object { return gateway("shop", "gw", nil, httpServer(80, "shop.example.com")) },
+			wantMutations: []string{
+				`default-selector spec.selector={"istio":"ingressgateway"}`,
+			},
+			wantSelector: labels("istio", "ingressgateway"),
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			policy := mutatePolicy
+			if tc.policy != "" {
+				policy = tc.policy
+			}
+			p := mustPolicy(t, policy)
+			snap := snapshotOf(t, mutateState()...)
+			in := tc.obj()
+			out, muts := Mutate(p, snap, create(in))
+
+			if got := renderMutations(t, muts); !reflect.DeepEqual(got, tc.wantMutations) {
+				t.Errorf("mutations:\n got: %q\nwant: %q", got, tc.wantMutations)
+			}
+			if !reflect.DeepEqual(toJSONMap(t, in), toJSONMap(t, tc.obj())) {
+				t.Error("Mutate changed its input")
+			}
+			if gw, ok := out.(*networkingv1.Gateway); ok && !reflect.DeepEqual(gw.Spec.Selector, nilIfEmpty(tc.wantSelector)) &&
+				!(len(gw.Spec.Selector) == 0 && len(tc.wantSelector) == 0) {
+				t.Errorf("selector = %v, want %v", gw.Spec.Selector, tc.wantSelector)
+			}
+			if got := out.GetLabels(); len(got)+len(tc.wantLabels) > 0 && !reflect.DeepEqual(got, tc.wantLabels) {
+				t.Errorf("labels = %v, want %v", got, tc.wantLabels)
+			}
+
+			// Idempotent: mutating the result adds nothing and changes nothing.
+			again, more := Mutate(p, snap, create(out))
+			if len(more) != 0 {
+				t.Errorf("second Mutate added %q", renderMutations(t, more))
+			}
+			if !reflect.DeepEqual(toJSONMap(t, again), toJSONMap(t, out)) {
+				t.Error("second Mutate changed the object")
+			}
+
+			// The mutations, applied to the object as JSON, give the
+			// mutated object: what the webhook's JSON patch will do.
+			raw := toJSONMap(t, in)
+			if err := ApplyMutations(raw, muts); err != nil {
+				t.Fatal(err)
+			}
+			if want := toJSONMap(t, out); !reflect.DeepEqual(raw, want) {
+				t.Errorf("ApplyMutations result differs from Mutate's object:\n got: %v\nwant: %v", raw, want)
+			}
+		})
+	}
+}
+
+func nilIfEmpty(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+func renderMutations(t *testing.T, muts []Mutation) []string {
+	t.Helper()
+	var out []string
+	for _, m := range muts {
+		v, err := json.Marshal(m.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, string(m.Rule)+" "+m.Field()+"="+string(v))
+	}
+	return out
+}
+
+// toJSONMap renders an object the way the webhook sees the request body.
+func toJSONMap(t *testing.T, obj client.Object) map[string]any {
+	t.Helper()
+	data, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestApplyMutations: the parents of an added field are created when the
+// raw object lacks them, or holds null there (YAML "labels:" with no value
+// becomes null in JSON); siblings are kept.
+func TestApplyMutations(t *testing.T) {
+	muts := []Mutation{
+		{Rule: DefaultSelectorID, Path: []string{"spec", "selector"}, Value: map[string]any{"istio": "ingressgateway"}},
+		{Rule: DefaultLabelsID, Path: []string{"metadata", "labels", "team"}, Value: "shop"},
+	}
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{
+			name: "no metadata.labels",
+			in:   `{"metadata":{"name":"gw"},"spec":{"servers":[]}}`,
+			want: `{"metadata":{"labels":{"team":"shop"},"name":"gw"},"spec":{"selector":{"istio":"ingressgateway"},"servers":[]}}`,
+		},
+		{
+			name: "no metadata, no spec",
+			in:   `{}`,
+			want: `{"metadata":{"labels":{"team":"shop"}},"spec":{"selector":{"istio":"ingressgateway"}}}`,
+		},
+		{
+			name: "null labels and selector",
+			in:   `{"metadata":{"name":"gw","labels":null},"spec":{"selector":null}}`,
+			want: `{"metadata":{"labels":{"team":"shop"},"name":"gw"},"spec":{"selector":{"istio":"ingressgateway"}}}`,
+		},
+		{
+			name: "other labels kept",
+			in:   `{"metadata":{"labels":{"app":"web"}},"spec":{}}`,
+			want: `{"metadata":{"labels":{"app":"web","team":"shop"}},"spec":{"selector":{"istio":"ingressgateway"}}}`,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var obj map[string]any
+			if err := json.Unmarshal([]byte(tc.in), &obj); err != nil {
+				t.Fatal(err)
+			}
+			if err := ApplyMutations(obj, muts); err != nil {
+				t.Fatalf("ApplyMutations: %v", err)
+			}
+			got, _ := json.Marshal(obj)
+			if string(got) != tc.want {
+				t.Errorf("\n got: %s\nwant: %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestApplyMutationsNotAMap: a parent that holds a scalar is not replaced.
+func TestApplyMutationsNotAMap(t *testing.T) {
+	obj := map[string]any{"metadata": map[string]any{"labels": "oops"}}
+	err := ApplyMutations(obj, []Mutation{{Rule: DefaultLabelsID, Path: []string{"metadata", "labels", "team"}, Value: "x"}})
+	if err == nil || err.Error() != "value cannot be set because .metadata.labels is not a map[string]interface{}" {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestMutationField(t *testing.T) {
+	for path, want := range map[string]string{
+		"spec/selector": "spec.selector",
+		"metadata/labels/app.kubernetes.io/part-of": "metadata.labels[app.kubernetes.io/part-of]",
+	} {
+		m := Mutation{Path: splitPath(path)}
+		if got := m.Field(); got != want {
+			t.Errorf("Field(%q) = %q, want %q", path, got, want)
+		}
+	}
+}
+
+// splitPath splits on the first two slashes only: a label key keeps its own.
+func splitPath(p string) []string {
+	var out []string
+	for range 2 {
+		i := 0
+		for i < len(p) && p[i] != '/' {
+			i++
+		}
+		out = append(out, p[:i])
+		if i == len(p) {
+			return out
+		}
+		p = p[i+1:]
+	}
+	return append(out, p)
+}

@@ -1,0 +1,117 @@
+package rules_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gateguard/gateguard/rules"
+	"github.com/gateguard/gateguard/rules/manifest"
+)
+
+// expectAnnotation marks a corpus document that is applied and judged. Its
+// value lists the exact findings, separated by ";": "allow" for none, or
+// "deny RULE FIELD" / "warn RULE FIELD". Documents without it are cluster
+// state. A file NAME.yaml is judged under NAME.policy.yaml when present.
+const expectAnnotation = "test.gateguard.dev/expect"
+
+// TestCorpus runs every rules/testdata/*.yaml file: cluster state first,
+// then each judged document in order, admitted ones joining the state.
+func TestCorpus(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.yaml")
+	files = slices.DeleteFunc(files, func(f string) bool { return strings.HasSuffix(f, ".policy.yaml") })
+	if len(files) == 0 {
+		t.Fatal("no corpus files in testdata/")
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".yaml"), func(t *testing.T) {
+			runCorpusFile(t, file)
+		})
+	}
+}
+
+func runCorpusFile(t *testing.T, file string) {
+	policy := corpusPolicy(t, file)
+	snap := rules.NewMemorySnapshot()
+	for _, d := range readDocs(t, file) {
+		want, judged := d.Object.GetAnnotations()[expectAnnotation]
+		if !judged {
+			if err := snap.Add(d.Object); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		change := rules.Change{Operation: rules.Create, Object: d.Object, Namespace: d.Object.GetNamespace()}
+		change.Object, _ = rules.Mutate(policy, snap, change)
+		dec, err := rules.Validate(context.Background(), policy, snap, change)
+		if err != nil {
+			t.Fatalf("%s:%d: %v", file, d.Line, err)
+		}
+		if got := findingsLine(dec); got != want {
+			t.Errorf("%s:%d %s/%s:\n got: %s\nwant: %s\n%s", file, d.Line, d.Object.GetNamespace(), d.Object.GetName(),
+				got, want, strings.Join(messages(dec), "\n"))
+		}
+		if len(dec.Denied()) == 0 {
+			if err := snap.Add(change.Object); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// findingsLine renders a decision in the expect annotation's format.
+func findingsLine(dec rules.Decision) string {
+	if len(dec.Findings) == 0 {
+		return "allow"
+	}
+	parts := make([]string, len(dec.Findings))
+	for i, f := range dec.Findings {
+		parts[i] = string(f.Action) + " " + string(f.Rule) + " " + f.Error.Field
+	}
+	return strings.Join(parts, "; ")
+}
+
+func messages(dec rules.Decision) []string {
+	var out []string
+	for _, f := range dec.Findings {
+		out = append(out, "  "+f.Error.Error())
+	}
+	return out
+}
+
+// corpusPolicy loads NAME.policy.yaml beside a corpus file, or the default.
+func corpusPolicy(t *testing.T, file string) *rules.Policy {
+	data, err := os.ReadFile(strings.TrimSuffix(file, ".yaml") + ".policy.yaml")
+	if os.IsNotExist(err) {
+		return rules.DefaultPolicy()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := rules.ParsePolicy(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// corpusSeeds returns every corpus document, for the fuzz targets.
+func corpusSeeds(t testing.TB) []manifest.Document {
+	files, _ := filepath.Glob("testdata/*.yaml")
+	var out []manifest.Document
+	for _, file := range files {
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := manifest.Read(f, file)
+		f.Close()
+		if err == nil {
+			out = append(out, res.Documents...)
+		}
+	}
+	return out
+}

@@ -1,0 +1,76 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/gateguard/gateguard/rules"
+	"github.com/go-logr/logr"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// absentStore knows of no object anywhere.
+type absentStore struct{}
+
+func (absentStore) cached(string, string) (types.UID, int64, bool)       { return "", 0, false }
+func (absentStore) exists(context.Context, string, string) (bool, error) { return false, nil }
+
+// fakeStore answers from fields a test sets.
+type fakeStore struct {
+	uid        types.UID
+	generation int64
+	inCache    bool
+	inAPI      bool
+	apiErr     error
+}
+
+func (s *fakeStore) cached(string, string) (types.UID, int64, bool) {
+	return s.uid, s.generation, s.inCache
+}
+
+func (s *fakeStore) exists(context.Context, string, string) (bool, error) { return s.inAPI, s.apiErr }
+
+// reserve admits one VirtualService with a UID through decide.
+func reserve(t *testing.T, r *reservations) {
+	t.Helper()
+	vs := &networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "vs", UID: "u1", Generation: 1}}
+	err := r.decide(rules.NewMemorySnapshot(), vs, false, func(rules.Snapshot) (bool, error) { return true, nil })
+	if err != nil || len(r.pending) != 1 {
+		t.Fatalf("not reserved: %v", err)
+	}
+}
+
+func TestReservationHeldUntilTheCacheShowsIt(t *testing.T) {
+	cases := []struct {
+		name        string
+		store       fakeStore
+		afterTTL    bool
+		wantPending int
+	}{
+		{"cache shows the object", fakeStore{uid: "u1", generation: 1, inCache: true}, false, 0},
+		{"cache shows an older object of that name", fakeStore{uid: "u0", generation: 3, inCache: true}, false, 1},
+		{"not yet cached, within ttl", fakeStore{}, false, 1},
+		{"past ttl, the create never happened", fakeStore{}, true, 0},
+		{"past ttl, stored but the cache is behind", fakeStore{inAPI: true}, true, 1},
+		{"past ttl, apiserver unreachable", fakeStore{apiErr: errors.New("connection refused")}, true, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			clock := time.Unix(1000, 0)
+			r := newReservations(10*time.Second, &c.store, logr.Discard())
+			r.now = func() time.Time { return clock }
+			reserve(t, r)
+			if c.afterTTL {
+				clock = clock.Add(11 * time.Second)
+			}
+			r.sweep(context.Background())
+			if got := len(r.pending); got != c.wantPending {
+				t.Errorf("%d claims pending, want %d", got, c.wantPending)
+			}
+		})
+	}
+}
