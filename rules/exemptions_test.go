@@ -1,6 +1,9 @@
 package rules
 
 import (
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -185,5 +188,19 @@ func TestAnnotationExempts(t *testing.T) {
 		if got := annotationExempts(tc.value, tc.rule); got != tc.want {
 			t.Errorf("annotationExempts(%q, %s) = %v, want %v", tc.value, tc.rule, got, tc.want)
 		}
+	}
+}
+
+// TestUncompiledPolicySelectorsDoNotPanic: a Policy built in Go, never
+// passed through ValidatePolicy, still evaluates its selectors.
+func TestUncompiledPolicySelectorsDoNotPanic(t *testing.T) {
+	p := &Policy{Exemptions: []Exemption{{NamespaceSelector: &LabelSelector{MatchLabels: map[string]string{"tier": "platform"}}}}}
+	snap := NewMemorySnapshot()
+	if err := snap.Add(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "ops", Labels: map[string]string{"tier": "platform"}}}); err != nil {
+		t.Fatal(err)
+	}
+	c := Change{Namespace: "ops", Object: &networkingv1.VirtualService{}}
+	if !p.exempt(WildcardHost, snap, c, c.Object) {
+		t.Error("the namespace selector did not match")
 	}
 }

@@ -21,21 +21,10 @@ type MemorySnapshot struct {
 	vsByHost        index[*networkingv1.VirtualService]
 	vsByDomain      index[*networkingv1.VirtualService]
 	vsByGateway     index[*networkingv1.VirtualService]
-	podGroups       map[string]*podGroup   // by label set
-	groupsByLabel   map[string][]*podGroup // by one label pair
-	podGroupOf      map[string]string      // pod namespace/name -> label set
+	pods            *PodPlacements
 	secretKeys      map[string][]string
 	certificates    map[string]string
 	namespaces      map[string]map[string]string
-}
-
-// podGroup is the pods that share one label set, such as the replicas of a
-// gateway Deployment: all the rules need of them is their labels and
-// namespaces. Grouping makes a selector lookup cost the number of distinct
-// label sets, not the number of pods.
-type podGroup struct {
-	labels     map[string]string
-	namespaces map[string]int // pods per namespace
 }
 
 // NewMemorySnapshot returns an empty snapshot.
@@ -44,7 +33,7 @@ func NewMemorySnapshot() *MemorySnapshot {
 		gateways: map[string]*networkingv1.Gateway{}, gatewaysOnPort: index[*networkingv1.Gateway]{},
 		virtualServices: map[string]*networkingv1.VirtualService{}, vsByHost: index[*networkingv1.VirtualService]{},
 		vsByDomain: index[*networkingv1.VirtualService]{}, vsByGateway: index[*networkingv1.VirtualService]{},
-		podGroups: map[string]*podGroup{}, groupsByLabel: map[string][]*podGroup{}, podGroupOf: map[string]string{},
+		pods:       NewPodPlacements(),
 		secretKeys: map[string][]string{}, certificates: map[string]string{}, namespaces: map[string]map[string]string{},
 	}
 }
@@ -65,7 +54,7 @@ func (s *MemorySnapshot) Add(obj runtime.Object) error {
 	case *corev1.Secret:
 		s.secretKeys[o.Namespace+"/"+o.Name] = slices.Sorted(maps.Keys(secretKeySet(o)))
 	case *corev1.Pod:
-		s.addPod(o)
+		s.pods.Set(o.Namespace, o.Name, o.Labels)
 	case *corev1.Namespace:
 		s.namespaces[o.Name] = o.Labels
 	case *certmanagerv1.Certificate:
@@ -87,29 +76,6 @@ func (s *MemorySnapshot) addVirtualService(vs *networkingv1.VirtualService) {
 	s.vsByHost.add(HostIndexKeys(vs), key, vs)
 	s.vsByDomain.add(DomainIndexKeys(vs), key, vs)
 	s.vsByGateway.add(GatewayIndexKeys(vs), key, vs)
-}
-
-// addPod counts a pod in the group of its label set, moving it out of its
-// old group when it is replaced.
-func (s *MemorySnapshot) addPod(pod *corev1.Pod) {
-	key := pod.Namespace + "/" + pod.Name
-	if old, ok := s.podGroupOf[key]; ok {
-		g := s.podGroups[old]
-		if g.namespaces[pod.Namespace]--; g.namespaces[pod.Namespace] == 0 {
-			delete(g.namespaces, pod.Namespace)
-		}
-	}
-	set := workloadKey(pod.Labels)
-	g, ok := s.podGroups[set]
-	if !ok {
-		g = &podGroup{labels: maps.Clone(pod.Labels), namespaces: map[string]int{}}
-		s.podGroups[set] = g
-		for _, pair := range labelPairs(pod.Labels) {
-			s.groupsByLabel[pair] = append(s.groupsByLabel[pair], g)
-		}
-	}
-	g.namespaces[pod.Namespace]++
-	s.podGroupOf[key] = set
 }
 
 // secretKeySet lists the key names of a Secret's data and stringData.
@@ -152,24 +118,8 @@ func (s *MemorySnapshot) VirtualServicesForGateway(ref GatewayRef) []*networking
 	return s.vsByGateway.get(ref.String())
 }
 
-// GatewayPodNamespaces looks at the label sets that carry the selector's
-// rarest pair, never at the pods one by one.
 func (s *MemorySnapshot) GatewayPodNamespaces(selector map[string]string) []string {
-	var smallest []*podGroup
-	for i, pair := range labelPairs(selector) {
-		if groups := s.groupsByLabel[pair]; i == 0 || len(groups) < len(smallest) {
-			smallest = groups
-		}
-	}
-	var out []string
-	for _, g := range smallest {
-		if labelsInclude(g.labels, selector) {
-			for ns := range g.namespaces {
-				out = append(out, ns)
-			}
-		}
-	}
-	return uniqueSorted(out)
+	return s.pods.Namespaces(selector)
 }
 
 func (s *MemorySnapshot) SecretExists(namespace, name string) bool {

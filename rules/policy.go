@@ -127,13 +127,22 @@ func (p *Policy) gatewaySelectorFor(namespace string) map[string]string {
 	return p.Defaults.GatewaySelector
 }
 
-// selectorMatches evaluates a compiled selector against namespace labels;
-// nil matches nothing so that an absent criterion is handled by the caller.
+// selectorMatches evaluates a selector against namespace labels; nil
+// matches nothing, so that an absent criterion is handled by the caller. A
+// policy built in Go without ValidatePolicy has no compiled selectors: they
+// are converted on demand, and an invalid one matches nothing.
 func (p *Policy) selectorMatches(s *LabelSelector, nsLabels map[string]string) bool {
 	if s == nil {
 		return false
 	}
-	return p.selectors[s].Matches(labels.Set(nsLabels))
+	sel, ok := p.selectors[s]
+	if !ok {
+		var err error
+		if sel, err = metav1.LabelSelectorAsSelector(s.toMeta()); err != nil {
+			return false
+		}
+	}
+	return sel.Matches(labels.Set(nsLabels))
 }
 
 // compile parses every label selector once so that matching is cheap.

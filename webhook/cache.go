@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -22,7 +23,6 @@ const (
 	indexDomain       = "gateguard.dev/domain"
 	indexGateway      = "gateguard.dev/gateway"
 	indexWorkloadPort = "gateguard.dev/workload-port"
-	indexLabel        = "gateguard.dev/label"
 	indexSecretName   = "gateguard.dev/secret-name"
 )
 
@@ -91,7 +91,6 @@ func snapshotIndexes(withCertificates bool) []fieldIndex {
 		{&networkingv1.Gateway{}, indexWorkloadPort, func(o client.Object) []string {
 			return rules.WorkloadPortIndexKeys(o.(*networkingv1.Gateway))
 		}},
-		{metadataOf("Pod"), indexLabel, func(o client.Object) []string { return labelPairs(o.GetLabels()) }},
 	}
 	if withCertificates {
 		out = append(out, fieldIndex{&certmanagerv1.Certificate{}, indexSecretName, func(o client.Object) []string {
@@ -102,12 +101,19 @@ func snapshotIndexes(withCertificates bool) []fieldIndex {
 }
 
 // registerIndexes adds the field indexes, and with them the informers, so
-// that the first admission never waits for a sync.
-func registerIndexes(ctx context.Context, c cache.Cache, withCertificates bool) error {
+// that the first admission never waits for a sync; pod events feed pods.
+func registerIndexes(ctx context.Context, c cache.Cache, withCertificates bool, pods *rules.PodPlacements) error {
 	for _, ix := range snapshotIndexes(withCertificates) {
 		if err := c.IndexField(ctx, ix.obj, ix.name, ix.value); err != nil {
 			return fmt.Errorf("index %s: %w", ix.name, err)
 		}
+	}
+	podInformer, err := c.GetInformer(ctx, metadataOf("Pod"))
+	if err != nil {
+		return fmt.Errorf("informer for Pod: %w", err)
+	}
+	if _, err := podInformer.AddEventHandler(podPlacementHandler(pods)); err != nil {
+		return err
 	}
 	for _, obj := range []client.Object{metadataOf("Secret"), metadataOf("Namespace")} {
 		if _, err := c.GetInformer(ctx, obj); err != nil {
@@ -123,10 +129,23 @@ func certificatesServed(mapper meta.RESTMapper) bool {
 	return err == nil
 }
 
-func labelPairs(labels map[string]string) []string {
-	pairs := make([]string, 0, len(labels))
-	for k, v := range labels {
-		pairs = append(pairs, k+"="+v)
+// podPlacementHandler keeps pods up to date with the pod informer.
+func podPlacementHandler(pods *rules.PodPlacements) toolscache.ResourceEventHandlerFuncs {
+	set := func(obj any) {
+		if m, ok := obj.(metav1.Object); ok {
+			pods.Set(m.GetNamespace(), m.GetName(), m.GetLabels())
+		}
 	}
-	return pairs
+	return toolscache.ResourceEventHandlerFuncs{
+		AddFunc:    set,
+		UpdateFunc: func(_, obj any) { set(obj) },
+		DeleteFunc: func(obj any) {
+			if tomb, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
+				obj = tomb.Obj
+			}
+			if m, ok := obj.(metav1.Object); ok {
+				pods.Delete(m.GetNamespace(), m.GetName())
+			}
+		},
+	}
 }

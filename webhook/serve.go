@@ -70,11 +70,12 @@ func Serve(ctx context.Context, restConfig func() (*rest.Config, error), opts Op
 	src := &policySource{}
 	src.current.Store(policy)
 	certs := certificatesServed(mgr.GetRESTMapper())
-	if err := registerIndexes(ctx, mgr.GetCache(), certs); err != nil {
+	pods := rules.NewPodPlacements()
+	if err := registerIndexes(ctx, mgr.GetCache(), certs, pods); err != nil {
 		return err
 	}
 	snapshot := func(ctx context.Context) rules.Snapshot {
-		return &cacheSnapshot{ctx: ctx, cache: mgr.GetCache(), api: mgr.GetAPIReader(), certificates: certs,
+		return &cacheSnapshot{ctx: ctx, cache: mgr.GetCache(), api: mgr.GetAPIReader(), certificates: certs, pods: pods,
 			onError: func(err error) { m.lookupErrors.Inc(); log.Error(err, "cache lookup failed") }}
 	}
 	res := newReservations(opts.ReservationTTL, apiReservationStore{cache: mgr.GetCache(), api: mgr.GetAPIReader()}, log)

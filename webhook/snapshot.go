@@ -7,7 +7,6 @@ import (
 	"github.com/gateguard/gateguard/rules"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -19,6 +18,7 @@ type cacheSnapshot struct {
 	cache        client.Reader
 	api          client.Reader // uncached, for the one Secret the key check reads
 	certificates bool          // cert-manager's CRD is served
+	pods         *rules.PodPlacements
 	// onError records cache failures; a lookup that fails reports nothing
 	// found, and the failure is counted and logged rather than guessed at.
 	onError func(error)
@@ -63,24 +63,7 @@ func (s *cacheSnapshot) VirtualServicesForGateway(ref rules.GatewayRef) []*netwo
 }
 
 func (s *cacheSnapshot) GatewayPodNamespaces(selector map[string]string) []string {
-	var smallest []metav1.PartialObjectMetadata
-	first := true
-	for _, pair := range labelPairs(selector) {
-		list := &metav1.PartialObjectMetadataList{}
-		list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("PodList"))
-		if items := listBy(s, list, indexLabel, pair).Items; first || len(items) < len(smallest) {
-			smallest, first = items, false
-		}
-	}
-	seen := map[string]bool{}
-	var out []string
-	for _, p := range smallest {
-		if !seen[p.Namespace] && includesLabels(p.Labels, selector) {
-			seen[p.Namespace] = true
-			out = append(out, p.Namespace)
-		}
-	}
-	return out
+	return s.pods.Namespaces(selector)
 }
 
 func (s *cacheSnapshot) SecretExists(namespace, name string) bool {
@@ -125,13 +108,4 @@ func (s *cacheSnapshot) NamespaceLabels(namespace string) (map[string]string, bo
 		return nil, false
 	}
 	return ns.Labels, true
-}
-
-func includesLabels(set, subset map[string]string) bool {
-	for k, v := range subset {
-		if got, ok := set[k]; !ok || got != v {
-			return false
-		}
-	}
-	return true
 }

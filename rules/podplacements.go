@@ -1,0 +1,91 @@
+package rules
+
+import (
+	"maps"
+	"sync"
+)
+
+// PodPlacements answers "in which namespaces do pods with these labels
+// run" from label sets, not pods: gateway pods are replicas sharing one
+// label set, so a lookup costs the number of distinct label sets carrying
+// the selector's rarest pair, whatever the number of pods. It is safe for
+// concurrent use: the webhook feeds it from informer events.
+type PodPlacements struct {
+	mu            sync.RWMutex
+	groups        map[string]*podGroup   // by label set
+	groupsByLabel map[string][]*podGroup // by one label pair
+	groupOf       map[string]string      // pod namespace/name -> label set
+}
+
+// podGroup is the pods that share one label set, counted per namespace.
+type podGroup struct {
+	labels     map[string]string
+	namespaces map[string]int
+}
+
+// NewPodPlacements returns an empty index.
+func NewPodPlacements() *PodPlacements {
+	return &PodPlacements{groups: map[string]*podGroup{}, groupsByLabel: map[string][]*podGroup{}, groupOf: map[string]string{}}
+}
+
+// Set records a pod, replacing what was recorded for it before.
+func (p *PodPlacements) Set(namespace, name string, labels map[string]string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	key := namespace + "/" + name
+	p.remove(key, namespace)
+	set := workloadKey(labels)
+	g, ok := p.groups[set]
+	if !ok {
+		g = &podGroup{labels: maps.Clone(labels), namespaces: map[string]int{}}
+		p.groups[set] = g
+		for _, pair := range labelPairs(labels) {
+			p.groupsByLabel[pair] = append(p.groupsByLabel[pair], g)
+		}
+	}
+	g.namespaces[namespace]++
+	p.groupOf[key] = set
+}
+
+// Delete forgets a pod.
+func (p *PodPlacements) Delete(namespace, name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.remove(namespace+"/"+name, namespace)
+}
+
+// remove uncounts a pod from its group; empty groups stay, as label sets
+// are few and come back with the next rollout.
+func (p *PodPlacements) remove(key, namespace string) {
+	set, ok := p.groupOf[key]
+	if !ok {
+		return
+	}
+	g := p.groups[set]
+	if g.namespaces[namespace]--; g.namespaces[namespace] <= 0 {
+		delete(g.namespaces, namespace)
+	}
+	delete(p.groupOf, key)
+}
+
+// Namespaces lists, sorted, the namespaces of pods whose labels include
+// every pair of a non-empty selector.
+func (p *PodPlacements) Namespaces(selector map[string]string) []string {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	var smallest []*podGroup
+	for i, pair := range labelPairs(selector) {
+		if groups := p.groupsByLabel[pair]; i == 0 || len(groups) < len(smallest) {
+			smallest = groups
+		}
+	}
+	var out []string
+	for _, g := range smallest {
+		if labelsInclude(g.labels, selector) {
+			for ns := range g.namespaces {
+				out = append(out, ns)
+			}
+		}
+	}
+	return uniqueSorted(out)
+}
