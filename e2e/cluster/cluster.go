@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,6 +44,9 @@ type Cluster struct {
 	Kubeconfig  string        // cluster-admin kubeconfig file, for kubectl
 	Kubectl     string        // the kubectl binary
 	Gateguard   *Gateguard
+	// APIProxy carries gateguard's connections to the apiserver; Cut and
+	// Restore it to take the apiserver away from gateguard alone.
+	APIProxy *Proxy
 }
 
 // Options choose what Start sets up.
@@ -218,6 +222,16 @@ func (e *Cluster) writeKubeconfigs(context.Context) error {
 	kc, err := clientcmd.Load(raw)
 	if err != nil {
 		return err
+	}
+	u, err := url.Parse(admin.Config().Host)
+	if err != nil {
+		return err
+	}
+	if e.APIProxy, err = newProxy(u.Host); err != nil {
+		return err
+	}
+	for _, cluster := range kc.Clusters {
+		cluster.Server = "https://" + e.APIProxy.addr
 	}
 	for _, auth := range kc.AuthInfos {
 		auth.Impersonate = serviceAccount

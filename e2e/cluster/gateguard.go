@@ -50,7 +50,7 @@ func (e *Cluster) StartGateguard(ctx context.Context) error {
 		"--metrics-bind-address", p.MetricsAddr,
 		"--health-probe-bind-address", p.ProbeAddr,
 		"--policy", p.PolicyFile, "--policy-poll-interval", "500ms",
-		"--shutdown-delay", "1s")
+		"--shutdown-delay", "1s", "--reservation-ttl", "2s")
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	started := time.Now()
 	if err := p.cmd.Start(); err != nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,6 +25,9 @@ type report struct {
 	rss, hwm    int64 // gateguard's VmRSS and VmHWM after the runs, KiB
 	floorRSS    int64
 	notes       []string // what went differently than planned
+	loadBefore  string   // /proc/loadavg before the runs
+	loadAfter   string
+	revision    string // what gateguard was built from
 }
 
 // stats are the figures of one set of samples.
@@ -74,7 +79,9 @@ func (r *report) print(w io.Writer) {
 		o.VirtualServices, o.Gateways, o.Secrets, o.Pods, r.seeded)
 	fmt.Fprintf(w, "time to ready: %s (gateguard start to /readyz with that snapshot)\n", r.readyAfter.Round(time.Millisecond))
 	fmt.Fprintf(w, "requests:      %s\n", r.poolSummary)
-	fmt.Fprintf(w, "runs:          %s timed after %s warm-up, HTTP/1.1 keep-alive over TLS on loopback\n\n", o.Duration, o.Warmup)
+	fmt.Fprintf(w, "runs:          %s timed after %s warm-up, HTTP/1.1 keep-alive over TLS on loopback\n", o.Duration, o.Warmup)
+	fmt.Fprintf(w, "gateguard:     built from %s\n", r.revision)
+	fmt.Fprintf(w, "machine:       %d CPUs; load average %s before the runs, %s after\n\n", runtime.NumCPU(), r.loadBefore, r.loadAfter)
 	r.printRuns(w)
 	r.printRatios(w)
 	r.printKinds(w)
@@ -203,6 +210,37 @@ func dur(d time.Duration) string {
 		return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
 	}
 	return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+}
+
+// revision names the commit gateguard was built from, and the files of
+// its packages that differ from it.
+func revision() string {
+	head, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown (not a git work tree)"
+	}
+	out := strings.TrimSpace(string(head))
+	dirty, _ := exec.Command("git", "status", "--porcelain", "--", "cmd", "webhook", "rules", "certs").Output()
+	var changed []string
+	files := strings.Fields(string(dirty)) // pairs of status and path
+	for i := 1; i < len(files); i += 2 {
+		if !strings.HasSuffix(files[i], "_test.go") {
+			changed = append(changed, files[i])
+		}
+	}
+	if len(changed) > 0 {
+		out += " with uncommitted changes to " + strings.Join(changed, ", ")
+	}
+	return out
+}
+
+// loadAverage is the 1, 5 and 15 minute load average.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(data)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
 }
 
 // procMemory reads VmRSS and VmHWM (KiB) of a process from /proc.

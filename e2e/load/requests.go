@@ -102,22 +102,25 @@ func newRequest(o options, k kind, i int) request {
 	g := i % o.Gateways
 	ns := teamNamespace(i, o.Namespaces)
 	r := request{kind: k, path: gateguard.ValidatePath, uid: fmt.Sprintf("4f1c2d3e-0000-4000-8000-%012d", i), allowed: true}
+	// kube-apiserver gives a new object its UID after mutation, before
+	// validation: /validate sees it, /mutate does not.
+	uid := fmt.Sprintf("0b5e9a7c-0000-4000-9000-%012d", i)
 	switch {
 	case k == kindNew || (k == kindDryRun && i%2 == 0):
 		name := fmt.Sprintf("load-%d", i)
-		r.body = review(r.uid, "VirtualService", ns, name, virtualServiceJSON(ns, name, fmt.Sprintf("load-%d.%s", i, gatewayDomain(g)), g), k == kindDryRun)
+		r.body = review(r.uid, "VirtualService", ns, name, virtualServiceJSON(ns, name, uid, fmt.Sprintf("load-%d.%s", i, gatewayDomain(g)), g), k == kindDryRun)
 	case k == kindDuplicate || k == kindDryRun:
 		j := (i * 7919) % o.VirtualServices // a seeded VirtualService, owned by team-<j%N>
 		ns = teamNamespace(j+1, o.Namespaces)
 		name := fmt.Sprintf("dup-%d", i)
-		r.body = review(r.uid, "VirtualService", ns, name, virtualServiceJSON(ns, name, seededHost(j, o.Gateways), j%o.Gateways), k == kindDryRun)
+		r.body = review(r.uid, "VirtualService", ns, name, virtualServiceJSON(ns, name, uid, seededHost(j, o.Gateways), j%o.Gateways), k == kindDryRun)
 		r.allowed = false
 	case k == kindGateway:
 		name := fmt.Sprintf("edge-%d", i)
-		r.body = review(r.uid, "Gateway", ns, name, gatewayJSON(ns, name, fmt.Sprintf("edge-%d.example.com", i), credentialName(g), true), false)
+		r.body = review(r.uid, "Gateway", ns, name, gatewayJSON(ns, name, uid, fmt.Sprintf("edge-%d.example.com", i), credentialName(g), true), false)
 	case k == kindMutate:
 		name := fmt.Sprintf("bare-%d", i)
-		r.body = review(r.uid, "Gateway", ns, name, gatewayJSON(ns, name, fmt.Sprintf("bare-%d.example.com", i), "", false), false)
+		r.body = review(r.uid, "Gateway", ns, name, gatewayJSON(ns, name, "", fmt.Sprintf("bare-%d.example.com", i), "", false), false)
 		r.path, r.patch = gateguard.MutatePath, true
 	}
 	return r
@@ -149,16 +152,16 @@ func review(uid, kind, namespace, name string, object []byte, dryRun bool) []byt
 
 // virtualServiceJSON is a VirtualService as kubectl apply sends it: with
 // the last-applied annotation and a managedFields entry.
-func virtualServiceJSON(ns, name, host string, gateway int) []byte {
+func virtualServiceJSON(ns, name, uid, host string, gateway int) []byte {
 	spec := fmt.Sprintf(`{"hosts":[%q],"gateways":["%s/%s"],"http":[{"match":[{"uri":{"prefix":"/"}}],`+
 		`"route":[{"destination":{"host":%q,"port":{"number":8080}}}],"timeout":"10s"}]}`,
 		host, gatewayNamespace, gatewayName(gateway), name+"."+ns+".svc.cluster.local")
-	return objectJSON("VirtualService", ns, name, spec)
+	return objectJSON("VirtualService", ns, name, uid, spec)
 }
 
 // gatewayJSON is a Gateway with one server: HTTPS with credential when
 // tls, else plain HTTP; with or without the ingressgateway selector.
-func gatewayJSON(ns, name, host, credential string, tls bool) []byte {
+func gatewayJSON(ns, name, uid, host, credential string, tls bool) []byte {
 	server := fmt.Sprintf(`{"port":{"number":80,"name":"http","protocol":"HTTP"},"hosts":[%q]}`, host)
 	selector := ""
 	if tls {
@@ -166,18 +169,32 @@ func gatewayJSON(ns, name, host, credential string, tls bool) []byte {
 			`"tls":{"mode":"SIMPLE","credentialName":%q}}`, host, credential)
 		selector = `"selector":{"istio":"ingressgateway"},`
 	}
-	return objectJSON("Gateway", ns, name, `{`+selector+`"servers":[`+server+`]}`)
+	return objectJSON("Gateway", ns, name, uid, `{`+selector+`"servers":[`+server+`]}`)
 }
 
-// objectJSON renders an Istio networking/v1 object around spec.
-func objectJSON(kind, ns, name, spec string) []byte {
+// objectJSON renders an Istio networking/v1 object around spec, with the
+// metadata kubectl apply leaves; uid, when set, is its metadata.uid.
+func objectJSON(kind, ns, name, uid, spec string) []byte {
 	lastApplied := fmt.Sprintf(`{"apiVersion":"networking.istio.io/v1","kind":%q,"metadata":{"annotations":{},"name":%q,"namespace":%q},"spec":%s}`,
 		kind, name, ns, spec)
-	annotations, _ := json.Marshal(map[string]string{"kubectl.kubernetes.io/last-applied-configuration": lastApplied + "\n"})
-	return fmt.Appendf(nil, `{"apiVersion":"networking.istio.io/v1","kind":%q,"metadata":{"name":%q,"namespace":%q,`+
-		`"generation":1,"creationTimestamp":"2026-07-01T10:00:00Z","labels":{"app.kubernetes.io/part-of":"shop"},"annotations":%s,`+
-		`"managedFields":[{"manager":"kubectl-client-side-apply","operation":"Update","apiVersion":"networking.istio.io/v1",`+
-		`"time":"2026-07-01T10:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:metadata":{"f:annotations":{".":{},`+
-		`"f:kubectl.kubernetes.io/last-applied-configuration":{}},"f:labels":{".":{},"f:app.kubernetes.io/part-of":{}}},"f:spec":{}}}]},`+
-		`"spec":%s}`, kind, name, ns, annotations, spec)
+	meta := map[string]any{
+		"name": name, "namespace": ns, "generation": 1, "creationTimestamp": "2026-07-01T10:00:00Z",
+		"labels":      map[string]string{"app.kubernetes.io/part-of": "shop"},
+		"annotations": map[string]string{"kubectl.kubernetes.io/last-applied-configuration": lastApplied + "\n"},
+		"managedFields": []any{map[string]any{
+			"manager": "kubectl-client-side-apply", "operation": "Update", "apiVersion": "networking.istio.io/v1",
+			"time": "2026-07-01T10:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": json.RawMessage(
+				`{"f:metadata":{"f:annotations":{".":{},"f:kubectl.kubernetes.io/last-applied-configuration":{}},` +
+					`"f:labels":{".":{},"f:app.kubernetes.io/part-of":{}}},"f:spec":{}}`),
+		}},
+	}
+	if uid != "" {
+		meta["uid"] = uid
+	}
+	obj, err := json.Marshal(map[string]any{"apiVersion": "networking.istio.io/v1", "kind": kind, "metadata": meta,
+		"spec": json.RawMessage(spec)})
+	if err != nil {
+		panic(err) // maps of strings and valid raw JSON: cannot fail
+	}
+	return obj
 }

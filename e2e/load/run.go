@@ -35,6 +35,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	rep.loadBefore = loadAverage()
 	if o.Creates > 0 {
 		cl, err := fastClient(c.AdminConfig)
 		if err != nil {
@@ -48,6 +49,7 @@ func run(ctx context.Context, o options) error {
 	if err := driveAll(ctx, c, o, rep, certPEM, keyPEM); err != nil {
 		return err
 	}
+	rep.loadAfter = loadAverage()
 	rep.rss, rep.hwm = procMemory(c.Gateguard.PID())
 	rep.print(os.Stdout)
 	return ctx.Err()
@@ -74,6 +76,7 @@ func startSeeded(ctx context.Context, o options, rep *report, certPEM, keyPEM []
 	}
 	rep.seeded = seedRate(n, time.Since(start), o.SeedWorkers)
 	step("seeded %s; starting gateguard", rep.seeded)
+	rep.revision = revision()
 	if err := c.StartGateguard(ctx); err != nil {
 		return c, err
 	}
