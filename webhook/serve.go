@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gateguard/gateguard/certs"
 	"github.com/gateguard/gateguard/rules"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -37,6 +38,10 @@ type Options struct {
 	EnableHTTP2        bool          // off by default (CVE-2023-44487 class of attacks)
 	ReservationTTL     time.Duration // how long an admitted claim is held for the cache to catch up
 	ShutdownDelay      time.Duration // readiness drops this long before the listener closes
+	// SelfSigned, when set, makes gateguard issue and renew its own serving
+	// certificate into CertDir and patch the caBundle (certs package);
+	// otherwise CertDir is filled by a Secret volume or cert-manager.
+	SelfSigned *certs.Options
 }
 
 // DefaultOptions are the flags' defaults.
@@ -62,6 +67,15 @@ func Serve(ctx context.Context, restConfig func() (*rest.Config, error), opts Op
 	mgr, err := newManager(cfg, opts)
 	if err != nil {
 		return err
+	}
+	if opts.SelfSigned != nil {
+		boot, err := bootstrapSelfSigned(ctx, cfg, mgr.GetScheme(), *opts.SelfSigned, log)
+		if err != nil {
+			return err
+		}
+		if err := mgr.Add(boot); err != nil {
+			return err
+		}
 	}
 	m, err := newMetrics(crmetrics.Registry)
 	if err != nil {

@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 
+	"github.com/gateguard/gateguard/certs"
 	"github.com/gateguard/gateguard/webhook"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -35,6 +37,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		"how long an admitted host claim is held while the cache catches up")
 	fs.DurationVar(&opts.ShutdownDelay, "shutdown-delay", opts.ShutdownDelay,
 		"on SIGTERM, how long readiness fails before the listener closes")
+	selfSigned := selfSignedFlags(fs)
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -44,6 +47,10 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("%w: unexpected arguments %v", errUsage, fs.Args())
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	if selfSigned.enabled {
+		selfSigned.opts.CertDir = opts.CertDir
+		opts.SelfSigned = &selfSigned.opts
+	}
 	return webhook.Serve(ctx, func() (*rest.Config, error) { return restConfig(kubeconfig) }, opts)
 }
 
@@ -54,4 +61,29 @@ func restConfig(kubeconfig string) (*rest.Config, error) {
 		return clientcmd.BuildConfigFromFlags("", kubeconfig)
 	}
 	return ctrl.GetConfig()
+}
+
+// selfSignedOptions are the flags of self-signed certificate mode.
+type selfSignedOptions struct {
+	enabled bool
+	opts    certs.Options
+}
+
+// selfSignedFlags registers the self-signed mode flags on fs.
+func selfSignedFlags(fs *flag.FlagSet) *selfSignedOptions {
+	s := &selfSignedOptions{}
+	fs.BoolVar(&s.enabled, "self-signed-certs", false,
+		"issue and renew a self-signed serving certificate into --cert-dir, stored in --cert-secret, and patch the caBundle")
+	fs.StringVar(&s.opts.Namespace, "cert-namespace", os.Getenv("POD_NAMESPACE"), "namespace of the certificate Secret and the Service")
+	fs.StringVar(&s.opts.SecretName, "cert-secret", certs.DefaultSecretName, "Secret holding the CA and serving certificate")
+	fs.StringVar(&s.opts.ServiceName, "service-name", certs.DefaultServiceName, "Service the webhook configurations call")
+	fs.StringVar(&s.opts.WebhookConfigName, "webhook-configuration", certs.DefaultWebhookConfigName,
+		"name of both webhook configurations whose caBundle is kept current")
+	fs.DurationVar(&s.opts.Validity, "cert-validity", certs.DefaultValidity, "serving certificate validity")
+	fs.DurationVar(&s.opts.RenewBefore, "cert-renew-before", certs.DefaultRenewBefore, "renew this long before expiry")
+	fs.DurationVar(&s.opts.CheckInterval, "cert-check-interval", 0,
+		"how often the certificate and caBundle are checked; 0 for min(renew-before/4, 1h)")
+	fs.Func("cert-extra-dns-name", "an extra DNS name for the serving certificate (out-of-cluster serving); repeatable",
+		func(v string) error { s.opts.ExtraDNSNames = append(s.opts.ExtraDNSNames, v); return nil })
+	return s
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gateguard/gateguard/webhook"
 	admissionv1 "k8s.io/api/admissionregistration/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -100,7 +101,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	}
 	steps := []func(context.Context) error{e.writeKubeconfigs, e.installRBAC, e.prepareWebhooks}
 	if !opts.SkipGateguard {
-		steps = append(steps, e.StartGateguard)
+		steps = append(steps, func(ctx context.Context) error { return e.StartGateguard(ctx) })
 		if !opts.SkipWebhooks {
 			steps = append(steps, e.RegisterWebhooks)
 		}
@@ -251,8 +252,8 @@ func (e *Cluster) writeKubeconfigs(context.Context) error {
 
 // renderedManifests renders manifests/base with kubectl kustomize, the same
 // output a user installs.
-func (e *Cluster) renderedManifests(ctx context.Context) ([]*unstructured.Unstructured, error) {
-	out, err := exec.CommandContext(ctx, e.Kubectl, "kustomize", filepath.Join(e.root, "manifests", "base")).Output()
+func (e *Cluster) renderedManifests(ctx context.Context, kustomization string) ([]*unstructured.Unstructured, error) {
+	out, err := exec.CommandContext(ctx, e.Kubectl, "kustomize", filepath.Join(e.root, kustomization)).Output()
 	if err != nil {
 		return nil, fmt.Errorf("kubectl kustomize: %w", err)
 	}
@@ -270,14 +271,21 @@ func (e *Cluster) renderedManifests(ctx context.Context) ([]*unstructured.Unstru
 // installRBAC creates the Namespace, ServiceAccount, ClusterRole and
 // binding from the rendered manifests.
 func (e *Cluster) installRBAC(ctx context.Context) error {
-	objs, err := e.renderedManifests(ctx)
+	return e.InstallRBAC(ctx, "manifests/base")
+}
+
+// InstallRBAC creates the Namespace, ServiceAccount and RBAC objects a
+// kustomization renders (base, or an overlay that adds to it), skipping
+// those that exist.
+func (e *Cluster) InstallRBAC(ctx context.Context, kustomization string) error {
+	objs, err := e.renderedManifests(ctx, kustomization)
 	if err != nil {
 		return err
 	}
 	for _, o := range objs {
 		switch o.GetKind() {
-		case "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding":
-			if err := e.Client.Create(ctx, o); err != nil {
+		case "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
+			if err := e.Client.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
 				return fmt.Errorf("creating %s %s: %w", o.GetKind(), o.GetName(), err)
 			}
 		}
@@ -289,7 +297,7 @@ func (e *Cluster) installRBAC(ctx context.Context) error {
 // manifests, and lets envtest make a serving CA and certificate and point
 // the configurations at a local port with that CA.
 func (e *Cluster) prepareWebhooks(ctx context.Context) error {
-	objs, err := e.renderedManifests(ctx)
+	objs, err := e.renderedManifests(ctx, "manifests/base")
 	if err != nil {
 		return err
 	}
@@ -338,6 +346,46 @@ func (e *Cluster) UnregisterWebhooks(ctx context.Context) error {
 	}
 	return nil
 }
+
+// PointWebhooks makes every webhook of both configurations call host (on
+// gateguard's port) trusting caBundle; nil keeps the current caBundle.
+func (e *Cluster) PointWebhooks(ctx context.Context, host string, caBundle []byte) error {
+	point := func(cc *admissionv1.WebhookClientConfig) {
+		u, _ := url.Parse(*cc.URL)
+		u.Host = fmt.Sprintf("%s:%d", host, e.webhooks.LocalServingPort)
+		cc.URL = ptr(u.String())
+		if caBundle != nil {
+			cc.CABundle = caBundle
+		}
+	}
+	for _, v := range e.webhooks.ValidatingWebhooks {
+		cur := &admissionv1.ValidatingWebhookConfiguration{}
+		if err := e.Client.Get(ctx, client.ObjectKeyFromObject(v), cur); err != nil {
+			return err
+		}
+		for i := range cur.Webhooks {
+			point(&cur.Webhooks[i].ClientConfig)
+		}
+		if err := e.Client.Update(ctx, cur); err != nil {
+			return err
+		}
+	}
+	for _, m := range e.webhooks.MutatingWebhooks {
+		cur := &admissionv1.MutatingWebhookConfiguration{}
+		if err := e.Client.Get(ctx, client.ObjectKeyFromObject(m), cur); err != nil {
+			return err
+		}
+		for i := range cur.Webhooks {
+			point(&cur.Webhooks[i].ClientConfig)
+		}
+		if err := e.Client.Update(ctx, cur); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // RegisterWebhooks installs the configurations and waits until they serve.
 func (e *Cluster) RegisterWebhooks(context.Context) error {

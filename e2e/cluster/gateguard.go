@@ -25,8 +25,9 @@ type Gateguard struct {
 }
 
 // StartGateguard builds gateguard and runs `gateguard serve` as its
-// ServiceAccount on the port and certificate envtest prepared.
-func (e *Cluster) StartGateguard(ctx context.Context) error {
+// ServiceAccount on the port and certificate envtest prepared; extraArgs
+// are appended (a repeated flag's last value wins).
+func (e *Cluster) StartGateguard(ctx context.Context, extraArgs ...string) error {
 	bin := filepath.Join(e.Dir, "gateguard")
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/gateguard")
 	build.Dir = e.root
@@ -51,6 +52,7 @@ func (e *Cluster) StartGateguard(ctx context.Context) error {
 		"--health-probe-bind-address", p.ProbeAddr,
 		"--policy", p.PolicyFile, "--policy-poll-interval", "500ms",
 		"--shutdown-delay", "1s", "--reservation-ttl", "2s")
+	p.cmd.Args = append(p.cmd.Args, extraArgs...)
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	started := time.Now()
 	if err := p.cmd.Start(); err != nil {
