@@ -4,14 +4,22 @@
 
 GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: all build test unit e2e demo check-examples control-plane vet bench
+.PHONY: all build image kind-e2e test unit e2e demo check-examples control-plane vet bench
 
 all: build
 
+# hack/build.sh is the one build command, shared with the Dockerfile.
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/gateguard ./cmd/gateguard
+	VERSION=$(VERSION) GO=$(GO) bash hack/build.sh bin/gateguard
+
+# The container image (Dockerfile: the same hack/build.sh, on distroless).
+image:
+	docker build --build-arg VERSION=$(VERSION) -t gateguard:$(VERSION) .
+
+# gateguard in a kind cluster and the e2e suite against it (needs docker and kind).
+kind-e2e:
+	bash e2e/kind/run.sh
 
 # All tests: unit, corpus, CLI and the e2e suite against a real apiserver.
 test: control-plane vet
