@@ -4,6 +4,7 @@ import (
 	"context"
 
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -12,13 +13,17 @@ type RuleID string
 
 // The rule catalog (DESIGN §4).
 const (
-	DuplicateHost     RuleID = "duplicate-host"
-	OverlappingHost   RuleID = "overlapping-host"
-	WildcardHost      RuleID = "wildcard-host"
-	HostOwnership     RuleID = "host-ownership"
-	MissingCredential RuleID = "missing-credential"
-	DefaultSelectorID RuleID = "default-selector"
-	DefaultLabelsID   RuleID = "default-labels"
+	DuplicateHost      RuleID = "duplicate-host"
+	OverlappingHost    RuleID = "overlapping-host"
+	WildcardHost       RuleID = "wildcard-host"
+	HostOwnership      RuleID = "host-ownership"
+	MissingCredential  RuleID = "missing-credential"
+	ConflictingGateway RuleID = "conflicting-gateway"
+	UnknownGateway     RuleID = "unknown-gateway"
+	HostNotInGateway   RuleID = "host-not-in-gateway"
+	SecretInUse        RuleID = "secret-in-use"
+	DefaultSelectorID  RuleID = "default-selector"
+	DefaultLabelsID    RuleID = "default-labels"
 )
 
 // Action is what a finding does to the request.
@@ -73,6 +78,14 @@ func Catalog() []Rule {
 			Summary: "A host outside the domains the policy gives the object's namespace."},
 		{ID: MissingCredential, DefaultAction: Deny, Kinds: []Kind{KindGateway}, Check: checkMissingCredential,
 			Summary: "A TLS server whose credential Secret is absent where the gateway pods run, or lacks its keys."},
+		{ID: ConflictingGateway, DefaultAction: Deny, Kinds: []Kind{KindGateway}, Check: checkConflictingGateway,
+			Summary: "A server with a tls block whose host, port and bind another Gateway on the same pods already serves."},
+		{ID: UnknownGateway, DefaultAction: Warn, Kinds: []Kind{KindVirtualService}, Check: checkUnknownGateway,
+			Summary: "A referenced gateway that does not exist."},
+		{ID: HostNotInGateway, DefaultAction: Warn, Kinds: []Kind{KindVirtualService}, Check: checkHostNotInGateway,
+			Summary: "A referenced Gateway that exposes none of the VirtualService's hosts to its namespace (IST0132)."},
+		{ID: SecretInUse, DefaultAction: Warn, Kinds: []Kind{KindSecret}, Check: checkSecretInUse,
+			Summary: "Deleting a Secret that a Gateway's TLS server reads as its credential."},
 	}
 }
 
@@ -84,6 +97,8 @@ type request struct {
 	namespace string
 	gateway   *networkingv1.Gateway
 	vs        *networkingv1.VirtualService
+	// secret is the Secret being deleted.
+	secret *corev1.Secret
 	// claims caches the VirtualService's route-table claims and collisions,
 	// shared by duplicate-host and overlapping-host.
 	collisions *[]collision

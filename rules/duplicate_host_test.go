@@ -94,6 +94,8 @@ func TestDuplicateHost(t *testing.T) {
 			mutate: func(vs *networkingv1.VirtualService) {
 				vs.Spec.Hosts, vs.Spec.Gateways = []string{"shop.example.com"}, []string{"istio-system/Public-GW"}
 			},
+			// binds to nothing: no duplicate, only an unknown gateway
+			want: []want{{rule: UnknownGateway, action: Warn, field: "spec.gateways[0]"}},
 		},
 		{
 			name: "upper case through a * server is lower-cased after binding",
@@ -108,6 +110,8 @@ func TestDuplicateHost(t *testing.T) {
 		{
 			name:   "upper case does not bind to a *.example.com server",
 			mutate: func(vs *networkingv1.VirtualService) { vs.Spec.Hosts = []string{"Shop.Example.COM"} },
+			// claims nothing, which host-not-in-gateway reports
+			want: []want{{rule: HostNotInGateway, action: Warn, field: "spec.gateways[0]"}},
 		},
 		{
 			name: "a trailing dot is another virtual host",

@@ -17,6 +17,7 @@ import (
 type MemorySnapshot struct {
 	gateways        map[string]*networkingv1.Gateway
 	gatewaysOnPort  index[*networkingv1.Gateway]
+	gwByCredential  index[*networkingv1.Gateway]
 	virtualServices map[string]*networkingv1.VirtualService
 	vsByHost        index[*networkingv1.VirtualService]
 	vsByDomain      index[*networkingv1.VirtualService]
@@ -31,6 +32,7 @@ type MemorySnapshot struct {
 func NewMemorySnapshot() *MemorySnapshot {
 	return &MemorySnapshot{
 		gateways: map[string]*networkingv1.Gateway{}, gatewaysOnPort: index[*networkingv1.Gateway]{},
+		gwByCredential:  index[*networkingv1.Gateway]{},
 		virtualServices: map[string]*networkingv1.VirtualService{}, vsByHost: index[*networkingv1.VirtualService]{},
 		vsByDomain: index[*networkingv1.VirtualService]{}, vsByGateway: index[*networkingv1.VirtualService]{},
 		pods:       NewPodPlacements(),
@@ -46,9 +48,11 @@ func (s *MemorySnapshot) Add(obj runtime.Object) error {
 		key := o.Namespace + "/" + o.Name
 		if old, ok := s.gateways[key]; ok {
 			s.gatewaysOnPort.remove(WorkloadPortIndexKeys(old), key)
+			s.gwByCredential.remove(CredentialIndexKeys(old), key)
 		}
 		s.gateways[key] = o
 		s.gatewaysOnPort.add(WorkloadPortIndexKeys(o), key, o)
+		s.gwByCredential.add(CredentialIndexKeys(o), key, o)
 	case *networkingv1.VirtualService:
 		s.addVirtualService(o)
 	case *corev1.Secret:
@@ -59,6 +63,39 @@ func (s *MemorySnapshot) Add(obj runtime.Object) error {
 		s.namespaces[o.Name] = o.Labels
 	case *certmanagerv1.Certificate:
 		s.certificates[o.Namespace+"/"+o.Spec.SecretName] = o.Name
+	default:
+		return fmt.Errorf("%T is not a kind the rules read", obj)
+	}
+	return nil
+}
+
+// Delete forgets an object, as a deletion the cluster admitted would.
+// Kinds the rules do not read are refused with an error.
+func (s *MemorySnapshot) Delete(obj runtime.Object) error {
+	switch o := obj.(type) {
+	case *networkingv1.Gateway:
+		key := o.Namespace + "/" + o.Name
+		if old, ok := s.gateways[key]; ok {
+			s.gatewaysOnPort.remove(WorkloadPortIndexKeys(old), key)
+			s.gwByCredential.remove(CredentialIndexKeys(old), key)
+			delete(s.gateways, key)
+		}
+	case *networkingv1.VirtualService:
+		key := o.Namespace + "/" + o.Name
+		if old, ok := s.virtualServices[key]; ok {
+			s.vsByHost.remove(HostIndexKeys(old), key)
+			s.vsByDomain.remove(DomainIndexKeys(old), key)
+			s.vsByGateway.remove(GatewayIndexKeys(old), key)
+			delete(s.virtualServices, key)
+		}
+	case *corev1.Secret:
+		delete(s.secretKeys, o.Namespace+"/"+o.Name)
+	case *corev1.Pod:
+		s.pods.Delete(o.Namespace, o.Name)
+	case *corev1.Namespace:
+		delete(s.namespaces, o.Name)
+	case *certmanagerv1.Certificate:
+		delete(s.certificates, o.Namespace+"/"+o.Spec.SecretName)
 	default:
 		return fmt.Errorf("%T is not a kind the rules read", obj)
 	}
@@ -104,6 +141,10 @@ func (s *MemorySnapshot) Gateway(namespace, name string) *networkingv1.Gateway {
 
 func (s *MemorySnapshot) GatewaysOnPort(key string) []*networkingv1.Gateway {
 	return s.gatewaysOnPort.get(key)
+}
+
+func (s *MemorySnapshot) GatewaysReferencingCredential(name string) []*networkingv1.Gateway {
+	return s.gwByCredential.get(name)
 }
 
 func (s *MemorySnapshot) VirtualServicesWithHost(host string) []*networkingv1.VirtualService {

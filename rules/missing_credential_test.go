@@ -280,7 +280,9 @@ func TestMissingCredentialSecretKeysError(t *testing.T) {
 // TestMissingCredentialNoKeyReadForVirtualService: VirtualServices never
 // touch Secrets.
 func TestMissingCredentialNoKeyReadForVirtualService(t *testing.T) {
-	snap := &recordingSnapshot{Snapshot: snapshotOf(t, credentialState()...), fail: errors.New("must not be called")}
+	state := append(credentialState(), gateway("istio-system", "public-gw", ingressSelector,
+		httpsServer(443, "https", simpleTLS("api-cert"), "shop.example.com")))
+	snap := &recordingSnapshot{Snapshot: snapshotOf(t, state...), fail: errors.New("must not be called")}
 	vs := httpVS("shop", "shop", []string{"shop.example.com"}, "istio-system/public-gw")
 	expectFindings(t, validate(t, DefaultPolicy(), snap, create(vs)), nil)
 	if len(snap.keyReads) != 0 {

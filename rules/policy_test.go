@@ -15,6 +15,10 @@ rules:
   wildcard-host: {action: deny, allowedWildcards: ["*.apps.example.com"]}
   host-ownership: {action: warn}
   missing-credential: {action: deny}
+  conflicting-gateway: {action: warn}
+  unknown-gateway: {action: off}
+  host-not-in-gateway: {action: deny}
+  secret-in-use: {action: deny}
   default-selector: {action: on}
   default-labels: {action: off}
 hostOwnership:
@@ -48,13 +52,17 @@ func TestParsePolicyFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantRules := map[RuleID]RuleConfig{
-		DuplicateHost:     {Action: Deny, AllowSameNamespaceMerge: true},
-		OverlappingHost:   {Action: Off},
-		WildcardHost:      {Action: Deny, AllowedWildcards: []string{"*.apps.example.com"}},
-		HostOwnership:     {Action: Warn},
-		MissingCredential: {Action: Deny},
-		DefaultSelectorID: {Action: On},
-		DefaultLabelsID:   {Action: Off},
+		DuplicateHost:      {Action: Deny, AllowSameNamespaceMerge: true},
+		OverlappingHost:    {Action: Off},
+		WildcardHost:       {Action: Deny, AllowedWildcards: []string{"*.apps.example.com"}},
+		HostOwnership:      {Action: Warn},
+		MissingCredential:  {Action: Deny},
+		ConflictingGateway: {Action: Warn},
+		UnknownGateway:     {Action: Off},
+		HostNotInGateway:   {Action: Deny},
+		SecretInUse:        {Action: Deny},
+		DefaultSelectorID:  {Action: On},
+		DefaultLabelsID:    {Action: Off},
 	}
 	if !reflect.DeepEqual(p.Rules, wantRules) {
 		t.Errorf("rules = %+v", p.Rules)
@@ -101,7 +109,7 @@ func TestParsePolicyFull(t *testing.T) {
 func TestDefaultPolicy(t *testing.T) {
 	p := DefaultPolicy()
 	want := map[RuleID]Action{DuplicateHost: Deny, OverlappingHost: Warn, WildcardHost: Deny, HostOwnership: Deny,
-		MissingCredential: Deny}
+		MissingCredential: Deny, ConflictingGateway: Deny, UnknownGateway: Warn, HostNotInGateway: Warn, SecretInUse: Warn}
 	for _, r := range Catalog() {
 		if got := p.actionFor(r); got != want[r.ID] {
 			t.Errorf("default action of %s = %s, want %s", r.ID, got, want[r.ID])
@@ -189,7 +197,8 @@ func TestParsePolicyErrors(t *testing.T) {
 			in:   header + "rules:\n  duplicate-hosts: {action: deny}\n",
 			want: PolicyErrors{{Line: 4, Field: "rules.duplicate-hosts", Message: `Unsupported value: "duplicate-hosts": ` +
 				`supported values: "duplicate-host", "overlapping-host", "wildcard-host", "host-ownership", ` +
-				`"missing-credential", "default-selector", "default-labels"`}},
+				`"missing-credential", "conflicting-gateway", "unknown-gateway", "host-not-in-gateway", "secret-in-use", ` +
+				`"default-selector", "default-labels"`}},
 		},
 		{
 			name: "a knob on the wrong rule",
@@ -271,7 +280,8 @@ func TestParsePolicyErrors(t *testing.T) {
 			in:   header + "exemptions:\n- namespaces: [a]\n  rules: [wildcard]\n",
 			want: PolicyErrors{{Line: 5, Field: "exemptions[0].rules[0]", Message: `Unsupported value: "wildcard": ` +
 				`supported values: "duplicate-host", "overlapping-host", "wildcard-host", "host-ownership", ` +
-				`"missing-credential", "default-selector", "default-labels"`}},
+				`"missing-credential", "conflicting-gateway", "unknown-gateway", "host-not-in-gateway", "secret-in-use", ` +
+				`"default-selector", "default-labels"`}},
 		},
 		{
 			name: "bad selector operator",

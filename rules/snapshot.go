@@ -22,6 +22,9 @@ type Snapshot interface {
 	VirtualServicesUnderDomain(domain string) []*networkingv1.VirtualService
 	// VirtualServicesForGateway returns those indexed under GatewayIndexKeys.
 	VirtualServicesForGateway(ref GatewayRef) []*networkingv1.VirtualService
+	// GatewaysReferencingCredential returns the Gateways indexed under
+	// CredentialIndexKeys: those whose TLS servers name the Secret name.
+	GatewaysReferencingCredential(name string) []*networkingv1.Gateway
 	// GatewayPodNamespaces lists, sorted, the namespaces of pods whose labels
 	// include every pair of a non-empty selector.
 	GatewayPodNamespaces(selector map[string]string) []string
@@ -74,6 +77,22 @@ func WorkloadPortIndexKeys(gw *networkingv1.Gateway) []string {
 	for _, s := range gw.Spec.Servers {
 		if s.GetPort() != nil {
 			keys = append(keys, WorkloadPortKey(gw.Spec.Selector, s.GetPort().GetNumber()))
+		}
+	}
+	return uniqueSorted(keys)
+}
+
+// CredentialIndexKeys are the Secret names a Gateway's TLS-terminating
+// servers read (credentialName, credentialNames, caCertCredentialName), as
+// missing-credential checks them; values with a scheme (sds://, builtin://,
+// kubernetes-gateway://, configmap://) are not Secrets and are left out.
+func CredentialIndexKeys(gw *networkingv1.Gateway) []string {
+	var keys []string
+	for _, s := range gw.Spec.Servers {
+		if terminatesTLS(s.GetTls()) {
+			for _, ref := range credentialRefs(s.GetTls(), nil) {
+				keys = append(keys, ref.name)
+			}
 		}
 	}
 	return uniqueSorted(keys)

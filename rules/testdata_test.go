@@ -18,6 +18,10 @@ import (
 // state. A file NAME.yaml is judged under NAME.policy.yaml when present.
 const expectAnnotation = "test.gateguard.dev/expect"
 
+// operationAnnotation on a judged document makes it a DELETE of that
+// object instead of a CREATE; an admitted deletion leaves the state.
+const operationAnnotation = "test.gateguard.dev/operation"
+
 // TestCorpus runs every rules/testdata/*.yaml file: cluster state first,
 // then each judged document in order, admitted ones joining the state.
 func TestCorpus(t *testing.T) {
@@ -45,7 +49,15 @@ func runCorpusFile(t *testing.T, file string) {
 			continue
 		}
 		change := rules.Change{Operation: rules.Create, Object: d.Object, Namespace: d.Object.GetNamespace()}
-		change.Object, _ = rules.Mutate(policy, snap, change)
+		op := rules.Operation(d.Object.GetAnnotations()[operationAnnotation])
+		switch op {
+		case rules.Delete:
+			change = rules.Change{Operation: rules.Delete, OldObject: d.Object, Namespace: d.Object.GetNamespace()}
+		case "":
+			change.Object, _ = rules.Mutate(policy, snap, change)
+		default:
+			t.Fatalf("%s:%d: %s %q is not DELETE", file, d.Line, operationAnnotation, op)
+		}
 		dec, err := rules.Validate(context.Background(), policy, snap, change)
 		if err != nil {
 			t.Fatalf("%s:%d: %v", file, d.Line, err)
@@ -54,7 +66,13 @@ func runCorpusFile(t *testing.T, file string) {
 			t.Errorf("%s:%d %s/%s:\n got: %s\nwant: %s\n%s", file, d.Line, d.Object.GetNamespace(), d.Object.GetName(),
 				got, want, strings.Join(messages(dec), "\n"))
 		}
-		if len(dec.Denied()) == 0 {
+		switch {
+		case len(dec.Denied()) > 0:
+		case op == rules.Delete:
+			if err := snap.Delete(d.Object); err != nil {
+				t.Fatal(err)
+			}
+		default:
 			if err := snap.Add(change.Object); err != nil {
 				t.Fatal(err)
 			}

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -31,7 +32,7 @@ type Change struct {
 	Operation Operation
 	// Object is the new object (a *networkingv1.Gateway or
 	// *networkingv1.VirtualService); OldObject the stored one on UPDATE and
-	// DELETE.
+	// DELETE (a *corev1.Secret for a Secret's deletion, with Object nil).
 	Object, OldObject client.Object
 	Namespace         string
 	User              UserInfo
@@ -81,9 +82,19 @@ const ratchetNote = " (present before this update, so allowed: fix it when you c
 
 // Validate judges one change against the policy and the snapshot. An UPDATE
 // that adds no violation its old object did not have is allowed: the
-// violations it keeps come back as warnings.
+// violations it keeps come back as warnings. Of deletions only a Secret's
+// is judged, by the rules for KindSecret.
 func Validate(ctx context.Context, p *Policy, snap Snapshot, c Change) (Decision, error) {
-	if c.Operation == Delete || c.Object == nil {
+	if c.Operation == Delete {
+		// Only a Secret's deletion is judged (secret-in-use); deleting a
+		// Gateway or VirtualService frees what it held.
+		if _, ok := c.OldObject.(*corev1.Secret); !ok {
+			return Decision{}, nil
+		}
+		findings, err := evaluate(ctx, p, snap, c, c.OldObject)
+		return Decision{Findings: findings}, err
+	}
+	if c.Object == nil {
 		return Decision{}, nil
 	}
 	findings, err := evaluate(ctx, p, snap, c, c.Object)
@@ -119,6 +130,11 @@ func evaluate(ctx context.Context, p *Policy, snap Snapshot, c Change, obj clien
 		req.gateway, kind = o, KindGateway
 	case *networkingv1.VirtualService:
 		req.vs, kind = o, KindVirtualService
+	case *corev1.Secret:
+		if c.Operation != Delete {
+			return nil, nil // a Secret is judged only when it goes away
+		}
+		req.secret, kind = o, KindSecret
 	default:
 		return nil, nil
 	}

@@ -23,6 +23,7 @@ const (
 	indexDomain       = "gateguard.dev/domain"
 	indexGateway      = "gateguard.dev/gateway"
 	indexWorkloadPort = "gateguard.dev/workload-port"
+	indexCredential   = "gateguard.dev/credential"
 	indexSecretName   = "gateguard.dev/secret-name"
 )
 
@@ -90,6 +91,9 @@ func snapshotIndexes(withCertificates bool) []fieldIndex {
 		{vs, indexGateway, func(o client.Object) []string { return rules.GatewayIndexKeys(o.(*networkingv1.VirtualService)) }},
 		{&networkingv1.Gateway{}, indexWorkloadPort, func(o client.Object) []string {
 			return rules.WorkloadPortIndexKeys(o.(*networkingv1.Gateway))
+		}},
+		{&networkingv1.Gateway{}, indexCredential, func(o client.Object) []string {
+			return rules.CredentialIndexKeys(o.(*networkingv1.Gateway))
 		}},
 	}
 	if withCertificates {

@@ -10,6 +10,7 @@ type metrics struct {
 	decisions     *prometheus.CounterVec
 	policyReloads *prometheus.CounterVec
 	lookupErrors  prometheus.Counter
+	existing      *prometheus.GaugeVec
 }
 
 // newMetrics creates and registers the series on reg.
@@ -27,8 +28,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "gateguard_snapshot_errors_total",
 			Help: "Cache lookups that failed while deciding.",
 		}),
+		existing: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "gateguard_existing_violations",
+			Help: "Violations among the objects already in the cluster, by rule and action, from the last audit.",
+		}, []string{"rule", "action"}),
 	}
-	for _, c := range []prometheus.Collector{m.decisions, m.policyReloads, m.lookupErrors} {
+	for _, c := range []prometheus.Collector{m.decisions, m.policyReloads, m.lookupErrors, m.existing} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -38,6 +38,7 @@ type Options struct {
 	EnableHTTP2        bool          // off by default (CVE-2023-44487 class of attacks)
 	ReservationTTL     time.Duration // how long an admitted claim is held for the cache to catch up
 	ShutdownDelay      time.Duration // readiness drops this long before the listener closes
+	AuditInterval      time.Duration // how often existing objects are re-audited for the gauge; 0 disables
 	// SelfSigned, when set, makes gateguard issue and renew its own serving
 	// certificate into CertDir and patch the caBundle (certs package);
 	// otherwise CertDir is filled by a Secret volume or cert-manager.
@@ -49,6 +50,7 @@ func DefaultOptions() Options {
 	return Options{
 		Port: 9443, CertDir: "/tmp/k8s-webhook-server/serving-certs", MetricsAddr: ":8080", ProbeAddr: ":8081",
 		PolicyPollInterval: 2 * time.Second, ReservationTTL: 15 * time.Second, ShutdownDelay: 5 * time.Second,
+		AuditInterval: 5 * time.Minute,
 	}
 }
 
@@ -104,6 +106,12 @@ func Serve(ctx context.Context, restConfig func() (*rest.Config, error), opts Op
 	if opts.PolicyFile != "" {
 		r := &policyReloader{path: opts.PolicyFile, interval: opts.PolicyPollInterval, source: src, last: raw, metrics: m, log: log}
 		if err := mgr.Add(r); err != nil {
+			return err
+		}
+	}
+	if opts.AuditInterval > 0 {
+		gauge := &auditGauge{every: opts.AuditInterval, cache: mgr.GetCache(), policy: src, snapshot: snapshot, metrics: m, log: log}
+		if err := mgr.Add(gauge); err != nil {
 			return err
 		}
 	}

@@ -50,6 +50,10 @@ func (s *cacheSnapshot) GatewaysOnPort(key string) []*networkingv1.Gateway {
 	return listBy(s, &networkingv1.GatewayList{}, indexWorkloadPort, key).Items
 }
 
+func (s *cacheSnapshot) GatewaysReferencingCredential(name string) []*networkingv1.Gateway {
+	return listBy(s, &networkingv1.GatewayList{}, indexCredential, name).Items
+}
+
 func (s *cacheSnapshot) VirtualServicesWithHost(host string) []*networkingv1.VirtualService {
 	return listBy(s, &networkingv1.VirtualServiceList{}, indexHost, host).Items
 }

@@ -29,6 +29,7 @@ const usage = `gateguard: admission policy for Istio gateways.
 Usage:
   gateguard serve [flags]    run the admission webhook
   gateguard check -f PATH    run the same rules on YAML files, with no cluster
+  gateguard audit            report existing objects in a cluster that violate the policy
   gateguard version          print the version
 
 Run "gateguard COMMAND -h" for a command's flags.
@@ -45,6 +46,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runServe(ctx, args[1:], stderr)
 	case "check":
 		return runCheck(ctx, args[1:], stdin, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, args[1:], stdout, stderr)
 	case "version":
 		_, err := fmt.Fprintln(stdout, version)
 		return err

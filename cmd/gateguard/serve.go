@@ -37,6 +37,8 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		"how long an admitted host claim is held while the cache catches up")
 	fs.DurationVar(&opts.ShutdownDelay, "shutdown-delay", opts.ShutdownDelay,
 		"on SIGTERM, how long readiness fails before the listener closes")
+	fs.DurationVar(&opts.AuditInterval, "audit-interval", opts.AuditInterval,
+		"how often existing objects are re-audited for gateguard_existing_violations; 0 disables")
 	selfSigned := selfSignedFlags(fs)
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(fs)

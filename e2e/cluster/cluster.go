@@ -389,6 +389,16 @@ func ptr[T any](v T) *T { return &v }
 
 // RegisterWebhooks installs the configurations and waits until they serve.
 func (e *Cluster) RegisterWebhooks(context.Context) error {
+	// A re-registration after UnregisterWebhooks creates the objects anew:
+	// they must not carry the identity of the deleted ones.
+	for _, v := range e.webhooks.ValidatingWebhooks {
+		v.SetResourceVersion("")
+		v.SetUID("")
+	}
+	for _, m := range e.webhooks.MutatingWebhooks {
+		m.SetResourceVersion("")
+		m.SetUID("")
+	}
 	return e.webhooks.Install(e.AdminConfig)
 }
 

@@ -18,6 +18,7 @@ type Gateguard struct {
 	ProbeAddr   string // /healthz, /readyz
 	MetricsAddr string // /metrics
 	PolicyFile  string // rewrite it to change the policy in force
+	Binary      string // the gateguard executable
 	LogPath     string
 	// ReadyAfter is how long the process took from start to /readyz.
 	ReadyAfter time.Duration
@@ -35,7 +36,7 @@ func (e *Cluster) StartGateguard(ctx context.Context, extraArgs ...string) error
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("building gateguard: %w", err)
 	}
-	p := &Gateguard{ProbeAddr: freeAddr(), MetricsAddr: freeAddr(), LogPath: filepath.Join(e.Dir, "gateguard.log"),
+	p := &Gateguard{Binary: bin, ProbeAddr: freeAddr(), MetricsAddr: freeAddr(), LogPath: filepath.Join(e.Dir, "gateguard.log"),
 		PolicyFile: filepath.Join(e.Dir, "policy.yaml"), done: make(chan error, 1)}
 	if err := os.WriteFile(p.PolicyFile, []byte(e.policy), 0o600); err != nil {
 		return err

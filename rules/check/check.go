@@ -79,7 +79,8 @@ func Run(ctx context.Context, policy *rules.Policy, in Input) (*Report, error) {
 			return nil, err
 		}
 	}
-	rep := &Report{Findings: []Finding{}, Mutations: []Mutation{}, Ignored: in.Ignored}
+	rep := NewReport()
+	rep.Ignored = in.Ignored
 	for _, d := range in.Applied {
 		obj := defaulted(d.Object, in.Namespace)
 		if kind := obj.GetObjectKind().GroupVersionKind().Kind; kind != string(rules.KindGateway) &&
@@ -121,19 +122,32 @@ func (rep *Report) judge(ctx context.Context, p *rules.Policy, snap *rules.Memor
 	if err != nil {
 		return nil, err
 	}
+	if rep.Record(obj, dec, d.File, d.Line) {
+		return nil, nil
+	}
+	return mutated, nil
+}
+
+// NewReport returns an empty report.
+func NewReport() *Report { return &Report{Findings: []Finding{}, Mutations: []Mutation{}} }
+
+// Record adds one object's decision, located at file:line ("" and 0 for
+// an object read from a cluster), and reports whether it was denied.
+func (rep *Report) Record(obj client.Object, dec rules.Decision, file string, line int) bool {
+	ref := refOf(obj)
 	for _, f := range dec.Findings {
 		rep.Findings = append(rep.Findings, Finding{Rule: f.Rule, Action: f.Action, Object: ref, Field: f.Error.Field,
-			Message: strings.TrimPrefix(f.Error.Detail, "["+string(f.Rule)+"] "), File: d.File, Line: d.Line})
+			Message: strings.TrimPrefix(f.Error.Detail, "["+string(f.Rule)+"] "), File: file, Line: line})
 	}
 	rep.Summary.Objects++
 	switch {
 	case len(dec.Denied()) > 0:
 		rep.Summary.Denied++
-		return nil, nil
+		return true
 	case len(dec.Findings) > 0:
 		rep.Summary.Warned++
 	}
-	return mutated, nil
+	return false
 }
 
 // defaulted gives a namespaced object without a namespace the default one.

@@ -13,8 +13,10 @@ import (
 // message [rule], the mutations, and a summary line.
 func WriteText(w io.Writer, r *Report) error {
 	for _, f := range r.Findings {
-		fmt.Fprintf(w, "%s:%d: %s %s: %s: %s: %s [%s]\n", f.File, f.Line, f.Object.Kind, objectName(f.Object),
-			f.Field, f.Action, f.Message, f.Rule)
+		if f.File != "" {
+			fmt.Fprintf(w, "%s:%d: ", f.File, f.Line)
+		}
+		fmt.Fprintf(w, "%s %s: %s: %s: %s [%s]\n", f.Object.Kind, objectName(f.Object), f.Field, f.Action, f.Message, f.Rule)
 	}
 	for _, m := range r.Mutations {
 		value, _ := json.Marshal(m.Value)
@@ -83,7 +85,7 @@ type sarifResult struct {
 	RuleIndex int             `json:"ruleIndex"`
 	Level     string          `json:"level"`
 	Message   sarifText       `json:"message"`
-	Locations []sarifLocation `json:"locations"`
+	Locations []sarifLocation `json:"locations,omitempty"`
 }
 
 type sarifLocation struct {
@@ -117,15 +119,18 @@ func WriteSARIF(w io.Writer, r *Report, version string) error {
 	}
 	results := []sarifResult{}
 	for _, f := range r.Findings {
-		results = append(results, sarifResult{
+		res := sarifResult{
 			RuleID:    string(f.Rule),
 			RuleIndex: slices.IndexFunc(catalog, func(x rules.Rule) bool { return x.ID == f.Rule }),
 			Level:     sarifLevel(f.Action),
 			Message:   sarifText{fmt.Sprintf("%s %s: %s: %s", f.Object.Kind, objectName(f.Object), f.Field, f.Message)},
-			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
+		}
+		if f.File != "" { // an audited cluster object has no file
+			res.Locations = []sarifLocation{{PhysicalLocation: sarifPhysical{
 				ArtifactLocation: sarifArtifact{URI: f.File}, Region: sarifRegion{StartLine: f.Line},
-			}}},
-		})
+			}}}
+		}
+		results = append(results, res)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

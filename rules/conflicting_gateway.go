@@ -1,0 +1,122 @@
+package rules
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	networking "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// checkConflictingGateway: a server with a tls block may not serve a host
+// (ns/ prefix stripped) that another Gateway on the same pods, port and bind
+// already serves with a tls block.
+func checkConflictingGateway(r *request) ([]violation, error) {
+	if r.gateway == nil {
+		return nil, nil
+	}
+	gw := r.gateway
+	var out []violation
+	for i, s := range gw.Spec.Servers {
+		if s.GetTls() == nil || s.GetPort() == nil {
+			continue
+		}
+		others := otherGatewaysOnPort(r, WorkloadPortKey(gw.Spec.Selector, s.GetPort().GetNumber()))
+		for j, sh := range s.GetHosts() {
+			path := field.NewPath("spec", "servers").Index(i).Child("hosts").Index(j)
+			for _, other := range others {
+				if theirs, theirHost, ok := conflictingServer(gw, s, sh, other); ok {
+					out = append(out, violation{err: withDetail(field.Duplicate(path, sh),
+						conflictDetail(gw, s, sh, other, theirs, theirHost))})
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// otherGatewaysOnPort lists, sorted by namespace/name, the Gateways with a
+// server on the workload+port key, never the Gateway under review.
+func otherGatewaysOnPort(r *request, key string) []*networkingv1.Gateway {
+	var out []*networkingv1.Gateway
+	for _, o := range r.snapshot.GatewaysOnPort(key) {
+		if o.Namespace != r.gateway.Namespace || o.Name != r.gateway.Name {
+			out = append(out, o)
+		}
+	}
+	slices.SortFunc(out, func(a, b *networkingv1.Gateway) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	return out
+}
+
+// conflictingServer finds the first server of other with a tls block on the
+// same port and bind as s that serves host once both ns/ prefixes are
+// stripped.
+func conflictingServer(gw *networkingv1.Gateway, s *networking.Server, host string,
+	other *networkingv1.Gateway) (*networking.Server, string, bool) {
+	if workloadKey(other.Spec.Selector) != workloadKey(gw.Spec.Selector) {
+		return nil, "", false
+	}
+	_, mine := splitServerHost(host)
+	for _, t := range other.Spec.Servers {
+		if t.GetTls() == nil || t.GetPort().GetNumber() != s.GetPort().GetNumber() || t.GetBind() != s.GetBind() {
+			continue
+		}
+		for _, th := range t.GetHosts() {
+			if _, theirs := splitServerHost(th); theirs == mine {
+				return t, th, true
+			}
+		}
+	}
+	return nil, "", false
+}
+
+// conflictDetail words the conflict by what Istio and Envoy make of it.
+func conflictDetail(gw *networkingv1.Gateway, s *networking.Server, host string, other *networkingv1.Gateway,
+	theirs *networking.Server, theirHost string) string {
+	owner := other.Namespace + "/" + other.Name
+	_, h := splitServerHost(host)
+	port := uitoa(s.GetPort().GetNumber())
+	where := "port " + port
+	if s.GetBind() != "" {
+		where += " (bind " + s.GetBind() + ")"
+	}
+	var effect string
+	switch {
+	case isHTTPProtocol(s) && isHTTPProtocol(theirs):
+		effect = "Istio merges plain-HTTP servers into one route table, so which Gateway's tls settings " +
+			"(httpsRedirect) apply to the host is undefined"
+	case isHTTPProtocol(s) != isHTTPProtocol(theirs) ||
+		istioServerHost(host, gw.Namespace) == istioServerHost(theirHost, other.Namespace):
+		effect = "Istio keeps the older server and silently skips the other"
+	default:
+		effect = fmt.Sprintf("the hosts differ only in their namespace part (%q, %q), so Istio's duplicate "+
+			"check misses them and Envoy, given two identical TLS matches, rejects the whole listener, taking "+
+			"down every host on port %s of these pods", host, theirHost, port)
+	}
+	return fmt.Sprintf("Gateway %s already serves host %q with a tls block on %s of the same gateway pods %s; "+
+		"%s: serve the host from one Gateway only (remove it here, or agree with the owner of %s), or use "+
+		"another port", owner, h, where, selectorString(gw.Spec.Selector), effect, owner)
+}
+
+// isHTTPProtocol reports a plain-HTTP server port, where a tls block can
+// only ask for httpsRedirect.
+func isHTTPProtocol(s *networking.Server) bool {
+	return classify(s) == classHTTP
+}
+
+// istioServerHost is a server host as Istio compares it when it looks for
+// duplicates: "./h" is "<gateway namespace>/h", "*/h" is "h", "*/*" is "*".
+func istioServerHost(h, gwNamespace string) string {
+	ns, host := splitServerHost(h)
+	switch ns {
+	case "*":
+		return host
+	case ".":
+		return gwNamespace + "/" + host
+	}
+	return ns + "/" + host
+}

@@ -1,0 +1,35 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// checkUnknownGateway: every gateway a VirtualService references, except
+// mesh, exists (references are case-sensitive, as in Istio).
+func checkUnknownGateway(r *request) ([]violation, error) {
+	if r.vs == nil {
+		return nil, nil
+	}
+	var out []violation
+	for i, g := range r.vs.Spec.Gateways {
+		if g == meshGateway {
+			continue
+		}
+		ref := resolveGatewayRef(g, r.vs.Namespace)
+		if r.snapshot.Gateway(ref.Namespace, ref.Name) != nil {
+			continue
+		}
+		hint := "create the Gateway or fix the reference"
+		if lower := (GatewayRef{strings.ToLower(ref.Namespace), strings.ToLower(ref.Name)}); lower != ref &&
+			r.snapshot.Gateway(lower.Namespace, lower.Name) != nil {
+			hint = fmt.Sprintf("references are case-sensitive: did you mean %s?", lower)
+		}
+		out = append(out, violation{err: withDetail(field.NotFound(field.NewPath("spec", "gateways").Index(i), g),
+			fmt.Sprintf("Gateway %s does not exist, so Istio binds this VirtualService to nothing there: %s",
+				ref, hint))})
+	}
+	return out, nil
+}
