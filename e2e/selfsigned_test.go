@@ -52,7 +52,8 @@ func TestSelfSignedModeBootstrapsAndRotatesUnderLoad(t *testing.T) {
 	}
 	ca := secret.Data["ca.crt"]
 	eventually(t, func() error { return caBundlesAre(ctx, ca) })
-	mustDeny(t, vsYAML("team-b", "self-signed", "shop.example.com", "istio-system/public"), "VirtualService team-a/shop")
+	mustApply(t, vsYAML("team-a", "self-signed", "self-signed.example.com", "istio-system/public"))
+	mustDeny(t, vsYAML("team-b", "self-signed", "self-signed.example.com", "istio-system/public"), "VirtualService team-a/self-signed")
 
 	before := servedSerial(t, ca)
 	failures, stop := dryRunLoad(t, 4)

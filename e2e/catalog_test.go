@@ -1,0 +1,91 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+)
+
+// tlsSecret is an Opaque Secret with the keys Istio reads.
+func tlsSecret(namespace, name string) string {
+	return "apiVersion: v1\nkind: Secret\nmetadata: {name: " + name + ", namespace: " + namespace + "}\n" +
+		"type: Opaque\ndata: {tls.crt: Y2VydA==, tls.key: a2V5}\n"
+}
+
+// httpsGateway serves host over HTTPS with credential on the ingress pods.
+func httpsGateway(namespace, name, host, credential string) string {
+	return `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: ` + name + `, namespace: ` + namespace + `}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    tls: {mode: SIMPLE, credentialName: ` + credential + `}
+    hosts: ["` + host + `"]
+`
+}
+
+// TestConflictingGatewayNamespacePrefixes: ns1/foo vs ns2/foo on one TLS
+// port of the same pods, the case Istio's own check misses.
+func TestConflictingGatewayNamespacePrefixes(t *testing.T) {
+	fixtures(t)
+	mustApply(t, tlsSecret("istio-system", "conflict-cert"))
+	eventually(t, func() error {
+		if res := apply(t, httpsGateway("team-a", "conflict-a", "team-a/conflict.example.com", "conflict-cert")); res.exitCode != 0 {
+			return errorf("%s", res.stderr)
+		}
+		return nil
+	})
+	mustDeny(t, httpsGateway("team-b", "conflict-b", "team-b/conflict.example.com", "conflict-cert"),
+		`spec.servers[0].hosts[0]: Duplicate value: "team-b/conflict.example.com": [conflicting-gateway] Gateway `+
+			`team-a/conflict-a already serves host "conflict.example.com" with a tls block on port 443`,
+		"Envoy, given two identical TLS matches, rejects the whole listener")
+}
+
+// TestBrokenReferencesWarn: a VirtualService bound to a Gateway that does
+// not exist, or that does not expose its host, is admitted with a warning.
+func TestBrokenReferencesWarn(t *testing.T) {
+	fixtures(t)
+	res := mustApply(t, vsYAML("team-a", "lost", "lost.example.com", "istio-system/Public"))
+	want := `Warning: spec.gateways[0]: Not found: "istio-system/Public": [unknown-gateway] Gateway istio-system/Public ` +
+		`does not exist, so Istio binds this VirtualService to nothing there: references are case-sensitive: did you mean istio-system/public?`
+	if !strings.Contains(res.stderr, want) {
+		t.Errorf("kubectl did not print %q:\n%s", want, res.stderr)
+	}
+	// internal serves only *.example.com (public's TCP "*" server would
+	// expose every host, as Istio's IST0132 ignores the protocol).
+	res = mustApply(t, vsYAML("team-a", "elsewhere", "shop.example.org", "istio-system/internal"))
+	want = `Warning: spec.gateways[0]: Invalid value: "istio-system/internal": [host-not-in-gateway] Gateway ` +
+		`istio-system/internal exposes none of the hosts ["shop.example.org"] to namespace team-a (its server hosts: ` +
+		`["*.example.com"])`
+	if !strings.Contains(res.stderr, want) {
+		t.Errorf("kubectl did not print %q:\n%s", want, res.stderr)
+	}
+}
+
+// TestDeletingAnInUseSecretWarns: kubectl delete of a Secret a Gateway
+// reads succeeds (warn by default) and names the Gateway.
+func TestDeletingAnInUseSecretWarns(t *testing.T) {
+	fixtures(t)
+	mustApply(t, tlsSecret("istio-system", "inuse-cert"))
+	eventually(t, func() error {
+		if res := apply(t, httpsGateway("team-a", "inuse", "inuse.example.com", "inuse-cert")); res.exitCode != 0 {
+			return errorf("%s", res.stderr)
+		}
+		return nil
+	})
+	var res kubectlResult
+	eventually(t, func() error { // the Gateway must reach gateguard's cache first
+		res = kubectl(t, "", "delete", "secret", "-n", "istio-system", "inuse-cert", "--dry-run=server")
+		if !strings.Contains(res.stderr, "[secret-in-use]") {
+			return errorf("no warning yet: %s", res.stderr)
+		}
+		return nil
+	})
+	res = kubectl(t, "", "delete", "secret", "-n", "istio-system", "inuse-cert")
+	want := `Warning: metadata.name: Forbidden: [secret-in-use] Secret istio-system/inuse-cert is the TLS credential of ` +
+		`Gateway team-a/inuse, whose gateway pods read it from istio-system`
+	if res.exitCode != 0 || !strings.Contains(res.stderr, want) || !strings.Contains(res.stdout, `secret "inuse-cert" deleted`) {
+		t.Errorf("exit %d\nstdout: %s\nstderr: %s\nwant the warning %q", res.exitCode, res.stdout, res.stderr, want)
+	}
+}
