@@ -27,6 +27,10 @@ type testServer struct {
 }
 
 func newTestServer(t *testing.T, snap rules.Snapshot) *testServer {
+	return newTestServerTB(t, snap)
+}
+
+func newTestServerTB(t testing.TB, snap rules.Snapshot) *testServer {
 	t.Helper()
 	m, err := newMetrics(prometheus.NewRegistry())
 	if err != nil {
@@ -81,7 +85,9 @@ const shopVS = `{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","
 "spec":{"hosts":["shop.example.com"],"gateways":["istio-system/public"],"http":[{"route":[{"destination":{"host":"shop"}}]}]}}`
 
 // snapshotWithOwner holds a Gateway and team-a's VirtualService for shop.example.com.
-func snapshotWithOwner(t *testing.T) *rules.MemorySnapshot {
+func snapshotWithOwner(t *testing.T) *rules.MemorySnapshot { return snapshotWithOwnerTB(t) }
+
+func snapshotWithOwnerTB(t testing.TB) *rules.MemorySnapshot {
 	t.Helper()
 	snap := rules.NewMemorySnapshot()
 	for _, doc := range []string{
