@@ -3,7 +3,9 @@ package e2e
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -33,5 +35,36 @@ func TestTLSListenerRefusesOldVersionsAndHTTP2(t *testing.T) {
 	defer conn.Close()
 	if proto := conn.ConnectionState().NegotiatedProtocol; proto == "h2" {
 		t.Errorf("negotiated %q; HTTP/2 must be off by default", proto)
+	}
+}
+
+// TestLogsHoldNoSecretDataOrObjects drives a Secret with a distinctive
+// value through every path that touches Secret data — the key check of a
+// TLS Gateway and the DELETE handler, which receives the whole Secret —
+// then reads gateguard's log: neither the value nor any whole object may
+// appear in it.
+func TestLogsHoldNoSecretDataOrObjects(t *testing.T) {
+	requireLocalGateguard(t)
+	fixtures(t)
+	const marker = "GATEGUARD-E2E-SECRET-MARKER"
+	encoded := base64.StdEncoding.EncodeToString([]byte(marker))
+	mustApply(t, "apiVersion: v1\nkind: Secret\nmetadata: {name: marker-cert, namespace: istio-system}\ntype: Opaque\n"+
+		"data: {tls.crt: "+encoded+", tls.key: "+encoded+"}\n")
+	eventually(t, func() error {
+		if res := apply(t, httpsGateway("team-b", "marker", "marker.example.com", "marker-cert")); res.exitCode != 0 {
+			return errorf("%s", res.stderr)
+		}
+		return nil
+	})
+	kubectl(t, "", "delete", "secret", "-n", "istio-system", "marker-cert")
+	mustDeny(t, httpsGateway("team-b", "marker-2", "marker-2.example.com", "marker-cert"), "[missing-credential]")
+	logText, err := os.ReadFile(env.Gateguard.LogPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, leak := range []string{marker, encoded, `"spec":`, `"data":`, "apiVersion"} {
+		if strings.Contains(string(logText), leak) {
+			t.Errorf("gateguard's log contains %q", leak)
+		}
 	}
 }

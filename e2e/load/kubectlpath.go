@@ -10,7 +10,6 @@ import (
 	"github.com/gateguard/gateguard/e2e/cluster"
 	networking "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
-	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -27,11 +26,7 @@ type pathResult struct {
 // kubectlPath times o.Creates sequential creates of VirtualServices with
 // new hosts through kube-apiserver: first with gateguard's webhook
 // configurations deleted, then with them registered again.
-func kubectlPath(ctx context.Context, c *cluster.Cluster, cl client.Client, o options, rep *report) ([]pathResult, error) {
-	saved, err := webhookConfigurations(ctx, cl)
-	if err != nil {
-		return nil, err
-	}
+func kubectlPath(ctx context.Context, c *cluster.Cluster, cl client.Client, o options) ([]pathResult, error) {
 	if err := c.UnregisterWebhooks(ctx); err != nil {
 		return nil, fmt.Errorf("unregistering the webhooks: %w", err)
 	}
@@ -43,11 +38,7 @@ func kubectlPath(ctx context.Context, c *cluster.Cluster, cl client.Client, o op
 		return nil, err
 	}
 	if err := c.RegisterWebhooks(ctx); err != nil {
-		rep.notes = append(rep.notes, fmt.Sprintf("cluster.RegisterWebhooks after UnregisterWebhooks failed: %v; "+
-			"the configurations were re-created from copies taken before unregistering", err))
-		if err := recreate(ctx, cl, saved); err != nil {
-			return nil, err
-		}
+		return nil, fmt.Errorf("registering the webhooks again after unregistering them: %w", err)
 	}
 	if err := waitWebhooks(ctx, cl, o, true); err != nil {
 		return nil, err
@@ -119,41 +110,4 @@ func medianP99(l []time.Duration) (time.Duration, time.Duration) {
 	s := slices.Clone(l)
 	slices.Sort(s)
 	return percentile(s, 50), percentile(s, 99)
-}
-
-// webhookConfigurations are the webhook configurations registered now.
-func webhookConfigurations(ctx context.Context, cl client.Client) ([]client.Object, error) {
-	var v admissionregv1.ValidatingWebhookConfigurationList
-	var m admissionregv1.MutatingWebhookConfigurationList
-	if err := cl.List(ctx, &v); err != nil {
-		return nil, err
-	}
-	if err := cl.List(ctx, &m); err != nil {
-		return nil, err
-	}
-	var out []client.Object
-	for i := range v.Items {
-		out = append(out, &v.Items[i])
-	}
-	for i := range m.Items {
-		out = append(out, &m.Items[i])
-	}
-	return out, nil
-}
-
-// recreate creates the saved configurations that no longer exist, as new
-// objects.
-func recreate(ctx context.Context, cl client.Client, saved []client.Object) error {
-	for _, obj := range saved {
-		fresh := obj.DeepCopyObject().(client.Object)
-		fresh.SetResourceVersion("")
-		fresh.SetUID("")
-		fresh.SetManagedFields(nil)
-		fresh.SetCreationTimestamp(metav1.Time{})
-		fresh.SetGeneration(0)
-		if err := client.IgnoreAlreadyExists(cl.Create(ctx, fresh)); err != nil {
-			return fmt.Errorf("re-creating %T %s: %w", obj, obj.GetName(), err)
-		}
-	}
-	return nil
 }

@@ -24,10 +24,10 @@ type report struct {
 	path        []pathResult
 	rss, hwm    int64 // gateguard's VmRSS and VmHWM after the runs, KiB
 	floorRSS    int64
-	notes       []string // what went differently than planned
-	loadBefore  string   // /proc/loadavg before the runs
+	loadBefore  string // /proc/loadavg before the runs
 	loadAfter   string
 	revision    string // what gateguard was built from
+	apiCalls    string // gateguard's requests to kube-apiserver during the load runs
 }
 
 // stats are the figures of one set of samples.
@@ -85,13 +85,11 @@ func (r *report) print(w io.Writer) {
 	r.printRuns(w)
 	r.printRatios(w)
 	r.printKinds(w)
+	fmt.Fprintf(w, "gateguard's own requests to kube-apiserver during the load runs: %s\n", r.apiCalls)
 	fmt.Fprintf(w, "gateguard memory after the runs: VmRSS %.1f MiB, VmHWM %.1f MiB (floor VmRSS %.1f MiB)\n\n",
 		float64(r.rss)/1024, float64(r.hwm)/1024, float64(r.floorRSS)/1024)
 	r.printPath(w)
 	r.printTargets(w)
-	for _, n := range r.notes {
-		fmt.Fprintf(w, "note: %s\n", n)
-	}
 }
 
 func (r *report) printRuns(w io.Writer) {

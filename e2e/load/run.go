@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -42,12 +43,19 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 		step("kubectl path: %d sequential creates with the webhooks off, then on", o.Creates)
-		if rep.path, err = kubectlPath(ctx, c, cl, o, rep); err != nil {
+		if rep.path, err = kubectlPath(ctx, c, cl, o); err != nil {
 			return err
 		}
 	}
+	before, err := scrapeAPICalls(c.Gateguard.MetricsAddr)
+	started := time.Now()
 	if err := driveAll(ctx, c, o, rep, certPEM, keyPEM); err != nil {
 		return err
+	}
+	if after, err2 := scrapeAPICalls(c.Gateguard.MetricsAddr); err == nil && err2 == nil {
+		rep.apiCalls = after.since(before, time.Since(started))
+	} else {
+		rep.apiCalls = fmt.Sprintf("unavailable (%v)", errors.Join(err, err2))
 	}
 	rep.loadAfter = loadAverage()
 	rep.rss, rep.hwm = procMemory(c.Gateguard.PID())
