@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gateguard/gateguard/e2e/cluster"
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // env is the control plane and gateguard, started once for the package.
@@ -25,6 +27,7 @@ defaults:
 `
 
 func TestMain(m *testing.M) {
+	ctrllog.SetLogger(logr.Discard()) // envtest logs through controller-runtime; gateguard's own log is its file
 	code, err := runSuite(m)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e setup:", err)
