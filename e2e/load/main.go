@@ -20,6 +20,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -73,7 +74,8 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.Duration, "duration", o.Duration, "timed duration of each run, per target and concurrency")
 	fs.DurationVar(&o.Warmup, "warmup", o.Warmup, "untimed run before each timed run")
 	fs.IntVar(&o.MaxRequests, "max-requests", o.MaxRequests, "at most this many requests per run")
-	fs.IntVar(&o.Pool, "pool", o.Pool, "distinct pre-built requests, cycled (new-VirtualService creates are reserved by gateguard for 15s)")
+	fs.IntVar(&o.Pool, "pool", o.Pool, "distinct pre-built requests, cycled; each admitted new VirtualService stays a pending "+
+		"claim in gateguard until its cache shows it, which here never happens, so the pool bounds the pending claims")
 	fs.Var(&o.Mix, "mix", "request mix as kind=weight,... of new, duplicate, gateway, dryrun, mutate")
 	fs.IntVar(&o.Creates, "creates", o.Creates, "sequential kubectl-path creates per phase (webhooks off, on); 0 skips")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "bound on the whole run")
@@ -122,6 +124,9 @@ func main() {
 		return
 	}
 	opts, err := parseFlags(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(2)

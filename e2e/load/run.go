@@ -24,6 +24,9 @@ defaults:
 // run starts the control plane, seeds it, starts gateguard, measures the
 // kubectl path and the load, and prints the report.
 func run(ctx context.Context, o options) error {
+	if os.Getenv("GATEGUARD_E2E_EXISTING_CLUSTER") != "" {
+		return errors.New("the load tool starts its own control plane and gateguard; unset GATEGUARD_E2E_EXISTING_CLUSTER")
+	}
 	certPEM, keyPEM, err := selfSignedCert()
 	if err != nil {
 		return err
@@ -47,15 +50,8 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	before, err := scrapeAPICalls(c.Gateguard.MetricsAddr)
-	started := time.Now()
-	if err := driveAll(ctx, c, o, rep, certPEM, keyPEM); err != nil {
+	if err := measureLoad(ctx, c, o, rep, certPEM, keyPEM); err != nil {
 		return err
-	}
-	if after, err2 := scrapeAPICalls(c.Gateguard.MetricsAddr); err == nil && err2 == nil {
-		rep.apiCalls = after.since(before, time.Since(started))
-	} else {
-		rep.apiCalls = fmt.Sprintf("unavailable (%v)", errors.Join(err, err2))
 	}
 	rep.loadAfter = loadAverage()
 	rep.rss, rep.hwm = procMemory(c.Gateguard.PID())
@@ -91,6 +87,22 @@ func startSeeded(ctx context.Context, o options, rep *report, certPEM, keyPEM []
 	rep.readyAfter = c.Gateguard.ReadyAfter
 	step("gateguard (pid %d) ready after %s; registering its webhooks", c.Gateguard.PID(), rep.readyAfter.Round(time.Millisecond))
 	return c, c.RegisterWebhooks(ctx)
+}
+
+// measureLoad drives the load and counts gateguard's own apiserver
+// requests meanwhile.
+func measureLoad(ctx context.Context, c *cluster.Cluster, o options, rep *report, certPEM, keyPEM []byte) error {
+	before, err := scrapeAPICalls(c.Gateguard.MetricsAddr)
+	started := time.Now()
+	if err := driveAll(ctx, c, o, rep, certPEM, keyPEM); err != nil {
+		return err
+	}
+	if after, err2 := scrapeAPICalls(c.Gateguard.MetricsAddr); err == nil && err2 == nil {
+		rep.apiCalls = after.since(before, time.Since(started))
+	} else {
+		rep.apiCalls = fmt.Sprintf("unavailable (%v)", errors.Join(err, err2))
+	}
+	return nil
 }
 
 // driveAll runs, at each concurrency, the floor and then gateguard, each
