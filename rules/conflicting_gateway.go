@@ -23,10 +23,10 @@ func checkConflictingGateway(r *request) ([]violation, error) {
 		if s.GetTls() == nil || s.GetPort() == nil {
 			continue
 		}
-		others := otherGatewaysOnPort(r, WorkloadPortKey(gw.Spec.Selector, s.GetPort().GetNumber()))
 		for j, sh := range s.GetHosts() {
 			path := field.NewPath("spec", "servers").Index(i).Child("hosts").Index(j)
-			for _, other := range others {
+			_, host := splitServerHost(sh)
+			for _, other := range otherGatewaysOnPort(r, WorkloadPortHostKey(gw.Spec.Selector, s.GetPort().GetNumber(), host)) {
 				if theirs, theirHost, ok := conflictingServer(gw, s, sh, other); ok {
 					out = append(out, violation{err: withDetail(field.Duplicate(path, sh),
 						conflictDetail(gw, s, sh, other, theirs, theirHost))})
@@ -37,8 +37,9 @@ func checkConflictingGateway(r *request) ([]violation, error) {
 	return out, nil
 }
 
-// otherGatewaysOnPort lists, sorted by namespace/name, the Gateways with a
-// server on the workload+port key, never the Gateway under review.
+// otherGatewaysOnPort lists, sorted by namespace/name, the Gateways under
+// an index key (a host with a tls block on the same pods and port), never
+// the Gateway under review.
 func otherGatewaysOnPort(r *request, key string) []*networkingv1.Gateway {
 	var out []*networkingv1.Gateway
 	for _, o := range r.snapshot.GatewaysOnPort(key) {
@@ -52,14 +53,11 @@ func otherGatewaysOnPort(r *request, key string) []*networkingv1.Gateway {
 	return out
 }
 
-// conflictingServer finds the first server of other with a tls block on the
-// same port and bind as s that serves host once both ns/ prefixes are
-// stripped.
-func conflictingServer(gw *networkingv1.Gateway, s *networking.Server, host string,
+// conflictingServer finds the first server of other (a Gateway on the same
+// pods, from the index) with a tls block on the same port and bind as s
+// that serves host once both ns/ prefixes are stripped.
+func conflictingServer(_ *networkingv1.Gateway, s *networking.Server, host string,
 	other *networkingv1.Gateway) (*networking.Server, string, bool) {
-	if workloadKey(other.Spec.Selector) != workloadKey(gw.Spec.Selector) {
-		return nil, "", false
-	}
 	_, mine := splitServerHost(host)
 	for _, t := range other.Spec.Servers {
 		if t.GetTls() == nil || t.GetPort().GetNumber() != s.GetPort().GetNumber() || t.GetBind() != s.GetBind() {

@@ -297,7 +297,7 @@ func TestIndexKeys(t *testing.T) {
 	gw := gateway("istio-system", "gw", map[string]string{"istio": "ingressgateway", "app": "gw"},
 		httpServer(80, "*"), httpsServer(443, "https", simpleTLS("c"), "*"), httpServer(80, "x"))
 	if got, want := WorkloadPortIndexKeys(gw), []string{"app=gw,istio=ingressgateway:443",
-		"app=gw,istio=ingressgateway:80"}; !reflect.DeepEqual(got, want) {
+		"app=gw,istio=ingressgateway:443|*", "app=gw,istio=ingressgateway:80"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("WorkloadPortIndexKeys = %q, want %q", got, want)
 	}
 }

@@ -71,15 +71,30 @@ func GatewayIndexKeys(vs *networkingv1.VirtualService) []string {
 	return uniqueSorted(keys)
 }
 
-// WorkloadPortIndexKeys are the workload+port keys of a Gateway's servers.
+// WorkloadPortIndexKeys are the keys under which GatewaysOnPort finds a
+// Gateway: WorkloadPortKey for each server, and WorkloadPortHostKey for
+// each host of a server with a tls block, so that a conflict is one lookup.
 func WorkloadPortIndexKeys(gw *networkingv1.Gateway) []string {
 	var keys []string
 	for _, s := range gw.Spec.Servers {
-		if s.GetPort() != nil {
-			keys = append(keys, WorkloadPortKey(gw.Spec.Selector, s.GetPort().GetNumber()))
+		if s.GetPort() == nil {
+			continue
+		}
+		keys = append(keys, WorkloadPortKey(gw.Spec.Selector, s.GetPort().GetNumber()))
+		if s.GetTls() != nil {
+			for _, h := range s.GetHosts() {
+				_, host := splitServerHost(h)
+				keys = append(keys, WorkloadPortHostKey(gw.Spec.Selector, s.GetPort().GetNumber(), host))
+			}
 		}
 	}
 	return uniqueSorted(keys)
+}
+
+// WorkloadPortHostKey identifies a host (its ns/ part stripped) served with
+// a tls block on a port of the gateway pods a selector picks.
+func WorkloadPortHostKey(selector map[string]string, port uint32, host string) string {
+	return WorkloadPortKey(selector, port) + "|" + host
 }
 
 // CredentialIndexKeys are the Secret names a Gateway's TLS-terminating

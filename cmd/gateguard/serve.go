@@ -57,12 +57,20 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 }
 
 // restConfig loads a kubeconfig file when given, else controller-runtime's
-// usual chain ($KUBECONFIG, in-cluster, ~/.kube/config).
+// usual chain ($KUBECONFIG, in-cluster, ~/.kube/config). Client-side rate
+// limiting is off either way, as ctrl.GetConfig sets it: the apiserver's
+// priority and fairness governs, and a 5/s default would queue admissions
+// behind their Secret reads.
 func restConfig(kubeconfig string) (*rest.Config, error) {
-	if kubeconfig != "" {
-		return clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if kubeconfig == "" {
+		return ctrl.GetConfig()
 	}
-	return ctrl.GetConfig()
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	cfg.QPS, cfg.Burst = -1, 0
+	return cfg, nil
 }
 
 // selfSignedOptions are the flags of self-signed certificate mode.
