@@ -74,7 +74,7 @@ func benchReserved(b *testing.B, snap rules.Snapshot, body []byte, n int) {
 		vs := &networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{Namespace: "burst", Name: fmt.Sprintf("b-%d", i)}}
 		vs.Spec.Hosts = []string{fmt.Sprintf("burst-%d.g%d.example.com", i, i%benchGateways)}
 		vs.Spec.Gateways = []string{fmt.Sprintf("istio-system/gw-%d", i%benchGateways)}
-		h.res.pending["burst/"+vs.Name] = reserved{vs: vs, expires: time.Now().Add(time.Hour)}
+		h.res.reserve(vs)
 	}
 	benchServe(b, h, ValidatePath, body, true)
 }

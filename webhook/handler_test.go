@@ -205,7 +205,7 @@ func TestBadInput(t *testing.T) {
 		{"wrong content type", "text/plain", review("Gateway", "gateways", "CREATE", "a", "b", shopVS, false), 400, "contentType=text/plain, expected application/json"},
 		{"no request", "application/json", []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}`), 400, "the request carries no object"},
 		{"kind mismatch", "application/json", review("Gateway", "gateways", "CREATE", "team-b", "shop", shopVS, false), 400,
-			"request is for Gateway.networking.istio.io but the object is VirtualService.networking.istio.io"},
+			"the object is VirtualService.networking.istio.io, not Gateway.networking.istio.io"},
 		{"unknown kind", "application/json", review("ConfigMap", "configmaps", "CREATE", "a", "x", configMap, false), 400, "kind not read by the rules"},
 		{"undecodable object", "application/json", review("Gateway", "gateways", "CREATE", "a", "b",
 			`{"apiVersion":"networking.istio.io/v1","kind":"Gateway","metadata":{"name":"b"},"spec":{"servers":"nope"}}`, false), 400, "decoding Gateway"},

@@ -26,7 +26,8 @@ type reservations struct {
 	mu      sync.Mutex // held for a whole decide-and-reserve
 	ttl     time.Duration
 	now     func() time.Time
-	pending map[string]reserved
+	pending map[string]*reserved            // by namespace/name
+	byKey   map[string]map[string]*reserved // index key -> namespace/name -> claim
 	store   reservationStore
 	log     logr.Logger
 }
@@ -39,14 +40,24 @@ type reservationStore interface {
 	exists(ctx context.Context, namespace, name string) (bool, error)
 }
 
+// reserved is one claim, with the index keys it was filed under.
 type reserved struct {
 	vs      *networkingv1.VirtualService
 	expires time.Time
+	keys    []string
 }
 
 func newReservations(ttl time.Duration, store reservationStore, log logr.Logger) *reservations {
-	return &reservations{ttl: ttl, now: time.Now, pending: map[string]reserved{}, store: store, log: log}
+	return &reservations{ttl: ttl, now: time.Now, pending: map[string]*reserved{},
+		byKey: map[string]map[string]*reserved{}, store: store, log: log}
 }
+
+// Index key prefixes, one per Snapshot lookup the overlay serves.
+const (
+	keyHost    = "host:"
+	keyDomain  = "domain:"
+	keyGateway = "gateway:"
+)
 
 // decide runs fn under the lock with a snapshot that includes the pending
 // VirtualServices; when fn admits vs, vs is reserved (never for a dry run).
@@ -54,24 +65,60 @@ func (r *reservations) decide(base rules.Snapshot, vs *networkingv1.VirtualServi
 	fn func(rules.Snapshot) (bool, error)) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.releaseCaughtUp()
-	admitted, err := fn(&overlay{Snapshot: base, pending: r.pending})
+	admitted, err := fn(&overlay{Snapshot: base, r: r})
 	if err == nil && admitted && !dryRun {
-		r.pending[vs.Namespace+"/"+vs.Name] = reserved{vs: vs, expires: r.now().Add(r.ttl)}
+		r.reserve(vs)
 	}
 	return err
 }
 
-// releaseCaughtUp drops the claims the cache now shows. A claim without a
-// UID (a request that carried none) can only expire.
-func (r *reservations) releaseCaughtUp() {
-	now := r.now()
-	for k, p := range r.pending {
-		uid, gen, ok := r.store.cached(p.vs.Namespace, p.vs.Name)
-		caughtUp := ok && p.vs.UID != "" && uid == p.vs.UID && gen >= p.vs.Generation
-		if caughtUp || (p.vs.UID == "" && now.After(p.expires)) {
-			delete(r.pending, k)
+// reserve files vs under its keys, replacing a claim of the same name.
+func (r *reservations) reserve(vs *networkingv1.VirtualService) {
+	name := vs.Namespace + "/" + vs.Name
+	r.release(name)
+	p := &reserved{vs: vs, expires: r.now().Add(r.ttl)}
+	for prefix, keys := range map[string][]string{keyHost: rules.HostIndexKeys(vs),
+		keyDomain: rules.DomainIndexKeys(vs), keyGateway: rules.GatewayIndexKeys(vs)} {
+		for _, k := range keys {
+			p.keys = append(p.keys, prefix+k)
 		}
+	}
+	for _, k := range p.keys {
+		if r.byKey[k] == nil {
+			r.byKey[k] = map[string]*reserved{}
+		}
+		r.byKey[k][name] = p
+	}
+	r.pending[name] = p
+}
+
+// release drops the claim of namespace/name, if any.
+func (r *reservations) release(name string) {
+	p, ok := r.pending[name]
+	if !ok {
+		return
+	}
+	for _, k := range p.keys {
+		if delete(r.byKey[k], name); len(r.byKey[k]) == 0 {
+			delete(r.byKey, k)
+		}
+	}
+	delete(r.pending, name)
+}
+
+// observe is the VirtualService informer's event handler: a claim is
+// released once the cache holds its object (same UID, same or later
+// generation), the moment the cache can answer for it.
+func (r *reservations) observe(obj any) {
+	vs, ok := obj.(*networkingv1.VirtualService)
+	if !ok {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	name := vs.Namespace + "/" + vs.Name
+	if p, ok := r.pending[name]; ok && p.vs.UID != "" && vs.UID == p.vs.UID && vs.Generation >= p.vs.Generation {
+		r.release(name)
 	}
 }
 
@@ -92,70 +139,82 @@ func (r *reservations) Start(ctx context.Context) error {
 // NeedLeaderElection is false: every replica keeps its own claims.
 func (r *reservations) NeedLeaderElection() bool { return false }
 
-// sweep asks the apiserver about claims past their ttl, without holding
-// the lock during the calls.
+// sweep settles claims past their ttl: released when the cache shows them
+// or the apiserver says the object does not exist (its create failed),
+// kept while the apiserver has it or cannot answer. A claim without a UID
+// (a request that carried none) can only expire. The lock is not held
+// during the apiserver calls.
 func (r *reservations) sweep(ctx context.Context) {
 	r.mu.Lock()
-	r.releaseCaughtUp()
-	var expired []reserved
-	for _, p := range r.pending {
-		if r.now().After(p.expires) {
-			expired = append(expired, p)
+	var expired []*reserved
+	for name, p := range r.pending {
+		if !r.now().After(p.expires) {
+			continue
 		}
+		uid, gen, cached := r.store.cached(p.vs.Namespace, p.vs.Name)
+		if p.vs.UID == "" || (cached && uid == p.vs.UID && gen >= p.vs.Generation) {
+			r.release(name)
+			continue
+		}
+		expired = append(expired, p)
 	}
 	r.mu.Unlock()
 	for _, p := range expired {
-		exists, err := r.store.exists(ctx, p.vs.Namespace, p.vs.Name)
-		r.mu.Lock()
-		key := p.vs.Namespace + "/" + p.vs.Name
-		if cur, ok := r.pending[key]; ok && cur.vs == p.vs {
-			if err == nil && !exists {
-				delete(r.pending, key)
-			} else {
-				cur.expires = r.now().Add(r.ttl) // the cache is behind, or the apiserver silent: keep it
-				r.pending[key] = cur
-			}
-		}
-		r.mu.Unlock()
-		if err != nil {
-			r.log.Info("keeping a host claim: the apiserver cannot confirm it", "virtualService", key, "error", err.Error())
-		}
+		r.settle(ctx, p)
 	}
 }
 
-// overlay adds pending VirtualServices to a snapshot's host lookups. A
-// pending one replaces the cached object of the same name.
+// settle asks the apiserver about one expired claim.
+func (r *reservations) settle(ctx context.Context, p *reserved) {
+	exists, err := r.store.exists(ctx, p.vs.Namespace, p.vs.Name)
+	name := p.vs.Namespace + "/" + p.vs.Name
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pending[name] != p {
+		return // released or replaced meanwhile
+	}
+	if err == nil && !exists {
+		r.release(name)
+		return
+	}
+	p.expires = r.now().Add(r.ttl) // the cache is behind, or the apiserver silent: keep it
+	if err != nil {
+		r.log.Info("keeping a host claim: the apiserver cannot confirm it", "virtualService", name, "error", err.Error())
+	}
+}
+
+// overlay adds pending VirtualServices to a snapshot's lookups; a pending
+// one replaces the cached object of the same name. It is used under the
+// reservations' lock.
 type overlay struct {
 	rules.Snapshot
-	pending map[string]reserved
+	r *reservations
 }
 
 func (o *overlay) VirtualServicesWithHost(host string) []*networkingv1.VirtualService {
-	return o.merge(o.Snapshot.VirtualServicesWithHost(host), rules.HostIndexKeys, host)
+	return o.merge(o.Snapshot.VirtualServicesWithHost(host), keyHost+host)
 }
 
 func (o *overlay) VirtualServicesUnderDomain(domain string) []*networkingv1.VirtualService {
-	return o.merge(o.Snapshot.VirtualServicesUnderDomain(domain), rules.DomainIndexKeys, domain)
+	return o.merge(o.Snapshot.VirtualServicesUnderDomain(domain), keyDomain+domain)
 }
 
 func (o *overlay) VirtualServicesForGateway(ref rules.GatewayRef) []*networkingv1.VirtualService {
-	return o.merge(o.Snapshot.VirtualServicesForGateway(ref), rules.GatewayIndexKeys, rules.GatewayRefIndexKey(ref))
+	return o.merge(o.Snapshot.VirtualServicesForGateway(ref), keyGateway+rules.GatewayRefIndexKey(ref))
 }
 
-// merge returns cached results with pending objects swapped in or added.
-func (o *overlay) merge(cached []*networkingv1.VirtualService, keys func(*networkingv1.VirtualService) []string,
-	key string) []*networkingv1.VirtualService {
-	if len(o.pending) == 0 {
+// merge returns cached results with pending objects swapped in or added;
+// its cost is the results', not the number of pending claims.
+func (o *overlay) merge(cached []*networkingv1.VirtualService, key string) []*networkingv1.VirtualService {
+	if len(o.r.pending) == 0 {
 		return cached
 	}
 	out := slices.DeleteFunc(slices.Clone(cached), func(vs *networkingv1.VirtualService) bool {
-		_, shadowed := o.pending[vs.Namespace+"/"+vs.Name]
+		_, shadowed := o.r.pending[vs.Namespace+"/"+vs.Name]
 		return shadowed
 	})
-	for _, p := range o.pending {
-		if slices.Contains(keys(p.vs), key) {
-			out = append(out, p.vs)
-		}
+	for _, p := range o.r.byKey[key] {
+		out = append(out, p.vs)
 	}
 	return out
 }

@@ -35,28 +35,32 @@ func (s *fakeStore) cached(string, string) (types.UID, int64, bool) {
 func (s *fakeStore) exists(context.Context, string, string) (bool, error) { return s.inAPI, s.apiErr }
 
 // reserve admits one VirtualService with a UID through decide.
-func reserve(t *testing.T, r *reservations) {
+func reserve(t *testing.T, r *reservations) *networkingv1.VirtualService {
 	t.Helper()
 	vs := &networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "vs", UID: "u1", Generation: 1}}
+	vs.Spec.Hosts = []string{"a.example.com"}
 	err := r.decide(rules.NewMemorySnapshot(), vs, false, func(rules.Snapshot) (bool, error) { return true, nil })
-	if err != nil || len(r.pending) != 1 {
+	if err != nil || len(r.pending) != 1 || len(r.byKey[keyHost+"a.example.com"]) != 1 {
 		t.Fatalf("not reserved: %v", err)
 	}
+	return vs
 }
 
 func TestReservationHeldUntilTheCacheShowsIt(t *testing.T) {
 	cases := []struct {
 		name        string
 		store       fakeStore
+		event       *networkingv1.VirtualService // an informer event, if any
 		afterTTL    bool
 		wantPending int
 	}{
-		{"cache shows the object", fakeStore{uid: "u1", generation: 1, inCache: true}, false, 0},
-		{"cache shows an older object of that name", fakeStore{uid: "u0", generation: 3, inCache: true}, false, 1},
-		{"not yet cached, within ttl", fakeStore{}, false, 1},
-		{"past ttl, the create never happened", fakeStore{}, true, 0},
-		{"past ttl, stored but the cache is behind", fakeStore{inAPI: true}, true, 1},
-		{"past ttl, apiserver unreachable", fakeStore{apiErr: errors.New("connection refused")}, true, 1},
+		{"informer reports the object", fakeStore{}, vsEvent("u1", 1), false, 0},
+		{"informer reports an older object of that name", fakeStore{}, vsEvent("u0", 3), false, 1},
+		{"not yet cached, within ttl", fakeStore{}, nil, false, 1},
+		{"past ttl, the cache holds it", fakeStore{uid: "u1", generation: 1, inCache: true}, nil, true, 0},
+		{"past ttl, the create never happened", fakeStore{}, nil, true, 0},
+		{"past ttl, stored but the cache is behind", fakeStore{inAPI: true}, nil, true, 1},
+		{"past ttl, apiserver unreachable", fakeStore{apiErr: errors.New("connection refused")}, nil, true, 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -64,6 +68,9 @@ func TestReservationHeldUntilTheCacheShowsIt(t *testing.T) {
 			r := newReservations(10*time.Second, &c.store, logr.Discard())
 			r.now = func() time.Time { return clock }
 			reserve(t, r)
+			if c.event != nil {
+				r.observe(c.event)
+			}
 			if c.afterTTL {
 				clock = clock.Add(11 * time.Second)
 			}
@@ -71,6 +78,13 @@ func TestReservationHeldUntilTheCacheShowsIt(t *testing.T) {
 			if got := len(r.pending); got != c.wantPending {
 				t.Errorf("%d claims pending, want %d", got, c.wantPending)
 			}
+			if c.wantPending == 0 && len(r.byKey) != 0 {
+				t.Errorf("released claim still indexed: %v", r.byKey)
+			}
 		})
 	}
+}
+
+func vsEvent(uid types.UID, generation int64) *networkingv1.VirtualService {
+	return &networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "vs", UID: uid, Generation: generation}}
 }

@@ -11,7 +11,10 @@ import (
 
 	"github.com/gateguard/gateguard/certs"
 	"github.com/gateguard/gateguard/rules"
+	"github.com/go-logr/logr"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -94,8 +97,8 @@ func Serve(ctx context.Context, restConfig func() (*rest.Config, error), opts Op
 		return &cacheSnapshot{ctx: ctx, cache: mgr.GetCache(), api: mgr.GetAPIReader(), certificates: certs, pods: pods,
 			onError: func(err error) { m.lookupErrors.Inc(); log.Error(err, "cache lookup failed") }}
 	}
-	res := newReservations(opts.ReservationTTL, apiReservationStore{cache: mgr.GetCache(), api: mgr.GetAPIReader()}, log)
-	if err := mgr.Add(res); err != nil {
+	res, err := newClaimReservations(ctx, mgr, opts.ReservationTTL, log)
+	if err != nil {
 		return err
 	}
 	v := &validator{policy: src, snapshot: snapshot, reservations: res, metrics: m, log: log}
@@ -193,3 +196,19 @@ func addProbes(mgr manager.Manager, draining *atomic.Bool) error {
 }
 
 func durationPtr(d time.Duration) *time.Duration { return &d }
+
+// newClaimReservations holds admitted host claims until the VirtualService
+// informer reports them, and sweeps the ones it never does.
+func newClaimReservations(ctx context.Context, mgr manager.Manager, ttl time.Duration, log logr.Logger) (*reservations, error) {
+	res := newReservations(ttl, apiReservationStore{cache: mgr.GetCache(), api: mgr.GetAPIReader()}, log)
+	informer, err := mgr.GetCache().GetInformer(ctx, &networkingv1.VirtualService{})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+		AddFunc: res.observe, UpdateFunc: func(_, obj any) { res.observe(obj) },
+	}); err != nil {
+		return nil, err
+	}
+	return res, mgr.Add(res)
+}

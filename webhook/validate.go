@@ -101,15 +101,12 @@ func decodeChange(req admission.Request) (rules.Change, error) {
 	return c, nil
 }
 
-// decodeAs decodes raw and checks it is the kind the request names.
+// decodeAs decodes raw as the kind the request names, refusing an object
+// of another kind.
 func decodeAs(kind metav1.GroupVersionKind, raw []byte, namespace string) (client.Object, error) {
-	obj, err := rules.DecodeObject(raw)
+	obj, err := rules.DecodeObjectAs(schema.GroupVersionKind{Group: kind.Group, Version: kind.Version, Kind: kind.Kind}, raw)
 	if err != nil {
 		return nil, err
-	}
-	got := obj.GetObjectKind().GroupVersionKind()
-	if got.Group != kind.Group || got.Kind != kind.Kind {
-		return nil, fmt.Errorf("request is for %s.%s but the object is %s", kind.Kind, kind.Group, got.GroupKind())
 	}
 	if obj.GetNamespace() == "" {
 		obj.SetNamespace(namespace)
