@@ -46,10 +46,7 @@ func (s *MemorySnapshot) Add(obj runtime.Object) error {
 	switch o := obj.(type) {
 	case *networkingv1.Gateway:
 		key := o.Namespace + "/" + o.Name
-		if old, ok := s.gateways[key]; ok {
-			s.gatewaysOnPort.remove(WorkloadPortIndexKeys(old), key)
-			s.gwByCredential.remove(CredentialIndexKeys(old), key)
-		}
+		s.unindexGateway(key)
 		s.gateways[key] = o
 		s.gatewaysOnPort.add(WorkloadPortIndexKeys(o), key, o)
 		s.gwByCredential.add(CredentialIndexKeys(o), key, o)
@@ -69,17 +66,21 @@ func (s *MemorySnapshot) Add(obj runtime.Object) error {
 	return nil
 }
 
+// unindexGateway removes a stored Gateway from the indexes.
+func (s *MemorySnapshot) unindexGateway(key string) {
+	if old, ok := s.gateways[key]; ok {
+		s.gatewaysOnPort.remove(WorkloadPortIndexKeys(old), key)
+		s.gwByCredential.remove(CredentialIndexKeys(old), key)
+	}
+}
+
 // Delete forgets an object, as a deletion the cluster admitted would.
 // Kinds the rules do not read are refused with an error.
 func (s *MemorySnapshot) Delete(obj runtime.Object) error {
 	switch o := obj.(type) {
 	case *networkingv1.Gateway:
-		key := o.Namespace + "/" + o.Name
-		if old, ok := s.gateways[key]; ok {
-			s.gatewaysOnPort.remove(WorkloadPortIndexKeys(old), key)
-			s.gwByCredential.remove(CredentialIndexKeys(old), key)
-			delete(s.gateways, key)
-		}
+		s.unindexGateway(o.Namespace + "/" + o.Name)
+		delete(s.gateways, o.Namespace+"/"+o.Name)
 	case *networkingv1.VirtualService:
 		key := o.Namespace + "/" + o.Name
 		if old, ok := s.virtualServices[key]; ok {

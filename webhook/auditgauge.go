@@ -14,7 +14,7 @@ import (
 // what predates gateguard, or what a policy change invalidated, shows on a
 // dashboard.
 type auditGauge struct {
-	every    time.Duration
+	interval time.Duration
 	cache    cache.Cache
 	policy   *policySource
 	snapshot func(context.Context) rules.Snapshot
@@ -27,16 +27,9 @@ func (a *auditGauge) Start(ctx context.Context) error {
 	if !a.cache.WaitForCacheSync(ctx) {
 		return nil
 	}
-	t := time.NewTicker(a.every)
-	defer t.Stop()
-	for {
-		a.refresh(ctx)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
+	a.refresh(ctx)
+	every(ctx, a.interval, a.refresh)
+	return nil
 }
 
 // NeedLeaderElection is false: every replica exports its own view.

@@ -49,16 +49,8 @@ type policyReloader struct {
 
 // Start polls until ctx ends; it is a manager Runnable.
 func (r *policyReloader) Start(ctx context.Context) error {
-	t := time.NewTicker(r.interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			r.reload()
-		}
-	}
+	every(ctx, r.interval, func(context.Context) { r.reload() })
+	return nil
 }
 
 // reload applies the file if it changed and is valid.

@@ -124,16 +124,8 @@ func (r *reservations) observe(obj any) {
 
 // Start sweeps expired claims until ctx ends; it is a manager Runnable.
 func (r *reservations) Start(ctx context.Context) error {
-	t := time.NewTicker(r.ttl / 2)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			r.sweep(ctx)
-		}
-	}
+	every(ctx, r.ttl/2, r.sweep)
+	return nil
 }
 
 // NeedLeaderElection is false: every replica keeps its own claims.

@@ -113,7 +113,7 @@ func Serve(ctx context.Context, restConfig func() (*rest.Config, error), opts Op
 		}
 	}
 	if opts.AuditInterval > 0 {
-		gauge := &auditGauge{every: opts.AuditInterval, cache: mgr.GetCache(), policy: src, snapshot: snapshot, metrics: m, log: log}
+		gauge := &auditGauge{interval: opts.AuditInterval, cache: mgr.GetCache(), policy: src, snapshot: snapshot, metrics: m, log: log}
 		if err := mgr.Add(gauge); err != nil {
 			return err
 		}
