@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gateguard/gateguard/rules"
@@ -182,12 +184,17 @@ spec:
 	}
 }
 
+// raceRuns numbers the runs of TestConcurrentCreatesHaveOneWinner.
+var raceRuns atomic.Int64
+
 // TestConcurrentCreatesHaveOneWinner sends 20 creates of one host at once:
 // the informer cache cannot have seen any of them, so only the in-flight
 // reservations stop the other 19.
 func TestConcurrentCreatesHaveOneWinner(t *testing.T) {
 	fixtures(t)
 	const n = 20
+	// A fresh host each run, so `-count 20` repeats the race itself.
+	host := fmt.Sprintf("race-%d.example.com", raceRuns.Add(1))
 	// client-go's default rate limit (5/s, burst 10) would space the
 	// creates out enough for the cache to catch up; lift it.
 	c := unthrottledClient(t)
@@ -198,8 +205,8 @@ func TestConcurrentCreatesHaveOneWinner(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			vs := &networkingv1.VirtualService{
-				ObjectMeta: metav1.ObjectMeta{Name: "race-" + string(rune('a'+i)), Namespace: "team-a"},
-				Spec: networking.VirtualService{Hosts: []string{"race.example.com"}, Gateways: []string{"istio-system/public"},
+				ObjectMeta: metav1.ObjectMeta{GenerateName: "race-", Namespace: "team-a"},
+				Spec: networking.VirtualService{Hosts: []string{host}, Gateways: []string{"istio-system/public"},
 					Http: []*networking.HTTPRoute{{Route: []*networking.HTTPRouteDestination{{Destination: &networking.Destination{Host: "race"}}}}}},
 			}
 			errs[i] = c.Create(context.Background(), vs)

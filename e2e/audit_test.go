@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"slices"
 	"strings"
@@ -67,4 +68,11 @@ spec:
 	if !slices.Equal(got, want) {
 		t.Errorf("audit findings in the seeded namespaces\n got: %q\nwant: %q", got, want)
 	}
+	// serve's periodic audit (every 2s in the suite) counts them too.
+	eventually(t, func() error {
+		if v := metricValue(t, `gateguard_existing_violations{action="deny",rule="missing-credential"}`); v < 1 {
+			return fmt.Errorf("gauge = %v", v)
+		}
+		return nil
+	})
 }

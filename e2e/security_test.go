@@ -4,7 +4,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -35,6 +37,65 @@ func TestTLSListenerRefusesOldVersionsAndHTTP2(t *testing.T) {
 	defer conn.Close()
 	if proto := conn.ConnectionState().NegotiatedProtocol; proto == "h2" {
 		t.Errorf("negotiated %q; HTTP/2 must be off by default", proto)
+	}
+	// Plain HTTP to the TLS port gets Go's 400, never an admission.
+	resp, err := http.Post("http://"+addr+"/validate", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("plain HTTP got %d, want 400", resp.StatusCode)
+	}
+}
+
+// TestBadInputThroughTheRealListener sends malformed bodies to the real
+// gateguard over TLS: each gets a decodable refusal with a reason and the
+// request UID, and gateguard keeps serving.
+func TestBadInputThroughTheRealListener(t *testing.T) {
+	requireLocalGateguard(t)
+	fixtures(t)
+	url, _ := env.WebhookURL()
+	c := webhookClient()
+	cases := []struct {
+		name, body string
+		code       int32
+		reason     string
+	}{
+		{"empty body", "", 400, "request body is empty"},
+		{"not json", "{nope", 400, "couldn't get version/kind"},
+		{"10 MiB", strings.Repeat("x", 10<<20), 413, "request entity is too large"},
+		{"object of another kind", `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"bad-1",` +
+			`"kind":{"group":"networking.istio.io","version":"v1","kind":"Gateway"},"operation":"CREATE","namespace":"a",` +
+			`"object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}}}`, 400, "the object is ConfigMap, not Gateway.networking.istio.io"},
+	}
+	for _, tc := range cases {
+		resp, err := c.Post(url+"/validate", "application/json", strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var review struct {
+			Response struct {
+				UID     string
+				Allowed bool
+				Status  struct {
+					Code    int32
+					Message string
+				} `json:"status"`
+			}
+		}
+		err = json.NewDecoder(resp.Body).Decode(&review)
+		resp.Body.Close()
+		r := review.Response
+		if err != nil || r.Allowed || r.Status.Code != tc.code || !strings.Contains(r.Status.Message, tc.reason) {
+			t.Errorf("%s: %+v (%v), want code %d with %q", tc.name, r, err, tc.code, tc.reason)
+		}
+		if strings.Contains(tc.body, `"uid":"bad-1"`) && r.UID != "bad-1" {
+			t.Errorf("%s: uid %q not echoed", tc.name, r.UID)
+		}
+	}
+	if err := postReview(c, "after-bad-input.example.com"); err != nil {
+		t.Errorf("gateguard stopped serving after bad input: %v", err)
 	}
 }
 

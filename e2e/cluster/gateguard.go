@@ -52,7 +52,7 @@ func (e *Cluster) StartGateguard(ctx context.Context, extraArgs ...string) error
 		"--metrics-bind-address", p.MetricsAddr,
 		"--health-probe-bind-address", p.ProbeAddr,
 		"--policy", p.PolicyFile, "--policy-poll-interval", "500ms",
-		"--shutdown-delay", "1s", "--reservation-ttl", "2s")
+		"--shutdown-delay", "1s", "--reservation-ttl", "2s", "--audit-interval", "2s")
 	p.cmd.Args = append(p.cmd.Args, extraArgs...)
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	started := time.Now()
