@@ -28,6 +28,7 @@ type report struct {
 	loadAfter   string
 	revision    string // what gateguard was built from
 	apiCalls    string // gateguard's requests to kube-apiserver during the load runs
+	growth      []string
 }
 
 // stats are the figures of one set of samples.
@@ -86,6 +87,9 @@ func (r *report) print(w io.Writer) {
 	r.printRatios(w)
 	r.printKinds(w)
 	fmt.Fprintf(w, "gateguard's own requests to kube-apiserver during the load runs: %s\n", r.apiCalls)
+	for _, g := range r.growth {
+		fmt.Fprintln(w, g)
+	}
 	fmt.Fprintf(w, "gateguard memory after the runs: VmRSS %.1f MiB, VmHWM %.1f MiB (floor VmRSS %.1f MiB)\n\n",
 		float64(r.rss)/1024, float64(r.hwm)/1024, float64(r.floorRSS)/1024)
 	r.printPath(w)

@@ -128,7 +128,7 @@ func driveAll(ctx context.Context, c *cluster.Cluster, o options, rep *report, c
 			if err := warmUp(ctx, hc, t, pool, conc, o); err != nil {
 				return err
 			}
-			rep.runs = append(rep.runs, drive(ctx, hc, t, pool, conc, o.Duration, o.MaxRequests))
+			rep.runs = append(rep.runs, driveSampled(ctx, c, hc, t, pool, conc, o, rep))
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -166,4 +166,22 @@ func poolSummary(pool []request) string {
 // step reports progress on stderr; the report goes to stdout.
 func step(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
+
+// driveSampled drives one timed run; on gateguard, runs of 30s or more also
+// sample its goroutines and memory for the growth line of the report.
+func driveSampled(ctx context.Context, c *cluster.Cluster, hc *http.Client, t target, pool []request, conc int,
+	o options, rep *report) *result {
+	if !t.decides || o.Duration < 30*time.Second {
+		return drive(ctx, hc, t, pool, conc, o.Duration, o.MaxRequests)
+	}
+	sctx, stop := context.WithCancel(ctx)
+	done := make(chan *growth)
+	go func() { done <- sampleGrowth(sctx, c.Gateguard.MetricsAddr) }()
+	res := drive(ctx, hc, t, pool, conc, o.Duration, o.MaxRequests)
+	stop()
+	if line := (<-done).summary(conc); line != "" {
+		rep.growth = append(rep.growth, line)
+	}
+	return res
 }
