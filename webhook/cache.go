@@ -69,10 +69,30 @@ func cacheOptions() cache.Options {
 	return cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
-			metadataOf("Secret"): {Transform: keepIdentity(false)},
-			metadataOf("Pod"):    {Transform: keepIdentity(true)},
+			metadataOf("Secret"):           {Transform: keepIdentity(false)},
+			metadataOf("Pod"):              {Transform: keepIdentity(true)},
+			&networkingv1.Gateway{}:        {Transform: slimIstioObject},
+			&networkingv1.VirtualService{}: {Transform: slimIstioObject},
 		},
 	}
+}
+
+// slimIstioObject drops what the rules never read from a cached Gateway or
+// VirtualService — managedFields and annotations such as kubectl's
+// last-applied copy of the whole object — keeping the exemption annotation,
+// which the audit honours.
+func slimIstioObject(o any) (any, error) {
+	obj, ok := o.(client.Object)
+	if !ok {
+		return o, nil
+	}
+	obj.SetManagedFields(nil)
+	if exempt, ok := obj.GetAnnotations()[rules.ExemptAnnotation]; ok {
+		obj.SetAnnotations(map[string]string{rules.ExemptAnnotation: exempt})
+	} else {
+		obj.SetAnnotations(nil)
+	}
+	return obj, nil
 }
 
 // fieldIndex is one field index of the snapshot's cache.

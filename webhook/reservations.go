@@ -76,6 +76,9 @@ func (r *reservations) decide(base rules.Snapshot, vs *networkingv1.VirtualServi
 func (r *reservations) reserve(vs *networkingv1.VirtualService) {
 	name := vs.Namespace + "/" + vs.Name
 	r.release(name)
+	// The decided object is gateguard's own copy; a claim needs only its
+	// identity and spec, not kubectl's last-applied copy or managedFields.
+	vs.ManagedFields, vs.Annotations, vs.Labels = nil, nil, nil
 	p := &reserved{vs: vs, expires: r.now().Add(r.ttl)}
 	for prefix, keys := range map[string][]string{keyHost: rules.HostIndexKeys(vs),
 		keyDomain: rules.DomainIndexKeys(vs), keyGateway: rules.GatewayIndexKeys(vs)} {
