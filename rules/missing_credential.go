@@ -121,6 +121,13 @@ func (c credentialCheck) absent() []violation {
 			"Secret %s/%s is not issued yet: cert-manager Certificate %s/%s will create it; until then TLS "+
 				"handshakes on this server fail", c.namespace, c.ref.name, c.namespace, cert))}}
 	}
+	if c.place.source == placementAssumed {
+		return []violation{{err: withDetail(field.NotFound(c.ref.path, c.ref.name), fmt.Sprintf(
+			"Secret %q does not exist in namespace %s: no gateway pods selected by %s were found and no "+
+				"gatewayNamespaces entry places them, so the Gateway's own namespace was checked; Istio reads the "+
+				"Secret where those pods run: create it there, or fix the name", c.ref.name, c.namespace,
+			selectorString(c.gw.Spec.Selector)))}}
+	}
 	return []violation{{err: withDetail(field.NotFound(c.ref.path, c.ref.name), fmt.Sprintf(
 		"Secret %q does not exist in namespace %s, where Istio reads it (%s), not the Gateway's namespace: "+
 			"create the Secret in %s or fix the name", c.ref.name, c.namespace, c.place.describe(c.gw), c.namespace))}}

@@ -220,9 +220,9 @@ func TestMissingCredential(t *testing.T) {
 			gw: gateway("shop", "gw", map[string]string{"app": "nowhere"},
 				httpsServer(443, "https", simpleTLS("api-cert"), "shop.example.com")),
 			want: []want{{MissingCredential, Deny, "spec.servers[0].tls.credentialName", `spec.servers[0].tls.credentialName: ` +
-				`Not found: "api-cert": [missing-credential] Secret "api-cert" does not exist in namespace shop, where ` +
-				`Istio reads it (no gateway pods selected by {app=nowhere} were found, so the Gateway's own namespace was ` +
-				`assumed), not the Gateway's namespace: create the Secret in shop or fix the name`}},
+				`Not found: "api-cert": [missing-credential] Secret "api-cert" does not exist in namespace shop: no gateway ` +
+				`pods selected by {app=nowhere} were found and no gatewayNamespaces entry places them, so the Gateway's own ` +
+				`namespace was checked; Istio reads the Secret where those pods run: create it there, or fix the name`}},
 		},
 		{
 			name: "each TLS server is checked, at its own path",

@@ -18,16 +18,14 @@ const (
 	placementAssumed                        // nothing known: the Gateway's own namespace
 )
 
-// describe explains the placement in a message.
+// describe explains, for a message, how a known placement is known; an
+// assumed one gets its own wording from the caller.
 func (p placement) describe(gw *networkingv1.Gateway) string {
 	sel := selectorString(gw.Spec.Selector)
-	switch p.source {
-	case placementPods:
+	if p.source == placementPods {
 		return "the gateway pods selected by " + sel + " run there"
-	case placementPolicy:
-		return "the policy's gatewayNamespaces place the pods selected by " + sel + " there"
 	}
-	return "no gateway pods selected by " + sel + " were found, so the Gateway's own namespace was assumed"
+	return "the policy's gatewayNamespaces place the pods selected by " + sel + " there"
 }
 
 // podNamespaces finds where the pods a Gateway selects run: Istio reads
