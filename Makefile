@@ -21,8 +21,9 @@ image:
 kind-e2e:
 	bash e2e/kind/run.sh
 
-# All tests: unit, corpus, CLI and the e2e suite against a real apiserver.
-test: control-plane vet
+# All tests: unit, corpus, CLI and the e2e suite against a real apiserver, after
+# building the binary with hack/build.sh, the exact command the Dockerfile runs.
+test: control-plane vet build
 	$(GO) test -timeout 30m ./...
 
 unit: vet
