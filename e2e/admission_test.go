@@ -98,12 +98,7 @@ spec:
 		`Secret "shop-cert" does not exist in namespace istio-system, where Istio reads it (the gateway pods `+
 		`selected by {istio=ingressgateway} run there), not the Gateway's namespace`)
 	mustApply(t, secret("istio-system"))
-	eventually(t, func() error {
-		if res := apply(t, gateway); res.exitCode != 0 {
-			return errorf("%s", res.stderr)
-		}
-		return nil
-	})
+	eventuallyApply(t, gateway)
 }
 
 func TestDefaultSelectorAndLabelsAreIdempotent(t *testing.T) {

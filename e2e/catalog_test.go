@@ -30,12 +30,7 @@ spec:
 func TestConflictingGatewayNamespacePrefixes(t *testing.T) {
 	fixtures(t)
 	mustApply(t, tlsSecret("istio-system", "conflict-cert"))
-	eventually(t, func() error {
-		if res := apply(t, httpsGateway("team-a", "conflict-a", "team-a/conflict.example.com", "conflict-cert")); res.exitCode != 0 {
-			return errorf("%s", res.stderr)
-		}
-		return nil
-	})
+	eventuallyApply(t, httpsGateway("team-a", "conflict-a", "team-a/conflict.example.com", "conflict-cert"))
 	mustDeny(t, httpsGateway("team-b", "conflict-b", "team-b/conflict.example.com", "conflict-cert"),
 		`spec.servers[0].hosts[0]: Duplicate value: "team-b/conflict.example.com": [conflicting-gateway] Gateway `+
 			`team-a/conflict-a already serves host "conflict.example.com" with a tls block on port 443`,
@@ -68,12 +63,7 @@ func TestBrokenReferencesWarn(t *testing.T) {
 func TestDeletingAnInUseSecretWarns(t *testing.T) {
 	fixtures(t)
 	mustApply(t, tlsSecret("istio-system", "inuse-cert"))
-	eventually(t, func() error {
-		if res := apply(t, httpsGateway("team-a", "inuse", "inuse.example.com", "inuse-cert")); res.exitCode != 0 {
-			return errorf("%s", res.stderr)
-		}
-		return nil
-	})
+	eventuallyApply(t, httpsGateway("team-a", "inuse", "inuse.example.com", "inuse-cert"))
 	var res kubectlResult
 	eventually(t, func() error { // the Gateway must reach gateguard's cache first
 		res = kubectl(t, "", "delete", "secret", "-n", "istio-system", "inuse-cert", "--dry-run=server")

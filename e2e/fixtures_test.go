@@ -103,6 +103,19 @@ func eventually(t *testing.T, fn func() error) {
 	t.Fatalf("still failing after 15s: %v", err)
 }
 
+// eventuallyApply applies until gateguard admits the object: what it
+// depends on (a Secret, say) reaches gateguard's cache a moment after the
+// apiserver stores it.
+func eventuallyApply(t *testing.T, yaml string) {
+	t.Helper()
+	eventually(t, func() error {
+		if res := apply(t, yaml); res.exitCode != 0 {
+			return errorf("%s", res.stderr)
+		}
+		return nil
+	})
+}
+
 // virtualServiceExists reports whether namespace/name is stored.
 func virtualServiceExists(t *testing.T, namespace, name string) bool {
 	t.Helper()

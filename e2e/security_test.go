@@ -111,12 +111,7 @@ func TestLogsHoldNoSecretDataOrObjects(t *testing.T) {
 	encoded := base64.StdEncoding.EncodeToString([]byte(marker))
 	mustApply(t, "apiVersion: v1\nkind: Secret\nmetadata: {name: marker-cert, namespace: istio-system}\ntype: Opaque\n"+
 		"data: {tls.crt: "+encoded+", tls.key: "+encoded+"}\n")
-	eventually(t, func() error {
-		if res := apply(t, httpsGateway("team-b", "marker", "marker.example.com", "marker-cert")); res.exitCode != 0 {
-			return errorf("%s", res.stderr)
-		}
-		return nil
-	})
+	eventuallyApply(t, httpsGateway("team-b", "marker", "marker.example.com", "marker-cert"))
 	kubectl(t, "", "delete", "secret", "-n", "istio-system", "marker-cert")
 	mustDeny(t, httpsGateway("team-b", "marker-2", "marker-2.example.com", "marker-cert"), "[missing-credential]")
 	logText, err := os.ReadFile(env.Gateguard.LogPath)
