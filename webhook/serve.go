@@ -88,6 +88,21 @@ func Serve(ctx context.Context, restConfig func() (*rest.Config, error), opts Op
 	}
 	src := &policySource{}
 	src.current.Store(policy)
+	if err := wire(ctx, mgr, opts, src, raw, m, log); err != nil {
+		return err
+	}
+	var draining atomic.Bool
+	if err := addProbes(mgr, &draining); err != nil {
+		return err
+	}
+	log.Info("starting", "port", opts.Port, "policy", opts.PolicyFile)
+	return mgr.Start(drainFirst(ctx, &draining, opts.ShutdownDelay))
+}
+
+// wire builds the snapshot over the manager's cache, registers the
+// admission handlers, and adds the periodic runnables.
+func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySource, raw []byte, m *metrics,
+	log logr.Logger) error {
 	certs := certificatesServed(mgr.GetRESTMapper())
 	pods := rules.NewPodPlacements()
 	if err := registerIndexes(ctx, mgr.GetCache(), certs, pods); err != nil {
@@ -106,24 +121,21 @@ func Serve(ctx context.Context, restConfig func() (*rest.Config, error), opts Op
 	srv.Register(ValidatePath, &webhook.Admission{Handler: v})
 	srv.Register(ValidateSecretPath, &webhook.Admission{Handler: v})
 	srv.Register(MutatePath, &webhook.Admission{Handler: &mutator{policy: src, snapshot: snapshot}})
+	var runnables []manager.Runnable
 	if opts.PolicyFile != "" {
-		r := &policyReloader{path: opts.PolicyFile, interval: opts.PolicyPollInterval, source: src, last: raw, metrics: m, log: log}
+		runnables = append(runnables, &policyReloader{path: opts.PolicyFile, interval: opts.PolicyPollInterval,
+			source: src, last: raw, metrics: m, log: log})
+	}
+	if opts.AuditInterval > 0 {
+		runnables = append(runnables, &auditGauge{interval: opts.AuditInterval, cache: mgr.GetCache(), policy: src,
+			snapshot: snapshot, metrics: m, log: log})
+	}
+	for _, r := range runnables {
 		if err := mgr.Add(r); err != nil {
 			return err
 		}
 	}
-	if opts.AuditInterval > 0 {
-		gauge := &auditGauge{interval: opts.AuditInterval, cache: mgr.GetCache(), policy: src, snapshot: snapshot, metrics: m, log: log}
-		if err := mgr.Add(gauge); err != nil {
-			return err
-		}
-	}
-	var draining atomic.Bool
-	if err := addProbes(mgr, &draining); err != nil {
-		return err
-	}
-	log.Info("starting", "port", opts.Port, "policy", opts.PolicyFile, "certificates", certs)
-	return mgr.Start(drainFirst(ctx, &draining, opts.ShutdownDelay))
+	return nil
 }
 
 // drainFirst returns a context that ends ShutdownDelay after ctx does,
