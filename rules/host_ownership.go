@@ -25,10 +25,14 @@ func checkHostOwnership(r *request) ([]violation, error) {
 				"host %q is outside the domains of namespace %s %v; use a host under them, or ask the platform team",
 				h.host, r.namespace, mine))})
 		case len(mine) == 0:
-			if owner, domain, ok := r.policy.ownerOf(host); ok {
+			if owner, domain, under, ok := r.policy.ownerOf(host); ok {
+				relation := "is under"
+				if !under {
+					relation = "would catch requests for"
+				}
 				out = append(out, violation{err: field.Forbidden(h.path, fmt.Sprintf(
-					"host %q is under %q, which the policy gives to %s; use a host of your own, or ask that team",
-					h.host, domain, owner))})
+					"host %q %s %q, which the policy gives to %s; use a host of your own, or ask that team",
+					h.host, relation, domain, owner))})
 			}
 		}
 	}
@@ -75,16 +79,21 @@ func (p *Policy) domainsOf(namespace string, nsLabels map[string]string) []strin
 	return out
 }
 
-// ownerOf finds an owner entry whose domain covers host.
-func (p *Policy) ownerOf(host string) (owner, domain string, ok bool) {
+// ownerOf finds an owner entry whose domain covers host (under) or, for a
+// wildcard host, lies beneath it: "*.example.com" would catch requests for
+// another team's "*.payments.example.com".
+func (p *Policy) ownerOf(host string) (owner, domain string, under, ok bool) {
 	for _, o := range p.HostOwnership {
 		for _, d := range o.Domains {
-			if hostCovers(d, host) {
-				return o.describe(), d, true
+			switch {
+			case hostCovers(d, host):
+				return o.describe(), d, true, true
+			case isWildcard(host) && hostCovers(host, d):
+				return o.describe(), d, false, true
 			}
 		}
 	}
-	return "", "", false
+	return "", "", false, false
 }
 
 // describe names the namespaces an owner entry selects.

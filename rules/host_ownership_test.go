@@ -53,6 +53,13 @@ func TestHostOwnership(t *testing.T) {
 			want: []want{{rule: HostOwnership, action: Deny, field: "spec.hosts[0]"}},
 		},
 		{
+			name: "non-owner's wildcard would catch an owned domain",
+			obj:  vs("blog", "*.example.com"),
+			want: []want{{HostOwnership, Deny, "spec.hosts[0]", `spec.hosts[0]: Forbidden: [host-ownership] host ` +
+				`"*.example.com" would catch requests for "shop.example.com", which the policy gives to namespaces shop; ` +
+				`use a host of your own, or ask that team`}},
+		},
+		{
 			name: "non-owner claims an owned host",
 			obj:  vs("blog", "checkout.pay.example.com"),
 			want: []want{{HostOwnership, Deny, "spec.hosts[0]", `spec.hosts[0]: Forbidden: [host-ownership] host ` +

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"maps"
+	"slices"
 	"sync"
 )
 
@@ -54,18 +55,28 @@ func (p *PodPlacements) Delete(namespace, name string) {
 	p.remove(namespace+"/"+name, namespace)
 }
 
-// remove uncounts a pod from its group; empty groups stay, as label sets
-// are few and come back with the next rollout.
+// remove uncounts a pod from its group, and drops a group left empty:
+// every rollout brings a new label set (pod-template-hash), so keeping
+// empty ones would grow without bound.
 func (p *PodPlacements) remove(key, namespace string) {
 	set, ok := p.groupOf[key]
 	if !ok {
 		return
 	}
+	delete(p.groupOf, key)
 	g := p.groups[set]
 	if g.namespaces[namespace]--; g.namespaces[namespace] <= 0 {
 		delete(g.namespaces, namespace)
 	}
-	delete(p.groupOf, key)
+	if len(g.namespaces) > 0 {
+		return
+	}
+	delete(p.groups, set)
+	for _, pair := range labelPairs(g.labels) {
+		if p.groupsByLabel[pair] = slices.DeleteFunc(p.groupsByLabel[pair], func(x *podGroup) bool { return x == g }); len(p.groupsByLabel[pair]) == 0 {
+			delete(p.groupsByLabel, pair)
+		}
+	}
 }
 
 // Namespaces lists, sorted, the namespaces of pods whose labels include

@@ -22,11 +22,11 @@ func (s apiReservationStore) cached(namespace, name string) (types.UID, int64, b
 	return vs.UID, vs.Generation, true
 }
 
-func (s apiReservationStore) exists(ctx context.Context, namespace, name string) (bool, error) {
+func (s apiReservationStore) stored(ctx context.Context, namespace, name string) (types.UID, int64, bool, error) {
 	vs := &networkingv1.VirtualService{}
 	err := s.api.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, vs)
 	if err != nil {
-		return false, client.IgnoreNotFound(err)
+		return "", 0, false, client.IgnoreNotFound(err)
 	}
-	return true, nil
+	return vs.UID, vs.Generation, true, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/go-logr/logr"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/apimachinery/pkg/types"
+	toolscache "k8s.io/client-go/tools/cache"
 )
 
 // reservations closes the race between an admitted VirtualService and the
@@ -36,8 +37,8 @@ type reservations struct {
 type reservationStore interface {
 	// cached returns the cache's version of namespace/name.
 	cached(namespace, name string) (uid types.UID, generation int64, ok bool)
-	// exists asks the apiserver directly.
-	exists(ctx context.Context, namespace, name string) (bool, error)
+	// stored asks the apiserver directly for its version of namespace/name.
+	stored(ctx context.Context, namespace, name string) (uid types.UID, generation int64, ok bool, err error)
 }
 
 // reserved is one claim, with the index keys it was filed under.
@@ -159,22 +160,39 @@ func (r *reservations) sweep(ctx context.Context) {
 	}
 }
 
-// settle asks the apiserver about one expired claim.
+// settle asks the apiserver about one expired claim: released when the
+// admitted write never landed (no such object, another UID, or an older
+// generation: a later admission step refused it), kept while the apiserver
+// has it but the cache lags, or while the apiserver cannot answer.
 func (r *reservations) settle(ctx context.Context, p *reserved) {
-	exists, err := r.store.exists(ctx, p.vs.Namespace, p.vs.Name)
+	uid, gen, found, err := r.store.stored(ctx, p.vs.Namespace, p.vs.Name)
 	name := p.vs.Namespace + "/" + p.vs.Name
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.pending[name] != p {
 		return // released or replaced meanwhile
 	}
-	if err == nil && !exists {
+	if err == nil && (!found || uid != p.vs.UID || gen < p.vs.Generation) {
 		r.release(name)
 		return
 	}
-	p.expires = r.now().Add(r.ttl) // the cache is behind, or the apiserver silent: keep it
+	p.expires = r.now().Add(r.ttl)
 	if err != nil {
 		r.log.Info("keeping a host claim: the apiserver cannot confirm it", "virtualService", name, "error", err.Error())
+	}
+}
+
+// forget is the informer's delete handler: a deleted object's claim goes.
+func (r *reservations) forget(obj any) {
+	if tomb, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
+		obj = tomb.Obj
+	}
+	if vs, ok := obj.(*networkingv1.VirtualService); ok {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if p, ok := r.pending[vs.Namespace+"/"+vs.Name]; ok && p.vs.UID == vs.UID {
+			r.release(vs.Namespace + "/" + vs.Name)
+		}
 	}
 }
 

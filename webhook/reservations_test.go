@@ -11,28 +11,36 @@ import (
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	toolscache "k8s.io/client-go/tools/cache"
 )
 
 // absentStore knows of no object anywhere.
 type absentStore struct{}
 
-func (absentStore) cached(string, string) (types.UID, int64, bool)       { return "", 0, false }
-func (absentStore) exists(context.Context, string, string) (bool, error) { return false, nil }
+func (absentStore) cached(string, string) (types.UID, int64, bool) { return "", 0, false }
+func (absentStore) stored(context.Context, string, string) (types.UID, int64, bool, error) {
+	return "", 0, false, nil
+}
 
-// fakeStore answers from fields a test sets.
+// fakeStore answers from fields a test sets; the apiserver holds
+// apiUID/apiGeneration when inAPI.
 type fakeStore struct {
-	uid        types.UID
-	generation int64
-	inCache    bool
-	inAPI      bool
-	apiErr     error
+	uid           types.UID
+	generation    int64
+	inCache       bool
+	inAPI         bool
+	apiUID        types.UID
+	apiGeneration int64
+	apiErr        error
 }
 
 func (s *fakeStore) cached(string, string) (types.UID, int64, bool) {
 	return s.uid, s.generation, s.inCache
 }
 
-func (s *fakeStore) exists(context.Context, string, string) (bool, error) { return s.inAPI, s.apiErr }
+func (s *fakeStore) stored(context.Context, string, string) (types.UID, int64, bool, error) {
+	return s.apiUID, s.apiGeneration, s.inAPI, s.apiErr
+}
 
 // reserve admits one VirtualService with a UID through decide.
 func reserve(t *testing.T, r *reservations) *networkingv1.VirtualService {
@@ -59,7 +67,10 @@ func TestReservationHeldUntilTheCacheShowsIt(t *testing.T) {
 		{"not yet cached, within ttl", fakeStore{}, nil, false, 1},
 		{"past ttl, the cache holds it", fakeStore{uid: "u1", generation: 1, inCache: true}, nil, true, 0},
 		{"past ttl, the create never happened", fakeStore{}, nil, true, 0},
-		{"past ttl, stored but the cache is behind", fakeStore{inAPI: true}, nil, true, 1},
+		{"past ttl, stored but the cache is behind", fakeStore{inAPI: true, apiUID: "u1", apiGeneration: 1}, nil, true, 1},
+		{"past ttl, an update refused after admission (older generation)",
+			fakeStore{uid: "u1", generation: 0, inCache: true, inAPI: true, apiUID: "u1", apiGeneration: 0}, nil, true, 0},
+		{"past ttl, another object of that name", fakeStore{inAPI: true, apiUID: "u9", apiGeneration: 1}, nil, true, 0},
 		{"past ttl, apiserver unreachable", fakeStore{apiErr: errors.New("connection refused")}, nil, true, 1},
 	}
 	for _, c := range cases {
@@ -87,4 +98,17 @@ func TestReservationHeldUntilTheCacheShowsIt(t *testing.T) {
 
 func vsEvent(uid types.UID, generation int64) *networkingv1.VirtualService {
 	return &networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "vs", UID: uid, Generation: generation}}
+}
+
+func TestDeletedObjectReleasesItsClaim(t *testing.T) {
+	r := newReservations(time.Minute, absentStore{}, logr.Discard())
+	vs := reserve(t, r)
+	r.forget(toolscache.DeletedFinalStateUnknown{Obj: vsEvent("u0", 1)}) // another object of that name
+	if len(r.pending) != 1 {
+		t.Fatal("a delete of another UID released the claim")
+	}
+	r.forget(vs)
+	if len(r.pending) != 0 || len(r.byKey) != 0 {
+		t.Errorf("claim kept after its object was deleted: %v", r.pending)
+	}
 }

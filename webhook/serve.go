@@ -218,7 +218,7 @@ func newClaimReservations(ctx context.Context, mgr manager.Manager, ttl time.Dur
 		return nil, err
 	}
 	if _, err := informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-		AddFunc: res.observe, UpdateFunc: func(_, obj any) { res.observe(obj) },
+		AddFunc: res.observe, UpdateFunc: func(_, obj any) { res.observe(obj) }, DeleteFunc: res.forget,
 	}); err != nil {
 		return nil, err
 	}
