@@ -21,9 +21,9 @@ const (
 // benchCluster is a large shared-ingress cluster: n VirtualServices spread
 // over benchGateways Gateways that all select the same benchPods pods. Each
 // Gateway has an HTTPS server (its own route table) and a plain-HTTP port
-// 80 server (one route table shared by all), both listing the Gateway's
-// hosts, no wildcards. Gateway 0 also lists new.example.com, the host the
-// benchmark's new VirtualService claims.
+// 80 server (one route table shared by all), both for *.gN.example.com: the
+// Gateways are the same at every n, so only the number of VirtualServices
+// grows.
 func benchCluster(b *testing.B, n int) *MemorySnapshot {
 	b.Helper()
 	snap := NewMemorySnapshot()
@@ -33,23 +33,18 @@ func benchCluster(b *testing.B, n int) *MemorySnapshot {
 			Labels: map[string]string{"istio": "ingressgateway", "app": "istio-ingressgateway", "pod-template-hash": "6fd6575b8b"}}}
 		mustAdd(b, snap, p)
 	}
-	hosts := make([][]string, benchGateways)
-	for j := range n {
-		g := j % benchGateways
-		hosts[g] = append(hosts[g], fmt.Sprintf("app-%d.example.com", j))
-	}
-	hosts[0] = append(hosts[0], "new.example.com")
 	for g := range benchGateways {
 		name := fmt.Sprintf("gw-%d", g)
+		domain := fmt.Sprintf("*.g%d.example.com", g)
 		mustAdd(b, snap, secret("istio-system", name+"-cert", "tls.crt", "tls.key"))
 		mustAdd(b, snap, gateway("istio-system", name, ingressSelector,
-			httpsServer(443, "https-"+name, simpleTLS(name+"-cert"), hosts[g]...),
-			server("HTTP", 80, "http", hosts[g]...)))
+			httpsServer(443, "https-"+name, simpleTLS(name+"-cert"), domain),
+			server("HTTP", 80, "http", domain)))
 	}
 	for j := range n {
 		g := j % benchGateways
 		vs := httpVS(fmt.Sprintf("team-%d", j%500), fmt.Sprintf("app-%d", j),
-			[]string{fmt.Sprintf("app-%d.example.com", j)}, fmt.Sprintf("istio-system/gw-%d", g))
+			[]string{fmt.Sprintf("app-%d.g%d.example.com", j, g)}, fmt.Sprintf("istio-system/gw-%d", g))
 		vs.Spec.Http[0].Match = []*networking.HTTPMatchRequest{{Uri: &networking.StringMatch{
 			MatchType: &networking.StringMatch_Prefix{Prefix: "/"}}}}
 		mustAdd(b, snap, vs)
@@ -72,9 +67,9 @@ func BenchmarkValidateVirtualService(b *testing.B) {
 			snap := benchCluster(b, n)
 			p := DefaultPolicy()
 			// the common case: a new host, on the gateway that lists it
-			unique := httpVS("newcomer", "new", []string{"new.example.com"}, "istio-system/gw-0")
+			unique := httpVS("newcomer", "new", []string{"new.g0.example.com"}, "istio-system/gw-0")
 			// a second team claiming app-0's host on the same gateway
-			duplicate := httpVS("intruder", "app-0", []string{"app-0.example.com"}, "istio-system/gw-0")
+			duplicate := httpVS("intruder", "app-0", []string{"app-0.g0.example.com"}, "istio-system/gw-0")
 			b.Run("unique", func(b *testing.B) { benchValidate(b, p, snap, unique, 0) })
 			b.Run("duplicate", func(b *testing.B) { benchValidate(b, p, snap, duplicate, 2) })
 		})

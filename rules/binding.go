@@ -76,21 +76,40 @@ func claimsOf(policy *Policy, snap Snapshot, vs *networkingv1.VirtualService) []
 		if gw == nil || !exports.visibleInAny(podNamespaces(policy, snap, gw).namespaces) {
 			continue
 		}
-		for _, s := range gw.Spec.Servers {
-			for _, c := range serverClaims(vs, gw, s) {
-				c.ref = ref
-				add(c)
+		for _, w := range gatewayWorkloads(snap, gw) {
+			for _, s := range gw.Spec.Servers {
+				for _, c := range serverClaims(vs, gw, s, w) {
+					c.ref = ref
+					add(c)
+				}
 			}
 		}
 	}
 	return out
 }
 
-// serverClaims lists what vs claims on one server of gw.
-func serverClaims(vs *networkingv1.VirtualService, gw *networkingv1.Gateway, s *networking.Server) []claim {
+// gatewayWorkloads names the route-table owners a Gateway's servers land
+// on: each set of gateway pods (a label set shared by replicas) its
+// selector picks, so that Gateways with different selectors picking the
+// same pods share their tables, as in Istio. With no pods in view, the
+// selector itself stands in for them.
+func gatewayWorkloads(snap Snapshot, gw *networkingv1.Gateway) []string {
+	sets := snap.GatewayPodLabelSets(gw.Spec.Selector)
+	if len(sets) == 0 {
+		return []string{"selector:" + workloadKey(gw.Spec.Selector)}
+	}
+	out := make([]string, len(sets))
+	for i, s := range sets {
+		out[i] = "pods:" + s
+	}
+	return out
+}
+
+// serverClaims lists what vs claims on one server of gw, on workload.
+func serverClaims(vs *networkingv1.VirtualService, gw *networkingv1.Gateway, s *networking.Server, workload string) []claim {
 	class := classify(s)
 	port := s.GetPort().GetNumber()
-	base := claim{class: class, scope: scopeOf(class, gw, s), where: describeScope(class, gw, s),
+	base := claim{class: class, scope: scopeOf(class, gw, s, workload), where: describeScope(class, gw, s),
 		portKey: WorkloadPortKey(gw.Spec.Selector, port)}
 	var out []claim
 	bind := func(host string, path *field.Path) {
@@ -163,9 +182,9 @@ func tcpMatchesPort(vs *networkingv1.VirtualService, port uint32) bool {
 // scopeOf names the route table a server's routes land in: shared by the
 // gateway pods and port for plain HTTP, SNI and TCP; one per server for
 // terminated HTTPS.
-func scopeOf(class serverClass, gw *networkingv1.Gateway, s *networking.Server) string {
+func scopeOf(class serverClass, gw *networkingv1.Gateway, s *networking.Server, workload string) string {
 	port := uitoa(s.GetPort().GetNumber())
-	shared := workloadKey(gw.Spec.Selector) + "|" + port + "|" + s.GetBind()
+	shared := workload + "|" + port + "|" + s.GetBind()
 	switch class {
 	case classHTTP:
 		return "http|" + shared

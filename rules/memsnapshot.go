@@ -164,6 +164,10 @@ func (s *MemorySnapshot) GatewayPodNamespaces(selector map[string]string) []stri
 	return s.pods.Namespaces(selector)
 }
 
+func (s *MemorySnapshot) GatewayPodLabelSets(selector map[string]string) []string {
+	return s.pods.LabelSets(selector)
+}
+
 func (s *MemorySnapshot) SecretExists(namespace, name string) bool {
 	_, ok := s.secretKeys[namespace+"/"+name]
 	return ok

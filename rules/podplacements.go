@@ -20,6 +20,7 @@ type PodPlacements struct {
 
 // podGroup is the pods that share one label set, counted per namespace.
 type podGroup struct {
+	key        string // the label set, rendered once
 	labels     map[string]string
 	namespaces map[string]int
 }
@@ -38,7 +39,7 @@ func (p *PodPlacements) Set(namespace, name string, labels map[string]string) {
 	set := workloadKey(labels)
 	g, ok := p.groups[set]
 	if !ok {
-		g = &podGroup{labels: maps.Clone(labels), namespaces: map[string]int{}}
+		g = &podGroup{key: set, labels: maps.Clone(labels), namespaces: map[string]int{}}
 		p.groups[set] = g
 		for _, pair := range labelPairs(labels) {
 			p.groupsByLabel[pair] = append(p.groupsByLabel[pair], g)
@@ -84,19 +85,41 @@ func (p *PodPlacements) remove(key, namespace string) {
 func (p *PodPlacements) Namespaces(selector map[string]string) []string {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
+	var out []string
+	for _, g := range p.matching(selector) {
+		for ns := range g.namespaces {
+			out = append(out, ns)
+		}
+	}
+	return uniqueSorted(out)
+}
+
+// matching returns the groups whose labels include the selector, looking
+// only at the groups that carry its rarest pair. Callers hold the lock.
+func (p *PodPlacements) matching(selector map[string]string) []*podGroup {
 	var smallest []*podGroup
 	for i, pair := range labelPairs(selector) {
 		if groups := p.groupsByLabel[pair]; i == 0 || len(groups) < len(smallest) {
 			smallest = groups
 		}
 	}
-	var out []string
+	var out []*podGroup
 	for _, g := range smallest {
 		if labelsInclude(g.labels, selector) {
-			for ns := range g.namespaces {
-				out = append(out, ns)
-			}
+			out = append(out, g)
 		}
+	}
+	return out
+}
+
+// LabelSets lists, sorted, the label sets (as WorkloadPortKey renders a
+// selector) of the pods a non-empty selector picks.
+func (p *PodPlacements) LabelSets(selector map[string]string) []string {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	var out []string
+	for _, g := range p.matching(selector) {
+		out = append(out, g.key)
 	}
 	return uniqueSorted(out)
 }

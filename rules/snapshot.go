@@ -28,6 +28,9 @@ type Snapshot interface {
 	// GatewayPodNamespaces lists, sorted, the namespaces of pods whose labels
 	// include every pair of a non-empty selector.
 	GatewayPodNamespaces(selector map[string]string) []string
+	// GatewayPodLabelSets lists, sorted, the distinct label sets of the pods
+	// a non-empty selector picks (replicas share one).
+	GatewayPodLabelSets(selector map[string]string) []string
 	// SecretExists reports whether the Secret exists, from metadata only.
 	SecretExists(namespace, name string) bool
 	// SecretKeys returns the key names of one Secret, read on demand; its

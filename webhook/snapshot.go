@@ -70,6 +70,10 @@ func (s *cacheSnapshot) GatewayPodNamespaces(selector map[string]string) []strin
 	return s.pods.Namespaces(selector)
 }
 
+func (s *cacheSnapshot) GatewayPodLabelSets(selector map[string]string) []string {
+	return s.pods.LabelSets(selector)
+}
+
 func (s *cacheSnapshot) SecretExists(namespace, name string) bool {
 	err := s.cache.Get(s.ctx, types.NamespacedName{Namespace: namespace, Name: name}, metadataOf("Secret"))
 	if client.IgnoreNotFound(err) != nil {
