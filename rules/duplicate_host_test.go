@@ -30,15 +30,7 @@ func duplicateHostState() []runtime.Object {
 
 func TestDuplicateHost(t *testing.T) {
 	const merge = "rules:\n  duplicate-host: {allowSameNamespaceMerge: true}\n"
-	tests := []struct {
-		name   string
-		policy string // policy body; empty for the default policy
-		// base is a new VirtualService team-b/web for web.example.com on
-		// public-gw, unique in the state; vs, when set, replaces it.
-		vs     func() *networkingv1.VirtualService
-		mutate func(*networkingv1.VirtualService)
-		want   []want
-	}{
+	tests := []vsCase{
 		{
 			name: "unique host",
 		},
@@ -264,22 +256,10 @@ func TestDuplicateHost(t *testing.T) {
 			mutate: func(vs *networkingv1.VirtualService) { vs.Spec.Hosts = []string{"shop.example.com"} },
 		},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			p := DefaultPolicy()
-			if tc.policy != "" {
-				p = mustPolicy(t, tc.policy)
-			}
-			vs := httpVS("team-b", "web", []string{"web.example.com"}, "istio-system/public-gw")
-			if tc.vs != nil {
-				vs = tc.vs()
-			}
-			if tc.mutate != nil {
-				tc.mutate(vs)
-			}
-			expectFindings(t, validate(t, p, snapshotOf(t, duplicateHostState()...), create(vs)), tc.want)
-		})
-	}
+	// The base, unique in the state: team-b/web for web.example.com on public-gw.
+	runVSCases(t, func() *networkingv1.VirtualService {
+		return httpVS("team-b", "web", []string{"web.example.com"}, "istio-system/public-gw")
+	}, duplicateHostState(), tests)
 }
 
 // TestDuplicateHostUpdate covers UPDATE: the stored version of the object

@@ -182,3 +182,34 @@ func renderFindings(fs []Finding) string {
 	}
 	return out
 }
+
+// vsCase is a table row for a VirtualService rule: the test's base object,
+// or vs in its place, changed by mutate and judged as a CREATE under policy.
+type vsCase struct {
+	name   string
+	policy string // policy body; empty for the default policy
+	vs     func() *networkingv1.VirtualService
+	mutate func(*networkingv1.VirtualService)
+	want   []want
+}
+
+// runVSCases judges every case against a snapshot of state.
+func runVSCases(t *testing.T, base func() *networkingv1.VirtualService, state []runtime.Object, cases []vsCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := DefaultPolicy()
+			if tc.policy != "" {
+				p = mustPolicy(t, tc.policy)
+			}
+			vs := base()
+			if tc.vs != nil {
+				vs = tc.vs()
+			}
+			if tc.mutate != nil {
+				tc.mutate(vs)
+			}
+			expectFindings(t, validate(t, p, snapshotOf(t, state...), create(vs)), tc.want)
+		})
+	}
+}

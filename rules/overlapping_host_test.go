@@ -20,13 +20,7 @@ func overlapState() []runtime.Object {
 }
 
 func TestOverlappingHost(t *testing.T) {
-	tests := []struct {
-		name   string
-		policy string
-		vs     func() *networkingv1.VirtualService
-		mutate func(*networkingv1.VirtualService)
-		want   []want
-	}{
+	tests := []vsCase{
 		{name: "disjoint host"},
 		{
 			name:   "a specific host under an existing wildcard",
@@ -75,20 +69,7 @@ func TestOverlappingHost(t *testing.T) {
 			mutate: func(vs *networkingv1.VirtualService) { vs.Spec.Hosts = []string{"shop.apps.example.com"} },
 		},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			p := DefaultPolicy()
-			if tc.policy != "" {
-				p = mustPolicy(t, tc.policy)
-			}
-			vs := httpVS("web", "web", []string{"www.example.com"}, "istio-system/public-gw")
-			if tc.vs != nil {
-				vs = tc.vs()
-			}
-			if tc.mutate != nil {
-				tc.mutate(vs)
-			}
-			expectFindings(t, validate(t, p, snapshotOf(t, overlapState()...), create(vs)), tc.want)
-		})
-	}
+	runVSCases(t, func() *networkingv1.VirtualService {
+		return httpVS("web", "web", []string{"www.example.com"}, "istio-system/public-gw")
+	}, overlapState(), tests)
 }

@@ -19,13 +19,7 @@ func TestUnknownGateway(t *testing.T) {
 	gateways := func(g ...string) func(*networkingv1.VirtualService) {
 		return func(vs *networkingv1.VirtualService) { vs.Spec.Gateways = g }
 	}
-	tests := []struct {
-		name   string
-		policy string
-		// base is shop/shop for shop.example.com on istio-system/public-gw.
-		mutate func(*networkingv1.VirtualService)
-		want   []want
-	}{
+	tests := []vsCase{
 		{name: "ns/name that exists"},
 		{name: "short name in the VirtualService's namespace", mutate: gateways("shop-gw")},
 		{name: "legacy FQDN", mutate: gateways("public-gw.istio-system.svc.cluster.local")},
@@ -74,17 +68,8 @@ func TestUnknownGateway(t *testing.T) {
 			mutate: gateways("istio-system/private-gw"),
 		},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			p := DefaultPolicy()
-			if tc.policy != "" {
-				p = mustPolicy(t, tc.policy)
-			}
-			vs := httpVS("shop", "shop", []string{"shop.example.com"}, "istio-system/public-gw")
-			if tc.mutate != nil {
-				tc.mutate(vs)
-			}
-			expectFindings(t, validate(t, p, snapshotOf(t, unknownGatewayState()...), create(vs)), tc.want)
-		})
-	}
+	// The base: shop/shop for shop.example.com on istio-system/public-gw.
+	runVSCases(t, func() *networkingv1.VirtualService {
+		return httpVS("shop", "shop", []string{"shop.example.com"}, "istio-system/public-gw")
+	}, unknownGatewayState(), tests)
 }

@@ -20,14 +20,7 @@ func wildcardState() []runtime.Object {
 
 func TestWildcardHostVirtualService(t *testing.T) {
 	const allowList = "rules:\n  wildcard-host:\n    allowedWildcards: [\"*.apps.example.com\"]\n"
-	tests := []struct {
-		name   string
-		policy string
-		// vs replaces the base: web/web on http-gw for www.example.com.
-		vs     func() *networkingv1.VirtualService
-		mutate func(*networkingv1.VirtualService)
-		want   []want
-	}{
+	tests := []vsCase{
 		{name: "specific host"},
 		{
 			name:   "bare * with HTTP routes on a gateway",
@@ -134,22 +127,10 @@ func TestWildcardHostVirtualService(t *testing.T) {
 			want:   []want{{rule: WildcardHost, action: Warn, field: "spec.hosts[0]"}},
 		},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			p := DefaultPolicy()
-			if tc.policy != "" {
-				p = mustPolicy(t, tc.policy)
-			}
-			vs := httpVS("web", "web", []string{"www.example.com"}, "istio-system/http-gw")
-			if tc.vs != nil {
-				vs = tc.vs()
-			}
-			if tc.mutate != nil {
-				tc.mutate(vs)
-			}
-			expectFindings(t, validate(t, p, snapshotOf(t, wildcardState()...), create(vs)), tc.want)
-		})
-	}
+	// The base: web/web for www.example.com on http-gw.
+	runVSCases(t, func() *networkingv1.VirtualService {
+		return httpVS("web", "web", []string{"www.example.com"}, "istio-system/http-gw")
+	}, wildcardState(), tests)
 }
 
 func TestWildcardHostGateway(t *testing.T) {
