@@ -75,29 +75,12 @@ spec:
 
 func TestMissingCredentialWhereThePodsRun(t *testing.T) {
 	fixtures(t)
-	secret := func(ns string) string {
-		return `apiVersion: v1
-kind: Secret
-metadata: {name: shop-cert, namespace: ` + ns + `}
-type: Opaque
-data: {tls.crt: Y2VydA==, tls.key: a2V5}
-`
-	}
-	gateway := `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: shop-tls, namespace: team-a}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 443, name: https, protocol: HTTPS}
-    tls: {mode: SIMPLE, credentialName: shop-cert}
-    hosts: ["shop-tls.example.com"]
-`
-	mustApply(t, secret("team-a"))
+	gateway := httpsGateway("team-a", "shop-tls", "shop-tls.example.com", "shop-cert")
+	mustApply(t, tlsSecret("team-a", "shop-cert"))
 	mustDeny(t, gateway, `spec.servers[0].tls.credentialName: Not found: "shop-cert": [missing-credential] `+
 		`Secret "shop-cert" does not exist in namespace istio-system, where Istio reads it (the gateway pods `+
 		`selected by {istio=ingressgateway} run there), not the Gateway's namespace`)
-	mustApply(t, secret("istio-system"))
+	mustApply(t, tlsSecret("istio-system", "shop-cert"))
 	eventuallyApply(t, gateway)
 }
 

@@ -26,16 +26,7 @@ func TestAuditListsWhatPredatesTheWebhook(t *testing.T) {
 	mustApply(t, vsYAML("audit-a", "shop", "audit.example.com", "istio-system/public"))
 	mustApply(t, vsYAML("audit-b", "shop-copy", "audit.example.com", "istio-system/public"))
 	mustApply(t, vsYAML("audit-b", "ghost-ref", "ghost.example.com", "audit-b/ghost"))
-	mustApply(t, `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: tls-missing, namespace: audit-a}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 443, name: https, protocol: HTTPS}
-    tls: {mode: SIMPLE, credentialName: no-such-cert}
-    hosts: ["audit-tls.example.com"]
-`)
+	mustApply(t, httpsGateway("audit-a", "tls-missing", "audit-tls.example.com", "no-such-cert"))
 	if err := env.RegisterWebhooks(ctx); err != nil {
 		t.Fatal(err)
 	}

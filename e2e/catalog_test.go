@@ -1,29 +1,10 @@
 package e2e
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
-
-// tlsSecret is an Opaque Secret with the keys Istio reads.
-func tlsSecret(namespace, name string) string {
-	return "apiVersion: v1\nkind: Secret\nmetadata: {name: " + name + ", namespace: " + namespace + "}\n" +
-		"type: Opaque\ndata: {tls.crt: Y2VydA==, tls.key: a2V5}\n"
-}
-
-// httpsGateway serves host over HTTPS with credential on the ingress pods.
-func httpsGateway(namespace, name, host, credential string) string {
-	return `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: ` + name + `, namespace: ` + namespace + `}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 443, name: https, protocol: HTTPS}
-    tls: {mode: SIMPLE, credentialName: ` + credential + `}
-    hosts: ["` + host + `"]
-`
-}
 
 // TestConflictingGatewayNamespacePrefixes: ns1/foo vs ns2/foo on one TLS
 // port of the same pods, the case Istio's own check misses.
@@ -68,7 +49,7 @@ func TestDeletingAnInUseSecretWarns(t *testing.T) {
 	eventually(t, func() error { // the Gateway must reach gateguard's cache first
 		res = kubectl(t, "", "delete", "secret", "-n", "istio-system", "inuse-cert", "--dry-run=server")
 		if !strings.Contains(res.stderr, "[secret-in-use]") {
-			return errorf("no warning yet: %s", res.stderr)
+			return fmt.Errorf("no warning yet: %s", res.stderr)
 		}
 		return nil
 	})

@@ -110,7 +110,7 @@ func eventuallyApply(t *testing.T, yaml string) {
 	t.Helper()
 	eventually(t, func() error {
 		if res := apply(t, yaml); res.exitCode != 0 {
-			return errorf("%s", res.stderr)
+			return fmt.Errorf("%s", res.stderr)
 		}
 		return nil
 	})
@@ -130,8 +130,6 @@ func key(namespace, name string) client.ObjectKey {
 	return client.ObjectKey{Namespace: namespace, Name: name}
 }
 
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
-
 // unthrottledClient is a cluster-admin client without client-side rate
 // limiting, for tests that need requests to arrive together.
 func unthrottledClient(t *testing.T) client.Client {
@@ -143,4 +141,24 @@ func unthrottledClient(t *testing.T) client.Client {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// tlsSecret is an Opaque Secret with the keys Istio reads.
+func tlsSecret(namespace, name string) string {
+	return "apiVersion: v1\nkind: Secret\nmetadata: {name: " + name + ", namespace: " + namespace + "}\n" +
+		"type: Opaque\ndata: {tls.crt: Y2VydA==, tls.key: a2V5}\n"
+}
+
+// httpsGateway serves host over HTTPS with credential on the ingress pods.
+func httpsGateway(namespace, name, host, credential string) string {
+	return `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: ` + name + `, namespace: ` + namespace + `}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    tls: {mode: SIMPLE, credentialName: ` + credential + `}
+    hosts: ["` + host + `"]
+`
 }
