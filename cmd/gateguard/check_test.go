@@ -230,3 +230,30 @@ func readFileT(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestCheckListsAndDefaultNamespace: a kind: List contributes its items,
+// and objects without a namespace take -n.
+func TestCheckListsAndDefaultNamespace(t *testing.T) {
+	list := `apiVersion: v1
+kind: List
+items:
+- apiVersion: networking.istio.io/v1
+  kind: VirtualService
+  metadata: {name: first}
+  spec:
+    hosts: [reviews]
+    http: [{route: [{destination: {host: reviews}}]}]
+- apiVersion: networking.istio.io/v1
+  kind: VirtualService
+  metadata: {name: second}
+  spec:
+    hosts: [reviews]
+    http: [{route: [{destination: {host: reviews}}]}]
+`
+	code, stdout, stderr := runCLI(t, list, "check", "-n", "bookinfo", "-f", "-")
+	want := `<stdin>:1: VirtualService bookinfo/second: spec.hosts[0]: deny: host "reviews.bookinfo.svc.cluster.local" ` +
+		`is already claimed on the mesh by VirtualService bookinfo/first`
+	if code != 1 || !strings.HasPrefix(stdout, want) || !strings.Contains(stdout, "2 objects checked: 1 denied") {
+		t.Errorf("exit %d\nstdout: %s\nstderr: %s\nwant a line starting %q", code, stdout, stderr, want)
+	}
+}
