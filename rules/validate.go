@@ -85,19 +85,16 @@ const ratchetNote = " (present before this update, so allowed: fix it when you c
 // violations it keeps come back as warnings. Of deletions only a Secret's
 // is judged, by the rules for KindSecret.
 func Validate(ctx context.Context, p *Policy, snap Snapshot, c Change) (Decision, error) {
+	obj := c.Object
 	if c.Operation == Delete {
-		// Only a Secret's deletion is judged (secret-in-use); deleting a
-		// Gateway or VirtualService frees what it held.
-		if _, ok := c.OldObject.(*corev1.Secret); !ok {
-			return Decision{}, nil
-		}
-		findings, err := evaluate(ctx, p, snap, c, c.OldObject)
-		return Decision{Findings: findings}, err
+		obj = c.OldObject
 	}
-	if c.Object == nil {
+	// A Secret is judged as it goes away (secret-in-use); a Gateway or
+	// VirtualService as it comes or changes, its deletion freeing what it held.
+	if _, secret := obj.(*corev1.Secret); obj == nil || secret != (c.Operation == Delete) {
 		return Decision{}, nil
 	}
-	findings, err := evaluate(ctx, p, snap, c, c.Object)
+	findings, err := evaluate(ctx, p, snap, c, obj)
 	if err != nil || c.Operation != Update || c.OldObject == nil {
 		return Decision{Findings: findings}, err
 	}
@@ -131,9 +128,6 @@ func evaluate(ctx context.Context, p *Policy, snap Snapshot, c Change, obj clien
 	case *networkingv1.VirtualService:
 		req.vs, kind = o, KindVirtualService
 	case *corev1.Secret:
-		if c.Operation != Delete {
-			return nil, nil // a Secret is judged only when it goes away
-		}
 		req.secret, kind = o, KindSecret
 	default:
 		return nil, nil
