@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -66,13 +67,17 @@ func cacheOptions() cache.Options {
 			return slim, nil
 		}
 	}
+	// The rules only read cached objects (mutations work on the request's
+	// own copy), so reads skip the deep copy, which cost a decision more
+	// than the lookup itself.
+	readOnly := ptr.To(true)
 	return cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
-			metadataOf("Secret"):           {Transform: keepIdentity(false)},
-			metadataOf("Pod"):              {Transform: keepIdentity(true)},
-			&networkingv1.Gateway{}:        {Transform: slimIstioObject},
-			&networkingv1.VirtualService{}: {Transform: slimIstioObject},
+			metadataOf("Secret"):           {Transform: keepIdentity(false), UnsafeDisableDeepCopy: readOnly},
+			metadataOf("Pod"):              {Transform: keepIdentity(true), UnsafeDisableDeepCopy: readOnly},
+			&networkingv1.Gateway{}:        {Transform: slimIstioObject, UnsafeDisableDeepCopy: readOnly},
+			&networkingv1.VirtualService{}: {Transform: slimIstioObject, UnsafeDisableDeepCopy: readOnly},
 		},
 	}
 }

@@ -15,6 +15,7 @@ import (
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -36,6 +37,7 @@ type Options struct {
 	CertDir            string        // tls.crt and tls.key, reloaded on change
 	MetricsAddr        string        // Prometheus metrics; "0" disables
 	ProbeAddr          string        // /healthz and /readyz
+	PprofAddr          string        // net/http/pprof; "" or "0" disables (the default)
 	PolicyFile         string        // "" = built-in defaults
 	PolicyPollInterval time.Duration // how often the policy file is re-read
 	EnableHTTP2        bool          // off by default (CVE-2023-44487 class of attacks)
@@ -171,7 +173,8 @@ func newManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 		Cache:                   cacheOpts,
 		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
 		HealthProbeBindAddress:  opts.ProbeAddr,
-		GracefulShutdownTimeout: durationPtr(30 * time.Second),
+		PprofBindAddress:        opts.PprofAddr,
+		GracefulShutdownTimeout: ptr.To(30 * time.Second),
 		WebhookServer: webhook.NewServer(webhook.Options{
 			Port: opts.Port, CertDir: opts.CertDir, TLSOpts: tlsOpts,
 		}),
@@ -206,8 +209,6 @@ func addProbes(mgr manager.Manager, draining *atomic.Bool) error {
 	}
 	return mgr.AddReadyzCheck("caches-and-certificate", ready)
 }
-
-func durationPtr(d time.Duration) *time.Duration { return &d }
 
 // newClaimReservations holds admitted host claims until the VirtualService
 // informer reports them, and sweeps the ones it never does.

@@ -30,6 +30,8 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&opts.CertDir, "cert-dir", opts.CertDir, "directory with tls.crt and tls.key; reloaded when they change")
 	fs.StringVar(&opts.MetricsAddr, "metrics-bind-address", opts.MetricsAddr, `Prometheus metrics address; "0" disables`)
 	fs.StringVar(&opts.ProbeAddr, "health-probe-bind-address", opts.ProbeAddr, "address of /healthz and /readyz")
+	fs.StringVar(&opts.PprofAddr, "pprof-bind-address", opts.PprofAddr,
+		`net/http/pprof address, for profiling; empty or "0" disables`)
 	fs.StringVar(&opts.PolicyFile, "policy", opts.PolicyFile, "GatewayPolicy file; empty for the built-in defaults")
 	fs.DurationVar(&opts.PolicyPollInterval, "policy-poll-interval", opts.PolicyPollInterval, "how often the policy file is re-read")
 	fs.BoolVar(&opts.EnableHTTP2, "enable-http2", opts.EnableHTTP2, "serve HTTP/2 as well as HTTP/1.1")

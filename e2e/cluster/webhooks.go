@@ -68,9 +68,16 @@ func (e *Cluster) UnregisterWebhooks(ctx context.Context) error {
 // PointWebhooks makes every webhook of both configurations call host (on
 // gateguard's port) trusting caBundle; nil keeps the current caBundle.
 func (e *Cluster) PointWebhooks(ctx context.Context, host string, caBundle []byte) error {
+	return e.PointWebhooksAt(ctx, fmt.Sprintf("%s:%d", host, e.webhooks.LocalServingPort), caBundle)
+}
+
+// PointWebhooksAt makes every webhook of both configurations call
+// host:port, keeping each path, trusting caBundle; nil keeps the current
+// caBundle. The load tool points them at its floor server this way.
+func (e *Cluster) PointWebhooksAt(ctx context.Context, hostPort string, caBundle []byte) error {
 	point := func(cc *admissionv1.WebhookClientConfig) {
 		u, _ := url.Parse(*cc.URL)
-		u.Host = fmt.Sprintf("%s:%d", host, e.webhooks.LocalServingPort)
+		u.Host = hostPort
 		cc.URL = ptr(u.String())
 		if caBundle != nil {
 			cc.CABundle = caBundle

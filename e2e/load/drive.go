@@ -23,6 +23,7 @@ type target struct {
 	// decides is false for the floor, which allows everything: its answers
 	// are checked for status, decoding and UID only.
 	decides bool
+	pid     int // its process, for CPU accounting
 }
 
 // newHTTPClient is the one client of every run: HTTP/1.1 keep-alive,
@@ -62,6 +63,7 @@ type result struct {
 	samples     []sample
 	errors      int
 	firstErrors []string // up to three, for the report
+	cpu         cpuUse   // CPU time by process over the timed run
 }
 
 // drive sends the pool's requests, cycled from a shared cursor, at

@@ -50,6 +50,7 @@ type options struct {
 	Mix             mix           // weights of the request kinds
 	Creates         int           // sequential creates of the kubectl path, per phase
 	Timeout         time.Duration // bound on the whole run
+	Profile         string        // directory for gateguard's pprof profiles; "" = none
 }
 
 func defaultOptions() options {
@@ -79,6 +80,8 @@ func parseFlags(args []string) (options, error) {
 	fs.Var(&o.Mix, "mix", "request mix as kind=weight,... of new, duplicate, gateway, dryrun, mutate")
 	fs.IntVar(&o.Creates, "creates", o.Creates, "sequential kubectl-path creates per phase (webhooks off, on); 0 skips")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "bound on the whole run")
+	fs.StringVar(&o.Profile, "profile", o.Profile,
+		"save gateguard's CPU profile of each timed run and its heap and allocation profiles into this directory")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

@@ -85,6 +85,7 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "machine:       %d CPUs; load average %s before the runs, %s after\n\n", runtime.NumCPU(), r.loadBefore, r.loadAfter)
 	r.printRuns(w)
 	r.printRatios(w)
+	r.printCPU(w)
 	r.printKinds(w)
 	fmt.Fprintf(w, "gateguard's own requests to kube-apiserver during the load runs: %s\n", r.apiCalls)
 	for _, g := range r.growth {
@@ -124,6 +125,26 @@ func (r *report) printRatios(w io.Writer) {
 	fmt.Fprintln(w)
 }
 
+// printCPU shows where each run's CPU went, per request: the ratio of
+// throughputs on shared cores is mostly the ratio of these totals.
+func (r *report) printCPU(w io.Writer) {
+	roles := []string{"target", "kube-apiserver", "etcd", "load tool", "rest of machine"}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "CPU µs per request\tconc\t%s\ttotal\t\n", strings.Join(roles, "\t"))
+	for _, res := range r.runs {
+		n := float64(max(1, len(res.samples)))
+		fmt.Fprintf(tw, "%s\t%d\t", res.target, res.concurrency)
+		var total time.Duration
+		for _, role := range roles {
+			total += res.cpu[role]
+			fmt.Fprintf(tw, "%.0f\t", float64(res.cpu[role].Microseconds())/n)
+		}
+		fmt.Fprintf(tw, "%.0f\t\n", float64(total.Microseconds())/n)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+}
+
 // printKinds breaks gateguard's latency down by request kind.
 func (r *report) printKinds(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -148,16 +169,19 @@ func (r *report) printKinds(w io.Writer) {
 }
 
 func (r *report) printPath(w io.Writer) {
-	if len(r.path) != 2 {
+	if len(r.path) != 3 {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "kubectl path (%d sequential creates via kube-apiserver)\tmedian\tp99\t\n", r.opts.Creates)
-	off50, off99 := medianP99(r.path[0].latencies)
-	on50, on99 := medianP99(r.path[1].latencies)
-	fmt.Fprintf(tw, "%s\t%s\t%s\t\n", r.path[0].phase, dur(off50), dur(off99))
-	fmt.Fprintf(tw, "%s\t%s\t%s\t\n", r.path[1].phase, dur(on50), dur(on99))
-	fmt.Fprintf(tw, "added by gateguard (mutate + validate)\t%s\t%s\t\n", dur(on50-off50), dur(on99-off99))
+	var p50, p99 [3]time.Duration
+	for i, ph := range r.path {
+		p50[i], p99[i] = medianP99(ph.latencies)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", ph.phase, dur(p50[i]), dur(p99[i]))
+	}
+	fmt.Fprintf(tw, "added by gateguard (mutate + validate)\t%s\t%s\t\n", dur(p50[1]-p50[0]), dur(p99[1]-p99[0]))
+	fmt.Fprintf(tw, "added by the floor (the apiserver calling two webhooks)\t%s\t%s\t\n", dur(p50[2]-p50[0]), dur(p99[2]-p99[0]))
+	fmt.Fprintf(tw, "gateguard over the floor\t%s\t%s\t\n", dur(p50[1]-p50[2]), dur(p99[1]-p99[2]))
 	tw.Flush()
 	fmt.Fprintln(w)
 }
@@ -177,6 +201,13 @@ func (r *report) printTargets(w io.Writer) {
 	judge("c=8 throughput >= 50% of floor's", 8, ratio(gg8.rps, fl8.rps), fl8.rps > 0 && gg8.rps >= fl8.rps/2 && r.clean(8))
 	judge("c=1 p50 <= 2x floor's", 1, ratio(float64(gg1.p50), float64(fl1.p50)), fl1.p50 > 0 && gg1.p50 <= 2*fl1.p50 && r.clean(1))
 	judge("c=1 p99 <= 1ms", 1, dur(gg1.p99), gg1.n > 0 && gg1.p99 <= time.Millisecond && r.clean(1))
+	if len(r.path) == 3 {
+		off, _ := medianP99(r.path[0].latencies)
+		on, _ := medianP99(r.path[1].latencies)
+		fmt.Fprintf(w, "  %-42s %-12s %s\n", "kubectl path: median added <= 2ms", dur(on-off), map[bool]string{true: "PASS", false: "MISS"}[on-off <= 2*time.Millisecond])
+	}
+	fmt.Fprintf(w, "  %-42s %-12s %s\n", "RSS after the runs <= 150 MiB", fmt.Sprintf("%.1f MiB", float64(r.rss)/1024), map[bool]string{true: "PASS", false: "MISS"}[r.rss > 0 && r.rss <= 150*1024])
+	fmt.Fprintf(w, "  %-42s %-12s %s\n", "time to ready <= 5s", r.readyAfter.Round(time.Millisecond), map[bool]string{true: "PASS", false: "MISS"}[r.readyAfter <= 5*time.Second])
 }
 
 // clean: gateguard answered every request of the run correctly.

@@ -32,25 +32,37 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	rep := &report{opts: o}
-	c, err := startSeeded(ctx, o, rep, certPEM, keyPEM)
+	prof, err := newProfiler(o.Profile)
+	if err != nil {
+		return err
+	}
+	c, err := startSeeded(ctx, o, rep, prof, certPEM, keyPEM)
 	if c != nil {
 		defer c.Stop()
 	}
 	if err != nil {
 		return err
 	}
+	fl, err := startFloor(certPEM, keyPEM)
+	if err != nil {
+		return err
+	}
+	defer fl.stop()
 	rep.loadBefore = loadAverage()
 	if o.Creates > 0 {
 		cl, err := fastClient(c.AdminConfig)
 		if err != nil {
 			return err
 		}
-		step("kubectl path: %d sequential creates with the webhooks off, then on", o.Creates)
-		if rep.path, err = kubectlPath(ctx, c, cl, o); err != nil {
+		step("kubectl path: %d sequential creates with the webhooks off, calling gateguard, calling the floor", o.Creates)
+		if rep.path, err = kubectlPath(ctx, c, cl, fl, o); err != nil {
 			return err
 		}
 	}
-	if err := measureLoad(ctx, c, o, rep, certPEM, keyPEM); err != nil {
+	if err := measureLoad(ctx, c, o, rep, prof, fl); err != nil {
+		return err
+	}
+	if err := prof.memory(ctx); err != nil {
 		return err
 	}
 	rep.loadAfter = loadAverage()
@@ -62,7 +74,7 @@ func run(ctx context.Context, o options) error {
 // startSeeded starts the control plane without gateguard, seeds the
 // snapshot, then starts gateguard, timing it to ready, and registers its
 // webhooks.
-func startSeeded(ctx context.Context, o options, rep *report, certPEM, keyPEM []byte) (*cluster.Cluster, error) {
+func startSeeded(ctx context.Context, o options, rep *report, prof *profiler, certPEM, keyPEM []byte) (*cluster.Cluster, error) {
 	step("starting kube-apiserver and etcd")
 	c, err := cluster.Start(ctx, cluster.Options{SkipGateguard: true, Policy: policy})
 	if err != nil {
@@ -81,7 +93,7 @@ func startSeeded(ctx context.Context, o options, rep *report, certPEM, keyPEM []
 	rep.seeded = seedRate(n, time.Since(start), o.SeedWorkers)
 	step("seeded %s; starting gateguard", rep.seeded)
 	rep.revision = revision()
-	if err := c.StartGateguard(ctx); err != nil {
+	if err := c.StartGateguard(ctx, servingArgs(prof.address())...); err != nil {
 		return c, err
 	}
 	rep.readyAfter = c.Gateguard.ReadyAfter
@@ -91,10 +103,10 @@ func startSeeded(ctx context.Context, o options, rep *report, certPEM, keyPEM []
 
 // measureLoad drives the load and counts gateguard's own apiserver
 // requests meanwhile.
-func measureLoad(ctx context.Context, c *cluster.Cluster, o options, rep *report, certPEM, keyPEM []byte) error {
+func measureLoad(ctx context.Context, c *cluster.Cluster, o options, rep *report, prof *profiler, fl *floor) error {
 	before, err := scrapeAPICalls(c.Gateguard.MetricsAddr)
 	started := time.Now()
-	if err := driveAll(ctx, c, o, rep, certPEM, keyPEM); err != nil {
+	if err := driveAll(ctx, c, o, rep, prof, fl); err != nil {
 		return err
 	}
 	if after, err2 := scrapeAPICalls(c.Gateguard.MetricsAddr); err == nil && err2 == nil {
@@ -107,12 +119,7 @@ func measureLoad(ctx context.Context, c *cluster.Cluster, o options, rep *report
 
 // driveAll runs, at each concurrency, the floor and then gateguard, each
 // after an untimed warm-up.
-func driveAll(ctx context.Context, c *cluster.Cluster, o options, rep *report, certPEM, keyPEM []byte) error {
-	fl, err := startFloor(certPEM, keyPEM)
-	if err != nil {
-		return err
-	}
-	defer fl.stop()
+func driveAll(ctx context.Context, c *cluster.Cluster, o options, rep *report, prof *profiler, fl *floor) error {
 	url, ca := c.WebhookURL()
 	hc, err := newHTTPClient(slices.Max(o.Concurrency), ca, fl.ca)
 	if err != nil {
@@ -121,14 +128,26 @@ func driveAll(ctx context.Context, c *cluster.Cluster, o options, rep *report, c
 	defer hc.CloseIdleConnections()
 	pool := buildPool(o)
 	rep.poolSummary = poolSummary(pool)
-	targets := []target{{name: "floor", url: fl.url}, {name: "gateguard", url: url, decides: true}}
+	targets := []target{{name: "floor", url: fl.url, pid: fl.cmd.Process.Pid},
+		{name: "gateguard", url: url, decides: true, pid: c.Gateguard.PID()}}
 	for _, conc := range o.Concurrency {
 		for _, t := range targets {
 			step("%s at concurrency %d: %s warm-up, %s timed", t.name, conc, o.Warmup, o.Duration)
 			if err := warmUp(ctx, hc, t, pool, conc, o); err != nil {
 				return err
 			}
-			rep.runs = append(rep.runs, driveSampled(ctx, c, hc, t, pool, conc, o, rep))
+			profiled := func() error { return nil }
+			if t.decides {
+				profiled = prof.cpu(ctx, fmt.Sprintf("cpu-c%d.pprof", conc), o.Duration)
+			}
+			meter := newCPUMeter(t.pid)
+			before := meter.read()
+			res := driveSampled(ctx, c, hc, t, pool, conc, o, rep)
+			res.cpu = meter.read().since(before)
+			rep.runs = append(rep.runs, res)
+			if err := profiled(); err != nil {
+				return err
+			}
 			if err := ctx.Err(); err != nil {
 				return err
 			}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gateguard/gateguard/webhook"
+)
+
+// servingArgs are gateguard serve's production defaults for the settings
+// the e2e suite shortens to keep its tests quick: measured with a 2 s
+// audit interval, every run would include a whole-snapshot audit (and one
+// Secret read per TLS Gateway) every 2 s, which no cluster runs. With
+// profileAddr set, pprof is served there too.
+func servingArgs(profileAddr string) []string {
+	d := webhook.DefaultOptions()
+	args := []string{"--reservation-ttl", d.ReservationTTL.String(), "--audit-interval", d.AuditInterval.String(),
+		"--policy-poll-interval", d.PolicyPollInterval.String(), "--shutdown-delay", d.ShutdownDelay.String()}
+	if profileAddr != "" {
+		args = append(args, "--pprof-bind-address", profileAddr)
+	}
+	return args
+}
+
+// profiler saves gateguard's pprof profiles into dir: CPU over a timed run,
+// heap and allocations after the runs.
+type profiler struct {
+	dir  string
+	addr string
+}
+
+// newProfiler returns nil when dir is empty: no profiling.
+func newProfiler(dir string) (*profiler, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	return &profiler{dir: dir, addr: l.Addr().String()}, nil
+}
+
+// address is where gateguard serves pprof; "" without profiling.
+func (p *profiler) address() string {
+	if p == nil {
+		return ""
+	}
+	return p.addr
+}
+
+// cpu starts a CPU profile of the next d and returns a wait for it.
+func (p *profiler) cpu(ctx context.Context, name string, d time.Duration) func() error {
+	if p == nil {
+		return func() error { return nil }
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- p.save(ctx, name, fmt.Sprintf("profile?seconds=%d", int(d.Seconds())))
+	}()
+	return func() error { return <-done }
+}
+
+// memory saves the heap (in use) and allocation profiles.
+func (p *profiler) memory(ctx context.Context) error {
+	if p == nil {
+		return nil
+	}
+	if err := p.save(ctx, "heap.pprof", "heap?gc=1"); err != nil {
+		return err
+	}
+	return p.save(ctx, "allocs.pprof", "allocs")
+}
+
+// save fetches /debug/pprof/<query> into dir/name.
+func (p *profiler) save(ctx context.Context, name, query string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+p.addr+"/debug/pprof/"+query, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("pprof %s: %s", query, resp.Status)
+	}
+	f, err := os.Create(filepath.Join(p.dir, name))
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
