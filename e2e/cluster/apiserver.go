@@ -1,0 +1,48 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"k8s.io/client-go/rest"
+)
+
+// StopAPIServer stops kube-apiserver, as a restart or an upgrade of it
+// does: every connection to it drops and new ones are refused. etcd, and
+// the data in it, stay.
+func (e *Cluster) StopAPIServer() error {
+	if e.testEnv == nil {
+		return fmt.Errorf("attached to an existing cluster: no apiserver of ours to stop")
+	}
+	return e.testEnv.ControlPlane.APIServer.Stop()
+}
+
+// StartAPIServer starts kube-apiserver again on the same port, CertDir,
+// serving certificate and client CA, so every kubeconfig still works, and
+// returns once its /readyz answers: envtest waits only for /healthz, which
+// comes before the CRDs are served again.
+func (e *Cluster) StartAPIServer(ctx context.Context) error {
+	if e.testEnv == nil {
+		return fmt.Errorf("attached to an existing cluster: no apiserver of ours to start")
+	}
+	if err := e.testEnv.ControlPlane.APIServer.Start(); err != nil {
+		return err
+	}
+	hc, err := rest.HTTPClientFor(e.AdminConfig)
+	if err != nil {
+		return err
+	}
+	hc.Timeout = 2 * time.Second
+	for readyz := strings.TrimSuffix(e.AdminConfig.Host, "/") + "/readyz"; ctx.Err() == nil; time.Sleep(100 * time.Millisecond) {
+		if resp, err := hc.Get(readyz); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("apiserver not ready: %w", ctx.Err())
+}
