@@ -79,7 +79,8 @@ func AuditCluster(ctx context.Context, cfg *rest.Config, p *rules.Policy) (*chec
 	}
 	certs := certificatesServed(api.RESTMapper())
 	pods := rules.NewPodPlacements()
-	if err := registerIndexes(ctx, c, certs, pods); err != nil {
+	indexers, err := registerIndexes(ctx, c, certs, pods)
+	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -89,7 +90,7 @@ func AuditCluster(ctx context.Context, cfg *rest.Config, p *rules.Policy) (*chec
 		return nil, fmt.Errorf("the cache did not sync")
 	}
 	var lookupErr error
-	snap := &cacheSnapshot{ctx: ctx, cache: c, api: api, certificates: certs, pods: pods,
+	snap := &cacheSnapshot{ctx: ctx, cache: c, api: api, indexers: indexers, certificates: certs, pods: pods,
 		onError: func(err error) { lookupErr = err }}
 	rep, err := Audit(ctx, p, snap, c)
 	return rep, cmp.Or(err, lookupErr)

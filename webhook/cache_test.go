@@ -46,7 +46,7 @@ func (c *recordingCache) GetInformer(_ context.Context, obj client.Object, _ ...
 // Secret's data).
 func TestSecretsAreCachedAsMetadataOnly(t *testing.T) {
 	rc := &recordingCache{}
-	if err := registerIndexes(context.Background(), rc, true, rules.NewPodPlacements()); err != nil {
+	if _, err := registerIndexes(context.Background(), rc, true, rules.NewPodPlacements()); err != nil {
 		t.Fatal(err)
 	}
 	for _, a := range rc.asked {

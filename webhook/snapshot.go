@@ -18,7 +18,8 @@ type cacheSnapshot struct {
 	ctx          context.Context
 	cache        client.Reader
 	api          client.Reader // uncached, for the one Secret the key check reads
-	certificates bool          // cert-manager's CRD is served
+	indexers     snapshotIndexers
+	certificates bool // cert-manager's CRD is served
 	pods         *rules.PodPlacements
 	// onError records cache failures; a lookup that fails reports nothing
 	// found, and the failure is counted and logged rather than guessed at.
@@ -27,13 +28,20 @@ type cacheSnapshot struct {
 
 var _ rules.Snapshot = (*cacheSnapshot)(nil)
 
-// listBy lists objects of an index key without copying them: the rules
-// only read.
-func listBy[L client.ObjectList](s *cacheSnapshot, list L, index, key string) L {
-	if err := s.cache.List(s.ctx, list, client.MatchingFields{index: key}, client.UnsafeDisableDeepCopy); err != nil {
+// byIndex returns the cached objects under an index key, uncopied: the
+// rules only read.
+func byIndex[T client.Object](s *cacheSnapshot, index, key string) []T {
+	items, err := s.indexers[index].ByIndex(index, key)
+	if err != nil {
 		s.onError(err)
 	}
-	return list
+	out := make([]T, 0, len(items))
+	for _, item := range items {
+		if obj, ok := item.(T); ok {
+			out = append(out, obj)
+		}
+	}
+	return out
 }
 
 func (s *cacheSnapshot) Gateway(namespace, name string) *networkingv1.Gateway {
@@ -48,23 +56,23 @@ func (s *cacheSnapshot) Gateway(namespace, name string) *networkingv1.Gateway {
 }
 
 func (s *cacheSnapshot) GatewaysOnPort(key string) []*networkingv1.Gateway {
-	return listBy(s, &networkingv1.GatewayList{}, indexWorkloadPort, key).Items
+	return byIndex[*networkingv1.Gateway](s, indexWorkloadPort, key)
 }
 
 func (s *cacheSnapshot) GatewaysReferencingCredential(name string) []*networkingv1.Gateway {
-	return listBy(s, &networkingv1.GatewayList{}, indexCredential, name).Items
+	return byIndex[*networkingv1.Gateway](s, indexCredential, name)
 }
 
 func (s *cacheSnapshot) VirtualServicesWithHost(host string) []*networkingv1.VirtualService {
-	return listBy(s, &networkingv1.VirtualServiceList{}, indexHost, host).Items
+	return byIndex[*networkingv1.VirtualService](s, indexHost, host)
 }
 
 func (s *cacheSnapshot) VirtualServicesUnderDomain(domain string) []*networkingv1.VirtualService {
-	return listBy(s, &networkingv1.VirtualServiceList{}, indexDomain, domain).Items
+	return byIndex[*networkingv1.VirtualService](s, indexDomain, domain)
 }
 
 func (s *cacheSnapshot) VirtualServicesForGateway(ref rules.GatewayRef) []*networkingv1.VirtualService {
-	return listBy(s, &networkingv1.VirtualServiceList{}, indexGateway, rules.GatewayRefIndexKey(ref)).Items
+	return byIndex[*networkingv1.VirtualService](s, indexGateway, rules.GatewayRefIndexKey(ref))
 }
 
 func (s *cacheSnapshot) GatewayPodNamespaces(selector map[string]string) []string {
@@ -106,7 +114,7 @@ func (s *cacheSnapshot) CertificateForSecret(namespace, secretName string) (stri
 	if !s.certificates {
 		return "", false
 	}
-	items := listBy(s, &certmanagerv1.CertificateList{}, indexSecretName, namespace+"/"+secretName).Items
+	items := byIndex[*certmanagerv1.Certificate](s, indexSecretName, namespace+"/"+secretName)
 	if len(items) == 0 {
 		return "", false
 	}
