@@ -43,7 +43,7 @@ defaults:
 
 // A bad policy file: C's values with an action no rule has. Were any part
 // of it applied, a C would show in the decisions.
-var badReloadPolicy = reloadPolicy("c", "block")
+func badReloadPolicy() string { return reloadPolicy("c", "block") }
 
 // The requests: a VirtualService claiming a host under each policy's
 // domain through an existing and a missing Gateway, and a Gateway with
@@ -58,26 +58,31 @@ const (
 
 // reloadOutcomes: each policy file and what it decides for the two
 // requests, as validateVerdict and mutateVerdict render it.
-var reloadOutcomes = map[string]struct{ file, validate, mutate string }{
-	"A": {
-		file: reloadPolicy("a", "deny"),
-		validate: "validate allowed=false\nstatus 422 Invalid\n" +
-			"cause FieldValueForbidden spec.hosts[1]: " + outsideDomains("x.b.example.com", "a") + "\n" +
-			"cause FieldValueNotFound spec.gateways[1]: " + missingGateway,
-		mutate: "mutate allowed=true\n" +
-			`patch add /metadata/labels {"policy":"a","tier":"a"}` + "\n" +
-			`patch add /spec/selector {"istio":"ingress-a"}`,
-	},
-	"B": {
-		file: reloadPolicy("b", "warn"),
-		validate: "validate allowed=false\nstatus 422 Invalid\n" +
-			"cause FieldValueForbidden spec.hosts[0]: " + outsideDomains("x.a.example.com", "b") + "\n" +
-			"warning spec.gateways[1]: " + missingGateway,
-		mutate: "mutate allowed=true\n" +
-			`patch add /metadata/labels {"policy":"b","tier":"b"}` + "\n" +
-			`patch add /spec/selector {"istio":"ingress-b"}`,
-	},
+func reloadOutcomes() map[string]reloadOutcome {
+	return map[string]reloadOutcome{
+		"A": {
+			file: reloadPolicy("a", "deny"),
+			validate: "validate allowed=false\nstatus 422 Invalid\n" +
+				"cause FieldValueForbidden spec.hosts[1]: " + outsideDomains("x.b.example.com", "a") + "\n" +
+				"cause FieldValueNotFound spec.gateways[1]: " + missingGateway,
+			mutate: "mutate allowed=true\n" +
+				`patch add /metadata/labels {"policy":"a","tier":"a"}` + "\n" +
+				`patch add /spec/selector {"istio":"ingress-a"}`,
+		},
+		"B": {
+			file: reloadPolicy("b", "warn"),
+			validate: "validate allowed=false\nstatus 422 Invalid\n" +
+				"cause FieldValueForbidden spec.hosts[0]: " + outsideDomains("x.a.example.com", "b") + "\n" +
+				"warning spec.gateways[1]: " + missingGateway,
+			mutate: "mutate allowed=true\n" +
+				`patch add /metadata/labels {"policy":"b","tier":"b"}` + "\n" +
+				`patch add /spec/selector {"istio":"ingress-b"}`,
+		},
+	}
 }
+
+// reloadOutcome is a policy file and its exact decisions.
+type reloadOutcome struct{ file, validate, mutate string }
 
 // outsideDomains is host-ownership's message for a host of team-x outside
 // the domain of policy letter.
@@ -99,7 +104,7 @@ const missingGateway = `Not found: "istio-system/missing": [unknown-gateway] Gat
 func TestPolicyReloadUnderLoadIsAllOrNothing(t *testing.T) {
 	const flips, workers, maxPerWorker = 300, 8, 1000
 	path := filepath.Join(t.TempDir(), "policy.yaml")
-	swapFile(t, path, reloadOutcomes["A"].file)
+	swapFile(t, path, reloadOutcomes()["A"].file)
 	r := newTestReloader(t, path)
 	srv, client := newReloadServer(t, r, workers)
 
@@ -142,7 +147,7 @@ func flipPolicies(t *testing.T, r *policyReloader, path string, flips int, progr
 		}
 		before := r.source.Load()
 		if i%5 == 4 {
-			swapFile(t, path, badReloadPolicy)
+			swapFile(t, path, badReloadPolicy())
 			r.reload()
 			if r.source.Load() != before {
 				t.Errorf("flip %d: the invalid file replaced the policy in force", i)
@@ -154,7 +159,7 @@ func flipPolicies(t *testing.T, r *policyReloader, path string, flips int, progr
 		if i%2 == 0 {
 			letter = "B" // A is already in force: an unchanged file is no reload
 		}
-		swapFile(t, path, reloadOutcomes[letter].file)
+		swapFile(t, path, reloadOutcomes()[letter].file)
 		r.reload()
 		good++
 	}
@@ -306,7 +311,7 @@ func (v *verdictTally) add(verdict string) {
 func (v *verdictTally) check(t *testing.T) {
 	t.Helper()
 	known := map[string]bool{}
-	for name, o := range reloadOutcomes {
+	for name, o := range reloadOutcomes() {
 		for _, want := range []string{o.validate, o.mutate} {
 			known[want] = true
 			if v.counts[want] == 0 {

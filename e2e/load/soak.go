@@ -10,11 +10,11 @@ import (
 	"time"
 )
 
-// growth samples gateguard's goroutines and resident memory every second
-// during a run, to compare its first and last 10 seconds: a leak shows as
-// growth between the two under a steady load.
+// growth samples gateguard's goroutines, resident memory and Go heap in
+// use every second during a run, to compare its first and last 10
+// seconds: a leak shows as growth between the two under a steady load.
 type growth struct {
-	goroutines, rss []float64
+	goroutines, rss, heap []float64
 }
 
 // sampleGrowth scrapes addr's /metrics every second until ctx ends.
@@ -27,9 +27,10 @@ func sampleGrowth(ctx context.Context, addr string) *growth {
 		case <-ctx.Done():
 			return g
 		case <-t.C:
-			if m, err := scrapeGauges(addr, "go_goroutines", "process_resident_memory_bytes"); err == nil {
+			if m, err := scrapeGauges(addr, "go_goroutines", "process_resident_memory_bytes", "go_memstats_heap_inuse_bytes"); err == nil {
 				g.goroutines = append(g.goroutines, m["go_goroutines"])
 				g.rss = append(g.rss, m["process_resident_memory_bytes"])
+				g.heap = append(g.heap, m["go_memstats_heap_inuse_bytes"])
 			}
 		}
 	}
@@ -42,8 +43,9 @@ func (g *growth) summary(conc int) string {
 	}
 	first := func(s []float64) float64 { return mean(s[:10]) }
 	last := func(s []float64) float64 { return mean(s[len(s)-10:]) }
-	return fmt.Sprintf("growth at conc %d, first 10s -> last 10s: goroutines %.0f -> %.0f, RSS %.1f -> %.1f MiB",
-		conc, first(g.goroutines), last(g.goroutines), first(g.rss)/(1<<20), last(g.rss)/(1<<20))
+	return fmt.Sprintf("growth at conc %d, first 10s -> last 10s: goroutines %.0f -> %.0f, RSS %.1f -> %.1f MiB, "+
+		"Go heap in use %.1f -> %.1f MiB", conc, first(g.goroutines), last(g.goroutines),
+		first(g.rss)/(1<<20), last(g.rss)/(1<<20), first(g.heap)/(1<<20), last(g.heap)/(1<<20))
 }
 
 func mean(s []float64) float64 {
