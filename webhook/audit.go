@@ -44,16 +44,12 @@ func existingObjects(ctx context.Context, r client.Reader) ([]client.Object, err
 	if err := r.List(ctx, vss); err != nil {
 		return nil, err
 	}
-	// The cache hands out its own objects uncopied (the rules only read);
-	// setting their kind is a write, so it goes on copies.
 	var out []client.Object
 	for _, gw := range gws.Items {
-		gw = gw.DeepCopy()
 		gw.SetGroupVersionKind(networkingv1.SchemeGroupVersion.WithKind(string(rules.KindGateway)))
 		out = append(out, gw)
 	}
 	for _, vs := range vss.Items {
-		vs = vs.DeepCopy()
 		vs.SetGroupVersionKind(networkingv1.SchemeGroupVersion.WithKind(string(rules.KindVirtualService)))
 		out = append(out, vs)
 	}

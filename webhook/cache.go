@@ -69,16 +69,19 @@ func cacheOptions() cache.Options {
 		}
 	}
 	// The rules only read cached objects (mutations work on the request's
-	// own copy), so reads skip the deep copy, which cost a decision more
-	// than the lookup itself.
+	// own copy), so metadata reads skip the deep copy. Not so Gateways and
+	// VirtualServices: without a deep copy the cache's Get copies the
+	// struct, protobuf state and all, racing the state's lazy setup (the
+	// race detector caught it); the snapshot reads them from the informers'
+	// indexers instead, uncopied.
 	readOnly := ptr.To(true)
 	return cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			metadataOf("Secret"):           {Transform: keepIdentity(false), UnsafeDisableDeepCopy: readOnly},
 			metadataOf("Pod"):              {Transform: keepIdentity(true), UnsafeDisableDeepCopy: readOnly},
-			&networkingv1.Gateway{}:        {Transform: slimIstioObject, UnsafeDisableDeepCopy: readOnly},
-			&networkingv1.VirtualService{}: {Transform: slimIstioObject, UnsafeDisableDeepCopy: readOnly},
+			&networkingv1.Gateway{}:        {Transform: slimIstioObject},
+			&networkingv1.VirtualService{}: {Transform: slimIstioObject},
 		},
 	}
 }

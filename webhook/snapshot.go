@@ -44,12 +44,15 @@ func byIndex[T client.Object](s *cacheSnapshot, index, key string) []T {
 	return out
 }
 
+// Gateway reads the Gateway informer's store, uncopied; every Gateway
+// index's indexer is that store.
 func (s *cacheSnapshot) Gateway(namespace, name string) *networkingv1.Gateway {
-	gw := &networkingv1.Gateway{}
-	if err := s.cache.Get(s.ctx, types.NamespacedName{Namespace: namespace, Name: name}, gw); err != nil {
-		if client.IgnoreNotFound(err) != nil {
-			s.onError(err)
-		}
+	item, found, err := s.indexers[indexWorkloadPort].GetByKey(namespace + "/" + name)
+	if err != nil {
+		s.onError(err)
+	}
+	gw, _ := item.(*networkingv1.Gateway)
+	if !found {
 		return nil
 	}
 	return gw
