@@ -29,34 +29,44 @@ type Gateguard struct {
 // ServiceAccount on the port and certificate envtest prepared; extraArgs
 // are appended (a repeated flag's last value wins).
 func (e *Cluster) StartGateguard(ctx context.Context, extraArgs ...string) error {
-	bin := filepath.Join(e.Dir, "gateguard")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/gateguard")
-	build.Dir = e.root
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("building gateguard: %w", err)
+	return e.StartGateguardWrapped(ctx, nil, extraArgs...)
+}
+
+// Wrap turns gateguard's command line (the binary first) into the one to
+// run. It lets a test run the very binary and flags the suite uses under
+// other constraints (another user, a read-only root), and stage the files
+// the flags name where that user can read them, since Dir is root's alone.
+type Wrap func(argv []string) ([]string, error)
+
+// StartGateguardWrapped is StartGateguard with the command line passed
+// through wrap (nil runs it as is). The build happens before, outside the
+// wrapper. PID, Terminate and Stop act on the started command, so a
+// wrapper must exec gateguard in place rather than fork it.
+func (e *Cluster) StartGateguardWrapped(ctx context.Context, wrap Wrap, extraArgs ...string) error {
+	bin, err := e.buildGateguard(ctx)
+	if err != nil {
+		return err
 	}
 	p := &Gateguard{Binary: bin, ProbeAddr: freeAddr(), MetricsAddr: freeAddr(), LogPath: filepath.Join(e.Dir, "gateguard.log"),
 		PolicyFile: filepath.Join(e.Dir, "policy.yaml"), done: make(chan error, 1)}
 	if err := os.WriteFile(p.PolicyFile, []byte(e.policy), 0o600); err != nil {
 		return err
 	}
+	argv := append(e.serveArgv(p), extraArgs...)
+	if wrap != nil {
+		if argv, err = wrap(argv); err != nil {
+			return fmt.Errorf("wrapping gateguard: %w", err)
+		}
+	}
 	logFile, err := os.Create(p.LogPath)
 	if err != nil {
 		return err
 	}
-	p.cmd = exec.Command(bin, "serve",
-		"--kubeconfig", filepath.Join(e.Dir, "gateguard.kubeconfig"),
-		"--port", strconv.Itoa(e.webhooks.LocalServingPort),
-		"--cert-dir", e.webhooks.LocalServingCertDir,
-		"--metrics-bind-address", p.MetricsAddr,
-		"--health-probe-bind-address", p.ProbeAddr,
-		"--policy", p.PolicyFile, "--policy-poll-interval", "500ms",
-		"--shutdown-delay", "1s", "--reservation-ttl", "2s", "--audit-interval", "2s")
-	p.cmd.Args = append(p.cmd.Args, extraArgs...)
+	p.cmd = exec.Command(argv[0], argv[1:]...)
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	started := time.Now()
 	if err := p.cmd.Start(); err != nil {
+		logFile.Close()
 		return err
 	}
 	go func() { p.done <- p.cmd.Wait(); logFile.Close() }()
@@ -66,6 +76,37 @@ func (e *Cluster) StartGateguard(ctx context.Context, extraArgs ...string) error
 	}
 	p.ReadyAfter = time.Since(started)
 	return nil
+}
+
+// buildGateguard compiles ./cmd/gateguard into Dir; with
+// GATEGUARD_E2E_RACE=1, with the race detector, so the suite's real
+// concurrency (informer events, audits, reloads and decisions at once)
+// is checked too; reports go where GORACE's log_path says.
+func (e *Cluster) buildGateguard(ctx context.Context) (string, error) {
+	bin := filepath.Join(e.Dir, "gateguard")
+	args := []string{"build", "-o", bin}
+	if os.Getenv("GATEGUARD_E2E_RACE") != "" {
+		args = append(args, "-race")
+	}
+	build := exec.CommandContext(ctx, "go", append(args, "./cmd/gateguard")...)
+	build.Dir = e.root
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("building gateguard: %w", err)
+	}
+	return bin, nil
+}
+
+// serveArgv is the suite's `gateguard serve` command line for p.
+func (e *Cluster) serveArgv(p *Gateguard) []string {
+	return []string{p.Binary, "serve",
+		"--kubeconfig", filepath.Join(e.Dir, "gateguard.kubeconfig"),
+		"--port", strconv.Itoa(e.webhooks.LocalServingPort),
+		"--cert-dir", e.webhooks.LocalServingCertDir,
+		"--metrics-bind-address", p.MetricsAddr,
+		"--health-probe-bind-address", p.ProbeAddr,
+		"--policy", p.PolicyFile, "--policy-poll-interval", "500ms",
+		"--shutdown-delay", "1s", "--reservation-ttl", "2s", "--audit-interval", "2s"}
 }
 
 // waitReady polls /readyz until it answers 200.
