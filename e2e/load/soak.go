@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,16 +37,19 @@ func sampleGrowth(ctx context.Context, addr string) *growth {
 	}
 }
 
-// summary compares the mean of the first and last 10 samples.
+// summary compares the first and last 10 samples: goroutines and RSS by
+// their mean, the Go heap by its lowest sample, the nearest a scrape gets
+// to the live heap right after a collection (the mean of a sawtooth
+// moves with where the samples fall on it).
 func (g *growth) summary(conc int) string {
 	if len(g.goroutines) < 20 {
 		return ""
 	}
-	first := func(s []float64) float64 { return mean(s[:10]) }
-	last := func(s []float64) float64 { return mean(s[len(s)-10:]) }
+	first := func(s []float64) []float64 { return s[:10] }
+	last := func(s []float64) []float64 { return s[len(s)-10:] }
 	return fmt.Sprintf("growth at conc %d, first 10s -> last 10s: goroutines %.0f -> %.0f, RSS %.1f -> %.1f MiB, "+
-		"Go heap in use %.1f -> %.1f MiB", conc, first(g.goroutines), last(g.goroutines),
-		first(g.rss)/(1<<20), last(g.rss)/(1<<20), first(g.heap)/(1<<20), last(g.heap)/(1<<20))
+		"Go heap in use at its lowest %.1f -> %.1f MiB", conc, mean(first(g.goroutines)), mean(last(g.goroutines)),
+		mean(first(g.rss))/(1<<20), mean(last(g.rss))/(1<<20), slices.Min(first(g.heap))/(1<<20), slices.Min(last(g.heap))/(1<<20))
 }
 
 func mean(s []float64) float64 {
