@@ -86,14 +86,7 @@ func TestMissingCredentialWhereThePodsRun(t *testing.T) {
 
 func TestDefaultSelectorAndLabelsAreIdempotent(t *testing.T) {
 	fixtures(t)
-	gateway := `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: no-selector, namespace: team-a}
-spec:
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["defaults.example.com"]
-`
+	gateway := selectorlessGateway("team-a", "no-selector", "defaults.example.com")
 	mustApply(t, gateway)
 	got := &networkingv1.Gateway{}
 	if err := env.Client.Get(context.Background(), key("team-a", "no-selector"), got); err != nil {

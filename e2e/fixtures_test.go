@@ -162,3 +162,16 @@ spec:
     hosts: ["` + host + `"]
 `
 }
+
+// selectorlessGateway serves host over HTTP with no selector, for the
+// mutating webhook to default.
+func selectorlessGateway(namespace, name, host string) string {
+	return `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: ` + name + `, namespace: ` + namespace + `}
+spec:
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["` + host + `"]
+`
+}

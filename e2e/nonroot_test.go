@@ -221,14 +221,7 @@ func checkReadOnlyRoot(t *testing.T, pid int) {
 // without a selector is stored with the policy's default and label.
 func checkDefaulted(t *testing.T) {
 	t.Helper()
-	mustApply(t, `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: nonroot-defaults, namespace: team-b}
-spec:
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["nonroot-defaults.example.com"]
-`)
+	mustApply(t, selectorlessGateway("team-b", "nonroot-defaults", "nonroot-defaults.example.com"))
 	got := &networkingv1.Gateway{}
 	if err := env.Client.Get(context.Background(), key("team-b", "nonroot-defaults"), got); err != nil {
 		t.Fatal(err)

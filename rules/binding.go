@@ -44,12 +44,27 @@ type claim struct {
 	scope string      // route table identity; equal scopes share a table
 	host  string      // lower-cased virtual host or SNI; "" for TCP
 	path  *field.Path // the field that makes the claim
-	where string      // the route table, for people
 	ref   GatewayRef  // the gateway (zero on the mesh)
-	// portKey is the WorkloadPortKey of the server, for TCP lookups.
-	portKey string
-	mesh    bool
-	class   serverClass
+	mesh  bool
+	class serverClass
+	// gw and server made the claim (nil on the mesh); what is said of
+	// them for people and for TCP lookups is derived only when asked,
+	// since most claims collide with nothing.
+	gw     *networkingv1.Gateway
+	server *networking.Server
+}
+
+// where names the claim's route table for people.
+func (c claim) where() string {
+	if c.mesh {
+		return "the mesh"
+	}
+	return describeScope(c.class, c.gw, c.server)
+}
+
+// portKey is the WorkloadPortKey of the claim's server, for TCP lookups.
+func (c claim) portKey() string {
+	return WorkloadPortKey(c.gw.Spec.Selector, c.server.GetPort().GetNumber())
 }
 
 // claimsOf lists the route-table entries vs would create (DESIGN §3).
@@ -67,7 +82,7 @@ func claimsOf(policy *Policy, snap Snapshot, vs *networkingv1.VirtualService) []
 	if mesh {
 		for i, h := range vs.Spec.Hosts {
 			add(claim{scope: meshGateway, host: strings.ToLower(fqdn(h, vs.Namespace)), path: hostsPath.Index(i),
-				where: "the mesh", mesh: true})
+				mesh: true})
 		}
 	}
 	exports := exportSetOf(vs.Spec.ExportTo, vs.Namespace)
@@ -109,8 +124,7 @@ func gatewayWorkloads(snap Snapshot, gw *networkingv1.Gateway) []string {
 func serverClaims(vs *networkingv1.VirtualService, gw *networkingv1.Gateway, s *networking.Server, workload string) []claim {
 	class := classify(s)
 	port := s.GetPort().GetNumber()
-	base := claim{class: class, scope: scopeOf(class, gw, s, workload), where: describeScope(class, gw, s),
-		portKey: WorkloadPortKey(gw.Spec.Selector, port)}
+	base := claim{class: class, scope: scopeOf(class, gw, s, workload), gw: gw, server: s}
 	var out []claim
 	bind := func(host string, path *field.Path) {
 		for _, sh := range s.GetHosts() {

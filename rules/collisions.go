@@ -90,7 +90,7 @@ func candidates(r *request, mine []claim) []*networkingv1.VirtualService {
 // addTCPCandidates adds the VirtualServices bound to any Gateway serving
 // the same pods and port: on TCP, hosts do not separate routes.
 func addTCPCandidates(r *request, c claim, add func([]*networkingv1.VirtualService)) {
-	for _, gw := range r.snapshot.GatewaysOnPort(c.portKey) {
+	for _, gw := range r.snapshot.GatewaysOnPort(c.portKey()) {
 		add(r.snapshot.VirtualServicesForGateway(GatewayRef{Namespace: gw.Namespace, Name: gw.Name}))
 	}
 }

@@ -28,7 +28,7 @@ func checkDuplicateHost(r *request) ([]violation, error) {
 // duplicateError words the collision by how Istio resolves it.
 func duplicateError(c collision, split bool) *field.Error {
 	owner := c.other.Namespace + "/" + c.other.Name
-	via := fmt.Sprintf("on %s (Gateway %s)", c.mine.where, c.mine.ref)
+	via := fmt.Sprintf("on %s (Gateway %s)", c.mine.where(), c.mine.ref)
 	switch {
 	case c.mine.mesh:
 		return withDetail(field.Duplicate(c.mine.path, c.mine.host), fmt.Sprintf(
@@ -41,7 +41,7 @@ func duplicateError(c collision, split bool) *field.Error {
 	case c.mine.class == classTCP:
 		return field.Forbidden(c.mine.path, fmt.Sprintf(
 			"%s already routes TCP to VirtualService %s (Gateway %s); Istio uses only the first: "+
-				"use another port or gateway, or ask the owner of %s", c.mine.where, owner, c.mine.ref, owner))
+				"use another port or gateway, or ask the owner of %s", c.mine.where(), owner, c.mine.ref, owner))
 	case c.mine.class == classPassthrough:
 		return withDetail(field.Duplicate(c.mine.path, c.mine.host), fmt.Sprintf(
 			"SNI host %q is already routed by VirtualService %s %s; Istio silently skips the later one: "+

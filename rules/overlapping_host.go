@@ -22,7 +22,7 @@ func checkOverlappingHost(r *request) ([]violation, error) {
 		out = append(out, violation{err: field.Invalid(c.mine.path, c.mine.host, fmt.Sprintf(
 			"host %q overlaps host %q of VirtualService %s on %s (Gateway %s); the more specific host takes the "+
 				"requests it matches: make the hosts disjoint, or agree the split with the owner of %s",
-			c.mine.host, c.theirs.host, owner, c.mine.where, c.mine.ref, owner))})
+			c.mine.host, c.theirs.host, owner, c.mine.where(), c.mine.ref, owner))})
 	}
 	return out, nil
 }
