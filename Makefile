@@ -25,8 +25,10 @@ kind-e2e:
 # building the binary with hack/build.sh, the exact command the Dockerfile runs.
 # -count=1: the e2e suite builds and runs the gateguard binary, which Go's
 # test cache cannot see, so a cached pass could hide a change to it.
+# GATEGUARD_E2E_RACE=1: that binary is built with the race detector, and
+# a race it reports fails the suite.
 test: control-plane vet build
-	$(GO) test -count=1 -timeout 30m ./...
+	GATEGUARD_E2E_RACE=1 $(GO) test -count=1 -timeout 30m ./...
 
 unit: vet
 	$(GO) test ./rules/... ./webhook/... ./cmd/... ./certs/...

@@ -48,5 +48,15 @@ func runSuite(m *testing.M) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	return m.Run(), nil
+	code := m.Run()
+	// A race in gateguard does not stop it; under GATEGUARD_E2E_RACE=1 its
+	// reports fail the suite here.
+	reports, err := env.RaceReports()
+	for _, r := range reports {
+		fmt.Fprintln(os.Stderr, "gateguard race detector report:\n"+r)
+	}
+	if err != nil || len(reports) > 0 {
+		return 1, err
+	}
+	return code, nil
 }

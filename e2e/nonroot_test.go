@@ -82,6 +82,11 @@ func requireRootWith(t *testing.T, tools ...string) {
 			t.Skipf("needs %s (util-linux) to run gateguard as non-root on a read-only root", tool)
 		}
 	}
+	// Root in an unprivileged container may still be refused a mount
+	// namespace.
+	if out, err := exec.Command("unshare", "--mount", "true").CombinedOutput(); err != nil {
+		t.Skipf("cannot unshare a mount namespace here: %v: %s", err, out)
+	}
 }
 
 // stageDir makes a directory only uid 65532 (and root) can enter. It is

@@ -31,6 +31,15 @@ import (
 func TestApiserverRestart(t *testing.T) {
 	requireLocalGateguard(t)
 	fixtures(t)
+	// Only the VirtualService watch is proven resumed below; the other
+	// kinds' reflectors may still be backing off (up to a minute), so later
+	// tests get a gateguard whose informers all synced afresh.
+	t.Cleanup(func() {
+		env.Gateguard.Stop()
+		if err := env.StartGateguard(context.Background()); err != nil {
+			t.Errorf("restarting gateguard after the apiserver restart: %v", err)
+		}
+	})
 	const gw = "istio-system/public"
 	mustApply(t, vsYAML("team-a", "restart-a", "restart-a.example.com", gw))
 	ready := restartAPIServer(t)

@@ -79,7 +79,7 @@ func cacheOptions() cache.Options {
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			metadataOf("Secret"):           {Transform: keepIdentity(false), UnsafeDisableDeepCopy: readOnly},
-			metadataOf("Pod"):              {Transform: keepIdentity(true), UnsafeDisableDeepCopy: readOnly},
+			metadataOf("Pod"):              {Transform: keepIdentity(true)}, // read only by event handlers
 			&networkingv1.Gateway{}:        {Transform: slimIstioObject},
 			&networkingv1.VirtualService{}: {Transform: slimIstioObject},
 		},
@@ -133,6 +133,16 @@ func snapshotIndexes(withCertificates bool) []fieldIndex {
 	return out
 }
 
+// indexFunc is the index as client-go's indexers take it.
+func (ix fieldIndex) indexFunc() toolscache.IndexFunc {
+	return func(obj any) ([]string, error) {
+		if o, ok := obj.(client.Object); ok {
+			return ix.value(o), nil
+		}
+		return nil, fmt.Errorf("%T is not an object", obj)
+	}
+}
+
 // snapshotIndexers are the snapshot's indexes, by name, read straight from
 // the informers' indexers: a lookup is one map read, where the cache's
 // List by field would build a typed list by reflection for each of the
@@ -148,13 +158,7 @@ func registerIndexes(ctx context.Context, c cache.Cache, withCertificates bool, 
 		if err != nil {
 			return nil, fmt.Errorf("informer for index %s: %w", ix.name, err)
 		}
-		value := ix.value
-		err = informer.AddIndexers(toolscache.Indexers{ix.name: func(obj any) ([]string, error) {
-			if o, ok := obj.(client.Object); ok {
-				return value(o), nil
-			}
-			return nil, fmt.Errorf("%T is not an object", obj)
-		}})
+		err = informer.AddIndexers(toolscache.Indexers{ix.name: ix.indexFunc()})
 		shared, ok := informer.(toolscache.SharedIndexInformer)
 		if err != nil || !ok {
 			return nil, fmt.Errorf("index %s: %w", ix.name, cmp.Or(err, fmt.Errorf("%T has no indexer", informer)))

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/gateguard/gateguard/rules"
+	"github.com/go-logr/logr"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 )
 
@@ -15,6 +16,7 @@ import (
 type mutator struct {
 	policy   *policySource
 	snapshot func(context.Context) rules.Snapshot
+	log      logr.Logger
 }
 
 func (m *mutator) Handle(ctx context.Context, req admission.Request) admission.Response {
@@ -34,11 +36,19 @@ func (m *mutator) Handle(ctx context.Context, req admission.Request) admission.R
 		return admission.Errored(http.StatusBadRequest, err)
 	}
 	if err := rules.ApplyMutations(obj, muts); err != nil {
-		return admission.Errored(http.StatusInternalServerError, err)
+		return m.failed(req, err)
 	}
 	mutated, err := json.Marshal(obj)
 	if err != nil {
-		return admission.Errored(http.StatusInternalServerError, err)
+		return m.failed(req, err)
 	}
 	return admission.PatchResponseFromRaw(req.Object.Raw, mutated)
+}
+
+// failed logs a mutation that could not be built, with the request's
+// identity, and refuses it.
+func (m *mutator) failed(req admission.Request, err error) admission.Response {
+	m.log.Error(err, "mutating failed", "requestID", req.UID, "kind", req.Kind.Kind, "namespace", req.Namespace,
+		"name", req.Name, "user", req.UserInfo.Username)
+	return admission.Errored(http.StatusInternalServerError, err)
 }

@@ -132,8 +132,10 @@ func TestPolicyReloadUnderLoadIsAllOrNothing(t *testing.T) {
 	}
 }
 
-// flipPolicies swaps the file flips times, waiting for two decisions
-// between swaps, and reloads after each: B, A, B, A, invalid, A, B, A, B,
+// flipPolicies swaps the file flips times, taking two decision signals
+// between swaps (buffered, so a few swaps may run back to back: the
+// outcome check, not a lockstep, is what the test rests on), and reloads
+// after each: B, A, B, A, invalid, A, B, A, B,
 // invalid, ... It returns how many valid and invalid files it wrote.
 func flipPolicies(t *testing.T, r *policyReloader, path string, flips int, progress <-chan struct{},
 	workersDone <-chan struct{}) (good, bad int) {

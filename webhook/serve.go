@@ -91,11 +91,15 @@ func Serve(ctx context.Context, restConfig func() (*rest.Config, error), opts Op
 	}
 	src := &policySource{}
 	src.current.Store(policy)
-	if err := wire(ctx, mgr, opts, src, raw, m, log); err != nil {
+	synced := &cacheSynced{}
+	if err := mgr.Add(synced.runnable(mgr.GetCache())); err != nil {
+		return err
+	}
+	if err := wire(ctx, mgr, opts, src, raw, m, synced, log); err != nil {
 		return err
 	}
 	var draining atomic.Bool
-	if err := addProbes(mgr, &draining); err != nil {
+	if err := addProbes(mgr, synced, &draining); err != nil {
 		return err
 	}
 	log.Info("starting", "port", opts.Port, "policy", opts.PolicyFile)
@@ -105,7 +109,7 @@ func Serve(ctx context.Context, restConfig func() (*rest.Config, error), opts Op
 // wire builds the snapshot over the manager's cache, registers the
 // admission handlers, and adds the periodic runnables.
 func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySource, raw []byte, m *metrics,
-	log logr.Logger) error {
+	synced *cacheSynced, log logr.Logger) error {
 	certs := certificatesServed(mgr.GetRESTMapper())
 	pods := rules.NewPodPlacements()
 	indexers, err := registerIndexes(ctx, mgr.GetCache(), certs, pods)
@@ -120,11 +124,13 @@ func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySou
 	if err != nil {
 		return err
 	}
-	v := &validator{policy: src, snapshot: snapshot, reservations: res, metrics: m, log: log}
+	v := syncGate{synced: synced, poll: 50 * time.Millisecond,
+		next: &validator{policy: src, snapshot: snapshot, reservations: res, metrics: m, log: log}}
+	mut := syncGate{synced: synced, poll: 50 * time.Millisecond, next: &mutator{policy: src, snapshot: snapshot, log: log}}
 	srv := mgr.GetWebhookServer()
-	srv.Register(ValidatePath, &webhook.Admission{Handler: v, LogConstructor: baseLogger})
-	srv.Register(ValidateSecretPath, &webhook.Admission{Handler: v, LogConstructor: baseLogger})
-	srv.Register(MutatePath, &webhook.Admission{Handler: &mutator{policy: src, snapshot: snapshot}, LogConstructor: baseLogger})
+	srv.Register(ValidatePath, &webhook.Admission{Handler: v, LogConstructor: requestLogger})
+	srv.Register(ValidateSecretPath, &webhook.Admission{Handler: v, LogConstructor: requestLogger})
+	srv.Register(MutatePath, &webhook.Admission{Handler: mut, LogConstructor: requestLogger})
 	var runnables []manager.Runnable
 	if opts.PolicyFile != "" {
 		runnables = append(runnables, &policyReloader{path: opts.PolicyFile, interval: opts.PolicyPollInterval,
@@ -183,31 +189,29 @@ func newManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 	})
 }
 
-// baseLogger replaces controller-runtime's per-request logger, whose six
+// requestLogger replaces controller-runtime's per-request logger, whose six
 // key/value pairs zap encodes eagerly on every request (3% of a decision's
-// CPU) for log lines that run only at debug verbosity; the handlers log
-// the request's identity themselves where they log.
-func baseLogger(base logr.Logger, _ *admission.Request) logr.Logger { return base }
+// CPU) for lines that mostly run at debug verbosity. It keeps the request
+// UID, which the apiserver's audit log shares, so that a recovered panic
+// can still be traced to its request; the handlers log the object's
+// identity themselves where they log.
+func requestLogger(base logr.Logger, req *admission.Request) logr.Logger {
+	if req == nil {
+		return base
+	}
+	return base.WithValues("requestID", req.UID)
+}
 
 // addProbes: /healthz while the process runs; /readyz only once caches
 // are synced and the webhook server serves its certificate (a policy is
 // in force from the start), and no longer once shutdown begins.
-func addProbes(mgr manager.Manager, draining *atomic.Bool) error {
-	var synced atomic.Bool
-	err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
-		synced.Store(mgr.GetCache().WaitForCacheSync(ctx))
-		<-ctx.Done()
-		return nil
-	}))
-	if err != nil {
-		return err
-	}
+func addProbes(mgr manager.Manager, synced *cacheSynced, draining *atomic.Bool) error {
 	started := mgr.GetWebhookServer().StartedChecker()
 	ready := func(req *http.Request) error {
 		if draining.Load() {
 			return errors.New("shutting down")
 		}
-		if !synced.Load() {
+		if !synced.done.Load() {
 			return errors.New("caches not synced")
 		}
 		return started(req)

@@ -95,15 +95,20 @@ func (s *cacheSnapshot) SecretExists(namespace, name string) bool {
 }
 
 // SecretKeys reads one Secret from the apiserver and returns its key names
-// only; the Secret value goes out of scope here, unlogged. It reads at
-// resourceVersion "0", from the apiserver's watch cache rather than a
-// quorum read of etcd: the metadata cache that said the Secret exists is
-// fed from that same watch cache, so the read is never older than it, and
-// it spares etcd a round trip per TLS Gateway decision.
+// only; the Secret value goes out of scope here, unlogged. It reads at the
+// resourceVersion the metadata cache holds, which the apiserver serves
+// from its watch cache when that is as new ("not older than"), sparing
+// etcd a quorum read per TLS Gateway decision while never answering from
+// older state than the cache that said the Secret exists, whichever
+// apiserver replica answers. Without a cached version it reads from etcd.
 func (s *cacheSnapshot) SecretKeys(ctx context.Context, namespace, name string) ([]string, error) {
+	key := types.NamespacedName{Namespace: namespace, Name: name}
+	seen := &metav1.GetOptions{}
+	if m := metadataOf("Secret"); s.cache.Get(ctx, key, m) == nil {
+		seen.ResourceVersion = m.ResourceVersion
+	}
 	secret := &corev1.Secret{}
-	fromWatchCache := &client.GetOptions{Raw: &metav1.GetOptions{ResourceVersion: "0"}}
-	if err := s.api.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, secret, fromWatchCache); err != nil {
+	if err := s.api.Get(ctx, key, secret, &client.GetOptions{Raw: seen}); err != nil {
 		return nil, client.IgnoreNotFound(err)
 	}
 	keys := make([]string, 0, len(secret.Data))

@@ -44,7 +44,8 @@ func (v *validator) Handle(ctx context.Context, req admission.Request) admission
 		_, err = decide(v.snapshot(ctx))
 	}
 	if err != nil {
-		v.log.Error(err, "deciding failed", "kind", req.Kind.Kind, "namespace", req.Namespace, "name", req.Name)
+		v.log.Error(err, "deciding failed", "requestID", req.UID, "kind", req.Kind.Kind, "namespace", req.Namespace,
+			"name", req.Name, "user", req.UserInfo.Username)
 		return admission.Errored(http.StatusInternalServerError, err)
 	}
 	v.record(req, dec)

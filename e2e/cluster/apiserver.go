@@ -4,11 +4,30 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"k8s.io/client-go/rest"
 )
+
+// restartableAPIServer prepares envtest's apiserver for StopAPIServer and
+// StartAPIServer. A CertDir of our own outlives a stop: envtest resets one
+// it allocated itself, so a restart would mint new CAs and break every
+// kubeconfig already written.
+func (e *Cluster) restartableAPIServer() error {
+	certDir := filepath.Join(e.Dir, "apiserver")
+	if err := os.Mkdir(certDir, 0o700); err != nil {
+		return err
+	}
+	apiServer := e.testEnv.ControlPlane.GetAPIServer()
+	apiServer.CertDir = certDir
+	// Without it a graceful stop holds gateguard's open watches, and the
+	// process, for the whole --request-timeout (1m) before it exits.
+	apiServer.Configure().Set("shutdown-watch-termination-grace-period", "2s")
+	return nil
+}
 
 // StopAPIServer stops kube-apiserver, as a restart or an upgrade of it
 // does: every connection to it drops and new ones are refused. etcd, and

@@ -95,18 +95,9 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if e.Dir, err = os.MkdirTemp("", "gateguard-e2e-"); err != nil {
 		return nil, err
 	}
-	// A CertDir of our own outlives StopAPIServer: envtest resets one it
-	// allocated itself on Stop, so a restart would mint new CAs and break
-	// every kubeconfig written below.
-	certDir := filepath.Join(e.Dir, "apiserver")
-	if err = os.Mkdir(certDir, 0o700); err != nil {
+	if err := e.restartableAPIServer(); err != nil {
 		return e, err
 	}
-	apiServer := e.testEnv.ControlPlane.GetAPIServer()
-	apiServer.CertDir = certDir
-	// Without it a graceful stop holds gateguard's open watches, and the
-	// process, for the whole --request-timeout (1m) before it exits.
-	apiServer.Configure().Set("shutdown-watch-termination-grace-period", "2s")
 	if _, err = e.testEnv.Start(); err != nil {
 		return e, fmt.Errorf("control plane: %w", err)
 	}

@@ -63,6 +63,9 @@ func (e *Cluster) StartGateguardWrapped(ctx context.Context, wrap Wrap, extraArg
 		return err
 	}
 	p.cmd = exec.Command(argv[0], argv[1:]...)
+	if raceBuild() {
+		p.cmd.Env = append(os.Environ(), "GORACE=log_path="+filepath.Join(e.Dir, "race"))
+	}
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	started := time.Now()
 	if err := p.cmd.Start(); err != nil {
@@ -78,14 +81,33 @@ func (e *Cluster) StartGateguardWrapped(ctx context.Context, wrap Wrap, extraArg
 	return nil
 }
 
-// buildGateguard compiles ./cmd/gateguard into Dir; with
-// GATEGUARD_E2E_RACE=1, with the race detector, so the suite's real
-// concurrency (informer events, audits, reloads and decisions at once)
-// is checked too; reports go where GORACE's log_path says.
+// raceBuild: with GATEGUARD_E2E_RACE=1, gateguard is built with the race
+// detector, so the suite's real concurrency (informer events, audits,
+// reloads and decisions at once) is checked too; each process writes its
+// reports to Dir/race.<pid>, which RaceReports reads.
+func raceBuild() bool { return os.Getenv("GATEGUARD_E2E_RACE") != "" }
+
+// RaceReports returns the race detector's reports of every gateguard the
+// cluster ran; none without a race, or without GATEGUARD_E2E_RACE.
+func (e *Cluster) RaceReports() ([]string, error) {
+	paths, err := filepath.Glob(filepath.Join(e.Dir, "race.*"))
+	var reports []string
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		reports = append(reports, string(data))
+	}
+	return reports, err
+}
+
+// buildGateguard compiles ./cmd/gateguard into Dir, with the race
+// detector when raceBuild says so.
 func (e *Cluster) buildGateguard(ctx context.Context) (string, error) {
 	bin := filepath.Join(e.Dir, "gateguard")
 	args := []string{"build", "-o", bin}
-	if os.Getenv("GATEGUARD_E2E_RACE") != "" {
+	if raceBuild() {
 		args = append(args, "-race")
 	}
 	build := exec.CommandContext(ctx, "go", append(args, "./cmd/gateguard")...)

@@ -91,9 +91,12 @@ func machineBusy() time.Duration {
 		return 0
 	}
 	line, _, _ := strings.Cut(string(data), "\n")
-	fields := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	// cpu user nice system idle iowait irq softirq steal ...: busy is the
+	// five fields but idle and iowait; steal, time the hypervisor gave
+	// another guest, is no process's here.
+	fields := strings.Fields(line)
 	var busy int64
-	for i, f := range fields[1:min(len(fields), 9)] {
+	for i, f := range fields[1:min(len(fields), 8)] {
 		if n, err := strconv.ParseInt(f, 10, 64); err == nil && i != 3 && i != 4 {
 			busy += n
 		}

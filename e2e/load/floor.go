@@ -152,8 +152,8 @@ func floorHandler(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("not an AdmissionReview request: %v", err), http.StatusBadRequest)
 		return
 	}
-	out := admissionv1.AdmissionReview{TypeMeta: in.TypeMeta,
-		Response: &admissionv1.AdmissionResponse{UID: in.Request.UID, Allowed: true}}
+	out := admissionv1.AdmissionReview{TypeMeta: in.TypeMeta, Response: &admissionv1.AdmissionResponse{
+		UID: in.Request.UID, Allowed: true, Warnings: []string{floorWarning + r.URL.Path}}}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(out)
 }

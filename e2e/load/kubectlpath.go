@@ -36,21 +36,25 @@ type pathResult struct {
 // difference. It leaves the configurations registered, calling gateguard.
 func kubectlPath(ctx context.Context, c *cluster.Cluster, cl client.Client, fl *floor, o options) ([]pathResult, error) {
 	out := []pathResult{{phase: "webhooks off"}, {phase: "gateguard registered"}, {phase: "floor registered"}}
+	probe, err := newProber(c)
+	if err != nil {
+		return nil, err
+	}
 	phases := []struct {
 		name  string
 		enter func() error
-		calls bool // whether a duplicate host is denied once switched
+		state webhookState
 	}{
-		{"webhooks off", func() error { return c.UnregisterWebhooks(ctx) }, false},
-		{"gateguard registered", func() error { return c.RegisterWebhooks(ctx) }, true},
-		{"floor registered", func() error { return c.PointWebhooksAt(ctx, strings.TrimPrefix(fl.url, "https://"), fl.ca) }, false},
+		{"webhooks off", func() error { return c.UnregisterWebhooks(ctx) }, callsNothing},
+		{"gateguard registered", func() error { return c.RegisterWebhooks(ctx) }, callsGateguard},
+		{"floor registered", func() error { return c.PointWebhooksAt(ctx, strings.TrimPrefix(fl.url, "https://"), fl.ca) }, callsFloor},
 	}
 	for round := range kubectlRounds {
 		for i, ph := range phases {
 			if err := ph.enter(); err != nil {
 				return nil, fmt.Errorf("kubectl path, %s: %w", ph.name, err)
 			}
-			if err := waitWebhooks(ctx, cl, o, ph.calls); err != nil {
+			if err := probe.wait(ctx, o, ph.state); err != nil {
 				return nil, err
 			}
 			lat, err := timeCreates(ctx, cl, o, fmt.Sprintf("%s-%d", strings.Fields(ph.name)[0], round))
@@ -94,31 +98,6 @@ func pathVirtualService(o options, phase string, i int) *networkingv1.VirtualSer
 	vs.Spec.Http = []*networking.HTTPRoute{{Route: []*networking.HTTPRouteDestination{{
 		Destination: &networking.Destination{Host: vs.Name, Port: &networking.PortSelector{Number: 8080}}}}}}
 	return vs
-}
-
-// waitWebhooks waits, for at most 20s, until a server-side dry-run create
-// of a duplicate host is denied by gateguard (on) or admitted (off, or the
-// floor): the apiserver's view of the webhook configurations has caught up.
-func waitWebhooks(ctx context.Context, cl client.Client, o options, on bool) error {
-	deadline := time.Now().Add(20 * time.Second)
-	for attempt := 0; time.Now().Before(deadline); attempt++ {
-		dup := seededVirtualService(o, 0) // owned by team-0
-		dup.Namespace, dup.Name = teamNamespace(1, o.Namespaces), fmt.Sprintf("probe-%d", attempt)
-		err := cl.Create(ctx, dup, client.DryRunAll)
-		denied := err != nil && strings.Contains(err.Error(), "duplicate-host")
-		if err != nil && !denied {
-			return fmt.Errorf("webhook probe: %w", err)
-		}
-		if denied == on {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	return fmt.Errorf("the apiserver did not turn gateguard's webhooks %s within 20s", map[bool]string{true: "on", false: "off"}[on])
 }
 
 // medianP99 of a set of latencies.

@@ -66,7 +66,7 @@ func (p *profiler) cpu(ctx context.Context, name string, d time.Duration) func()
 	}
 	done := make(chan error, 1)
 	go func() {
-		done <- p.save(ctx, name, fmt.Sprintf("profile?seconds=%d", int(d.Seconds())))
+		done <- p.save(ctx, name, fmt.Sprintf("profile?seconds=%d", max(1, int(d.Seconds()))))
 	}()
 	return func() error { return <-done }
 }

@@ -1,0 +1,75 @@
+package webhook
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/gateguard/gateguard/rules"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	toolscache "k8s.io/client-go/tools/cache"
+)
+
+// storesOf fills one client-go indexer per kind, with the snapshot's
+// indexes, as the informers hold them; keyed by index name as
+// registerIndexes returns them.
+func storesOf(t *testing.T, objs ...any) snapshotIndexers {
+	t.Helper()
+	byKind := map[reflect.Type]toolscache.Indexer{}
+	out := snapshotIndexers{}
+	for _, ix := range snapshotIndexes(false) {
+		kind := reflect.TypeOf(ix.obj)
+		if byKind[kind] == nil {
+			byKind[kind] = toolscache.NewIndexer(toolscache.MetaNamespaceKeyFunc, toolscache.Indexers{})
+		}
+		if err := byKind[kind].AddIndexers(toolscache.Indexers{ix.name: ix.indexFunc()}); err != nil {
+			t.Fatal(err)
+		}
+		out[ix.name] = byKind[kind]
+	}
+	for _, obj := range objs {
+		if err := byKind[reflect.TypeOf(obj)].Add(obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// TestCacheSnapshotLooksUpTheInformersStores pins the index names, the
+// keys the rules look up with and the store's namespace/name keys, all of
+// which the snapshot reads from the informers' indexers directly.
+func TestCacheSnapshotLooksUpTheInformersStores(t *testing.T) {
+	snap := snapshotWithOwner(t) // the Gateway istio-system/public and team-a/shop for shop.example.com
+	gw := snap.Gateway("istio-system", "public")
+	owner := snap.VirtualServicesWithHost("shop.example.com")[0]
+	s := &cacheSnapshot{indexers: storesOf(t, gw, owner), onError: func(err error) { t.Errorf("lookup failed: %v", err) }}
+
+	if got := s.Gateway("istio-system", "public"); got != gw {
+		t.Errorf("Gateway(istio-system, public) = %v, want the stored object itself", got)
+	}
+	if got := s.Gateway("istio-system", "absent"); got != nil {
+		t.Errorf("Gateway of an absent name = %v, want nil", got)
+	}
+	names := func(list []*networkingv1.VirtualService) (out []string) {
+		for _, vs := range list {
+			out = append(out, vs.Namespace+"/"+vs.Name)
+		}
+		return out
+	}
+	for lookup, got := range map[string][]*networkingv1.VirtualService{
+		"host shop.example.com":         s.VirtualServicesWithHost("shop.example.com"),
+		"domain example.com":            s.VirtualServicesUnderDomain("example.com"),
+		"gateway istio-system/public":   s.VirtualServicesForGateway(rules.GatewayRef{Namespace: "istio-system", Name: "public"}),
+		"host other.example.com (none)": s.VirtualServicesWithHost("other.example.com"),
+	} {
+		want := []string{"team-a/shop"}
+		if lookup == "host other.example.com (none)" {
+			want = nil
+		}
+		if !reflect.DeepEqual(names(got), want) {
+			t.Errorf("%s: %v, want %v", lookup, names(got), want)
+		}
+	}
+	if got := s.GatewaysOnPort(rules.WorkloadPortKey(gw.Spec.Selector, 80)); len(got) != 1 || got[0] != gw {
+		t.Errorf("GatewaysOnPort(ingressgateway, 80) = %v, want the Gateway", got)
+	}
+}

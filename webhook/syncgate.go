@@ -1,0 +1,61 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+)
+
+// maxSyncWait bounds how long a request waits for the first cache sync;
+// kube-apiserver gives a webhook 10 s by default.
+const maxSyncWait = 10 * time.Second
+
+// cacheSynced records the cache's first full sync, for readiness and for
+// syncGate. The webhook server starts before the caches, and the
+// snapshot reads the informers' stores directly, which do not wait: until
+// the first sync a lookup would see a half-filled store and admit, say, a
+// duplicate of a host the cluster already holds.
+type cacheSynced struct{ done atomic.Bool }
+
+// runnable waits for the first sync; the manager runs it with the caches.
+func (s *cacheSynced) runnable(c cache.Cache) manager.Runnable {
+	return manager.RunnableFunc(func(ctx context.Context) error {
+		s.done.Store(c.WaitForCacheSync(ctx))
+		<-ctx.Done()
+		return nil
+	})
+}
+
+// syncGate lets an admission through once the caches have synced. Before
+// that it waits, up to the request's deadline or maxSyncWait, then refuses
+// with 503 rather than decide on a half-filled cache: the apiserver then
+// applies the webhook's failurePolicy.
+type syncGate struct {
+	synced *cacheSynced
+	next   admission.Handler
+	poll   time.Duration
+}
+
+func (g syncGate) Handle(ctx context.Context, req admission.Request) admission.Response {
+	if !g.synced.done.Load() {
+		ctx, cancel := context.WithTimeout(ctx, maxSyncWait)
+		defer cancel()
+		tick := time.NewTicker(g.poll)
+		defer tick.Stop()
+		for !g.synced.done.Load() {
+			select {
+			case <-ctx.Done():
+				return admission.Errored(http.StatusServiceUnavailable,
+					errors.New("gateguard's caches have not synced yet; it cannot decide without them"))
+			case <-tick.C:
+			}
+		}
+	}
+	return g.next.Handle(ctx, req)
+}
