@@ -49,15 +49,8 @@ func run(ctx context.Context, o options) error {
 	}
 	defer fl.stop()
 	rep.loadBefore = loadAverage()
-	if o.Creates > 0 {
-		cl, err := fastClient(c.AdminConfig)
-		if err != nil {
-			return err
-		}
-		step("kubectl path: %d sequential creates with the webhooks off, calling gateguard, calling the floor", o.Creates)
-		if rep.path, err = kubectlPath(ctx, c, cl, fl, o); err != nil {
-			return err
-		}
+	if rep.path, err = measurePath(ctx, c, fl, o); err != nil {
+		return err
 	}
 	if err := measureLoad(ctx, c, o, rep, prof, fl); err != nil {
 		return err
@@ -99,6 +92,19 @@ func startSeeded(ctx context.Context, o options, rep *report, prof *profiler, ce
 	rep.readyAfter = c.Gateguard.ReadyAfter
 	step("gateguard (pid %d) ready after %s; registering its webhooks", c.Gateguard.PID(), rep.readyAfter.Round(time.Millisecond))
 	return c, c.RegisterWebhooks(ctx)
+}
+
+// measurePath times the kubectl path, unless o.Creates is 0.
+func measurePath(ctx context.Context, c *cluster.Cluster, fl *floor, o options) ([]pathResult, error) {
+	if o.Creates <= 0 {
+		return nil, nil
+	}
+	cl, err := fastClient(c.AdminConfig)
+	if err != nil {
+		return nil, err
+	}
+	step("kubectl path: %d sequential creates with the webhooks off, calling gateguard, calling the floor", o.Creates)
+	return kubectlPath(ctx, c, cl, fl, o)
 }
 
 // measureLoad drives the load and counts gateguard's own apiserver
