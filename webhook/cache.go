@@ -143,38 +143,44 @@ func (ix fieldIndex) indexFunc() toolscache.IndexFunc {
 	}
 }
 
-// snapshotIndexers are the snapshot's indexes, by name, read straight from
-// the informers' indexers: a lookup is one map read, where the cache's
-// List by field would build a typed list by reflection for each of the
-// half-dozen lookups of a decision.
-type snapshotIndexers map[string]toolscache.Indexer
+// snapshotIndexers are what the snapshot reads straight from the
+// informers: a lookup is one map read, where the cache's List by field
+// would build a typed list by reflection for each of the half-dozen
+// lookups of a decision, and its Get would copy the object.
+type snapshotIndexers struct {
+	byName   map[string]toolscache.Indexer // each index's informer indexer, by index name
+	gateways toolscache.Indexer            // the Gateway informer's store, keyed namespace/name
+}
 
 // registerIndexes adds the indexes, and with them the informers, so that
 // the first admission never waits for a sync; pod events feed pods.
 func registerIndexes(ctx context.Context, c cache.Cache, withCertificates bool, pods *rules.PodPlacements) (snapshotIndexers, error) {
-	indexers := snapshotIndexers{}
+	indexers := snapshotIndexers{byName: map[string]toolscache.Indexer{}}
 	for _, ix := range snapshotIndexes(withCertificates) {
 		informer, err := c.GetInformer(ctx, ix.obj, cache.BlockUntilSynced(false))
 		if err != nil {
-			return nil, fmt.Errorf("informer for index %s: %w", ix.name, err)
+			return snapshotIndexers{}, fmt.Errorf("informer for index %s: %w", ix.name, err)
 		}
 		err = informer.AddIndexers(toolscache.Indexers{ix.name: ix.indexFunc()})
 		shared, ok := informer.(toolscache.SharedIndexInformer)
 		if err != nil || !ok {
-			return nil, fmt.Errorf("index %s: %w", ix.name, cmp.Or(err, fmt.Errorf("%T has no indexer", informer)))
+			return snapshotIndexers{}, fmt.Errorf("index %s: %w", ix.name, cmp.Or(err, fmt.Errorf("%T has no indexer", informer)))
 		}
-		indexers[ix.name] = shared.GetIndexer()
+		indexers.byName[ix.name] = shared.GetIndexer()
+		if _, ok := ix.obj.(*networkingv1.Gateway); ok {
+			indexers.gateways = shared.GetIndexer()
+		}
 	}
 	podInformer, err := c.GetInformer(ctx, metadataOf("Pod"))
 	if err != nil {
-		return nil, fmt.Errorf("informer for Pod: %w", err)
+		return snapshotIndexers{}, fmt.Errorf("informer for Pod: %w", err)
 	}
 	if _, err := podInformer.AddEventHandler(podPlacementHandler(pods)); err != nil {
-		return nil, err
+		return snapshotIndexers{}, err
 	}
 	for _, obj := range []client.Object{metadataOf("Secret"), metadataOf("Namespace")} {
 		if _, err := c.GetInformer(ctx, obj); err != nil {
-			return nil, fmt.Errorf("informer for %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, err)
+			return snapshotIndexers{}, fmt.Errorf("informer for %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, err)
 		}
 	}
 	return indexers, nil

@@ -124,9 +124,8 @@ func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySou
 	if err != nil {
 		return err
 	}
-	v := syncGate{synced: synced, poll: 50 * time.Millisecond,
-		next: &validator{policy: src, snapshot: snapshot, reservations: res, metrics: m, log: log}}
-	mut := syncGate{synced: synced, poll: 50 * time.Millisecond, next: &mutator{policy: src, snapshot: snapshot, log: log}}
+	v := synced.gated(&validator{policy: src, snapshot: snapshot, reservations: res, metrics: m, log: log})
+	mut := synced.gated(&mutator{policy: src, snapshot: snapshot, log: log})
 	srv := mgr.GetWebhookServer()
 	srv.Register(ValidatePath, &webhook.Admission{Handler: v, LogConstructor: requestLogger})
 	srv.Register(ValidateSecretPath, &webhook.Admission{Handler: v, LogConstructor: requestLogger})

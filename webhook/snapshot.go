@@ -31,7 +31,7 @@ var _ rules.Snapshot = (*cacheSnapshot)(nil)
 // byIndex returns the cached objects under an index key, uncopied: the
 // rules only read.
 func byIndex[T client.Object](s *cacheSnapshot, index, key string) []T {
-	items, err := s.indexers[index].ByIndex(index, key)
+	items, err := s.indexers.byName[index].ByIndex(index, key)
 	if err != nil {
 		s.onError(err)
 	}
@@ -44,10 +44,9 @@ func byIndex[T client.Object](s *cacheSnapshot, index, key string) []T {
 	return out
 }
 
-// Gateway reads the Gateway informer's store, uncopied; every Gateway
-// index's indexer is that store.
+// Gateway reads the Gateway informer's store, uncopied.
 func (s *cacheSnapshot) Gateway(namespace, name string) *networkingv1.Gateway {
-	item, found, err := s.indexers[indexWorkloadPort].GetByKey(namespace + "/" + name)
+	item, found, err := s.indexers.gateways.GetByKey(namespace + "/" + name)
 	if err != nil {
 		s.onError(err)
 	}

@@ -15,7 +15,7 @@ import (
 func storesOf(t *testing.T, objs ...any) snapshotIndexers {
 	t.Helper()
 	byKind := map[reflect.Type]toolscache.Indexer{}
-	out := snapshotIndexers{}
+	out := snapshotIndexers{byName: map[string]toolscache.Indexer{}}
 	for _, ix := range snapshotIndexes(false) {
 		kind := reflect.TypeOf(ix.obj)
 		if byKind[kind] == nil {
@@ -24,8 +24,9 @@ func storesOf(t *testing.T, objs ...any) snapshotIndexers {
 		if err := byKind[kind].AddIndexers(toolscache.Indexers{ix.name: ix.indexFunc()}); err != nil {
 			t.Fatal(err)
 		}
-		out[ix.name] = byKind[kind]
+		out.byName[ix.name] = byKind[kind]
 	}
+	out.gateways = byKind[reflect.TypeOf(&networkingv1.Gateway{})]
 	for _, obj := range objs {
 		if err := byKind[reflect.TypeOf(obj)].Add(obj); err != nil {
 			t.Fatal(err)

@@ -32,6 +32,14 @@ func (s *cacheSynced) runnable(c cache.Cache) manager.Runnable {
 	})
 }
 
+// syncPoll is how often a waiting request looks at the sync again.
+const syncPoll = 50 * time.Millisecond
+
+// gated puts next behind the sync gate.
+func (s *cacheSynced) gated(next admission.Handler) syncGate {
+	return syncGate{synced: s, next: next, poll: syncPoll}
+}
+
 // syncGate lets an admission through once the caches have synced. Before
 // that it waits, up to the request's deadline or maxSyncWait, then refuses
 // with 503 rather than decide on a half-filled cache: the apiserver then
