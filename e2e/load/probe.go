@@ -25,9 +25,12 @@ const (
 	callsNothing webhookState = iota
 	callsGateguard
 	callsFloor
+	callsSome // switching: one configuration calls the floor, the other not yet
 )
 
-func (s webhookState) String() string { return [...]string{"nothing", "gateguard", "the floor"}[s] }
+func (s webhookState) String() string {
+	return [...]string{"nothing", "gateguard", "the floor", "the floor from one configuration only"}[s]
+}
 
 // prober dry-runs a create of a duplicate host through the apiserver and
 // reads the answer: gateguard denies it; the floor admits it with its
@@ -78,7 +81,7 @@ func (p *prober) state(ctx context.Context, o options, attempt int) (webhookStat
 	case !slices.ContainsFunc(p.warnings, func(w string) bool { return strings.HasPrefix(w, floorWarning) }):
 		return callsNothing, nil
 	}
-	return -1, nil // switching: one configuration calls the floor, the other not yet
+	return callsSome, nil
 }
 
 // wait probes, for at most 20s, until the apiserver's view of the webhook

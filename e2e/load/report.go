@@ -189,12 +189,15 @@ func (r *report) printPath(w io.Writer) {
 // printTargets judges issue 7's targets.
 func (r *report) printTargets(w io.Writer) {
 	fmt.Fprintln(w, "targets")
+	verdict := func(name string, got any, ok bool) {
+		fmt.Fprintf(w, "  %-42s %-12v %s\n", name, got, map[bool]string{true: "PASS", false: "MISS"}[ok])
+	}
 	judge := func(name string, conc int, got string, ok bool) {
 		if !slices.Contains(r.opts.Concurrency, conc) {
 			fmt.Fprintf(w, "  %-42s not run (add %d to --concurrency)\n", name, conc)
 			return
 		}
-		fmt.Fprintf(w, "  %-42s %-12s %s\n", name, got, map[bool]string{true: "PASS", false: "MISS"}[ok])
+		verdict(name, got, ok)
 	}
 	gg8, fl8 := r.stats("gateguard", 8), r.stats("floor", 8)
 	gg1, fl1 := r.stats("gateguard", 1), r.stats("floor", 1)
@@ -204,10 +207,10 @@ func (r *report) printTargets(w io.Writer) {
 	if len(r.path) == 3 {
 		off, _ := medianP99(r.path[0].latencies)
 		on, _ := medianP99(r.path[1].latencies)
-		fmt.Fprintf(w, "  %-42s %-12s %s\n", "kubectl path: median added <= 2ms", dur(on-off), map[bool]string{true: "PASS", false: "MISS"}[on-off <= 2*time.Millisecond])
+		verdict("kubectl path: median added <= 2ms", dur(on-off), on-off <= 2*time.Millisecond)
 	}
-	fmt.Fprintf(w, "  %-42s %-12s %s\n", "RSS after the runs <= 150 MiB", fmt.Sprintf("%.1f MiB", float64(r.rss)/1024), map[bool]string{true: "PASS", false: "MISS"}[r.rss > 0 && r.rss <= 150*1024])
-	fmt.Fprintf(w, "  %-42s %-12s %s\n", "time to ready <= 5s", r.readyAfter.Round(time.Millisecond), map[bool]string{true: "PASS", false: "MISS"}[r.readyAfter <= 5*time.Second])
+	verdict("RSS after the runs <= 150 MiB", fmt.Sprintf("%.1f MiB", float64(r.rss)/1024), r.rss > 0 && r.rss <= 150*1024)
+	verdict("time to ready <= 5s", r.readyAfter.Round(time.Millisecond), r.readyAfter <= 5*time.Second)
 }
 
 // clean: gateguard answered every request of the run correctly.
