@@ -33,6 +33,15 @@ func TestMutate(t *testing.T) {
 		}
 		return m
 	}
+	// What a selectorless Gateway in shop gets, however its selector is empty.
+	shopGatewayDefaults := []string{
+		`default-selector spec.selector={"istio":"ingressgateway"}`,
+		`default-labels metadata.labels[app.kubernetes.io/managed-by]="gateguard"`,
+		`default-labels metadata.labels[cost-center]="cc-42"`,
+		`default-labels metadata.labels[policy]="v1"`,
+		`default-labels metadata.labels[team]="shop"`,
+	}
+	shopLabels := labels("app.kubernetes.io/managed-by", "gateguard", "cost-center", "cc-42", "policy", "v1", "team", "shop")
 	tests := []struct {
 		name   string
 		policy string // default: mutatePolicy
@@ -43,34 +52,20 @@ func TestMutate(t *testing.T) {
 		wantLabels    map[string]string
 	}{
 		{
-			name: "Gateway without selector gets the default, and the labels",
-			obj:  func() client.Object { return gateway("shop", "gw", nil, httpServer(80, "shop.example.com")) },
-			wantMutations: []string{
-				`default-selector spec.selector={"istio":"ingressgateway"}`,
-				`default-labels metadata.labels[app.kubernetes.io/managed-by]="gateguard"`,
-				`default-labels metadata.labels[cost-center]="cc-42"`,
-				`default-labels metadata.labels[policy]="v1"`,
-				`default-labels metadata.labels[team]="shop"`,
-			},
-			wantSelector: labels("istio", "ingressgateway"),
-			wantLabels: labels("app.kubernetes.io/managed-by", "gateguard", "cost-center", "cc-42", "policy", "v1",
-				"team", "shop"),
+			name:          "Gateway without selector gets the default, and the labels",
+			obj:           func() client.Object { return gateway("shop", "gw", nil, httpServer(80, "shop.example.com")) },
+			wantMutations: shopGatewayDefaults,
+			wantSelector:  labels("istio", "ingressgateway"),
+			wantLabels:    shopLabels,
 		},
 		{
 			name: "an empty selector is no selector",
 			obj: func() client.Object {
 				return gateway("shop", "gw", map[string]string{}, httpServer(80, "shop.example.com"))
 			},
-			wantMutations: []string{
-				`default-selector spec.selector={"istio":"ingressgateway"}`,
-				`default-labels metadata.labels[app.kubernetes.io/managed-by]="gateguard"`,
-				`default-labels metadata.labels[cost-center]="cc-42"`,
-				`default-labels metadata.labels[policy]="v1"`,
-				`default-labels metadata.labels[team]="shop"`,
-			},
-			wantSelector: labels("istio", "ingressgateway"),
-			wantLabels: labels("app.kubernetes.io/managed-by", "gateguard", "cost-center", "cc-42", "policy", "v1",
-				"team", "shop"),
+			wantMutations: shopGatewayDefaults,
+			wantSelector:  labels("istio", "ingressgateway"),
+			wantLabels:    shopLabels,
 		},
 		{
 			name: "per-namespace selector; a namespace without the labels copies none",
