@@ -15,8 +15,8 @@ import (
 )
 
 // istioSamples is Istio's own sample corpus with the expected outcomes,
-// kept beside the repository (DESIGN §7).
-const istioSamples = "../../shared/corpus/istio-samples"
+// copied into testdata with its NOTICE.
+const istioSamples = "testdata/istio-samples"
 
 // TestIstioSamples applies every scenario step by step, as the cluster
 // would (mutate, then validate, then store what was admitted), and
