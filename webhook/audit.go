@@ -7,7 +7,7 @@ import (
 	"slices"
 
 	"github.com/gateguard/gateguard/rules"
-	"github.com/gateguard/gateguard/rules/check"
+	"github.com/gateguard/gateguard/report"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -17,12 +17,12 @@ import (
 // Audit judges every Gateway and VirtualService in the cluster as if it
 // were created now, against all the others: what predates gateguard, or
 // what a policy change made invalid. Objects are visited in a stable order.
-func Audit(ctx context.Context, p *rules.Policy, snap rules.Snapshot, r client.Reader) (*check.Report, error) {
+func Audit(ctx context.Context, p *rules.Policy, snap rules.Snapshot, r client.Reader) (*report.Report, error) {
 	objs, err := existingObjects(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	rep := check.NewReport()
+	rep := report.NewReport()
 	for _, obj := range objs {
 		dec, err := rules.Validate(ctx, p, snap, rules.Change{Operation: rules.Create, Object: obj, Namespace: obj.GetNamespace()})
 		if err != nil {
@@ -62,7 +62,7 @@ func existingObjects(ctx context.Context, r client.Reader) ([]client.Object, err
 
 // AuditCluster builds the same cache-backed snapshot the webhook uses,
 // waits for it to sync, and audits the cluster of cfg.
-func AuditCluster(ctx context.Context, cfg *rest.Config, p *rules.Policy) (*check.Report, error) {
+func AuditCluster(ctx context.Context, cfg *rest.Config, p *rules.Policy) (*report.Report, error) {
 	scheme, err := NewScheme()
 	if err != nil {
 		return nil, err

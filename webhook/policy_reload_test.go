@@ -182,7 +182,7 @@ func swapFile(t *testing.T, path, content string) {
 // newTestReloader loads path as Serve does and returns its reloader.
 func newTestReloader(t *testing.T, path string) *policyReloader {
 	t.Helper()
-	p, raw, err := LoadPolicyFile(path)
+	p, raw, err := rules.LoadPolicyFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

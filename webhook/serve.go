@@ -64,7 +64,7 @@ func DefaultOptions() Options {
 // error before anything else is read, the cluster config included.
 func Serve(ctx context.Context, restConfig func() (*rest.Config, error), opts Options) error {
 	log := ctrl.Log.WithName("gateguard")
-	policy, raw, err := LoadPolicyFile(opts.PolicyFile)
+	policy, raw, err := rules.LoadPolicyFile(opts.PolicyFile)
 	if err != nil {
 		return fmt.Errorf("policy %s: %w", opts.PolicyFile, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/gateguard/gateguard/rules"
 	"github.com/gateguard/gateguard/webhook"
 	"k8s.io/client-go/rest"
 )
@@ -31,7 +32,7 @@ Exit code: 0 nothing denied, 1 something denied, 2 usage error or invalid policy
 	if err := validOutput(fs, stderr, output); err != nil {
 		return err
 	}
-	policy, _, err := webhook.LoadPolicyFile(policyFile)
+	policy, _, err := rules.LoadPolicyFile(policyFile)
 	if err != nil {
 		return inputError(stderr, "audit", fmt.Errorf("%s: %w", policyFile, err))
 	}

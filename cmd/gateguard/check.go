@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/gateguard/gateguard/report"
+	"github.com/gateguard/gateguard/rules"
 	"github.com/gateguard/gateguard/rules/check"
-	"github.com/gateguard/gateguard/webhook"
 )
 
 // Exit codes of gateguard check, the same in every output format.
@@ -30,7 +31,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	policy, _, err := webhook.LoadPolicyFile(opts.policy)
+	policy, _, err := rules.LoadPolicyFile(opts.policy)
 	if err != nil {
 		return inputError(stderr, "check", fmt.Errorf("%s: %w", opts.policy, err))
 	}
@@ -94,12 +95,12 @@ func validOutput(fs *flag.FlagSet, stderr io.Writer, format string) error {
 	return nil
 }
 
-func writeReport(w io.Writer, format string, rep *check.Report) error {
+func writeReport(w io.Writer, format string, rep *report.Report) error {
 	switch format {
 	case "json":
-		return check.WriteJSON(w, rep)
+		return report.WriteJSON(w, rep)
 	case "sarif":
-		return check.WriteSARIF(w, rep, version)
+		return report.WriteSARIF(w, rep, version)
 	}
-	return check.WriteText(w, rep)
+	return report.WriteText(w, rep)
 }
