@@ -26,7 +26,9 @@ func checkConflictingGateway(r *request) ([]violation, error) {
 		for j, sh := range s.GetHosts() {
 			path := field.NewPath("spec", "servers").Index(i).Child("hosts").Index(j)
 			_, host := splitServerHost(sh)
-			for _, other := range otherGatewaysOnPort(r, WorkloadPortHostKey(gw.Spec.Selector, s.GetPort().GetNumber(), host)) {
+			listener := portKeyOf(gw.Spec.Selector, s.GetPort().GetNumber())
+			listener.TLSHost = host
+			for _, other := range otherGatewaysOnPort(r, listener) {
 				if theirs, theirHost, ok := conflictingServer(gw, s, sh, other); ok {
 					out = append(out, violation{err: withDetail(field.Duplicate(path, sh),
 						conflictDetail(gw, s, sh, other, theirs, theirHost))})
@@ -37,12 +39,12 @@ func checkConflictingGateway(r *request) ([]violation, error) {
 	return out, nil
 }
 
-// otherGatewaysOnPort lists, sorted by namespace/name, the Gateways under
-// an index key (a host with a tls block on the same pods and port), never
-// the Gateway under review.
-func otherGatewaysOnPort(r *request, key string) []*networkingv1.Gateway {
+// otherGatewaysOnPort lists, sorted by namespace/name, the Gateways on a
+// listener (a host with a tls block on the same pods and port), never the
+// Gateway under review.
+func otherGatewaysOnPort(r *request, listener PortKey) []*networkingv1.Gateway {
 	var out []*networkingv1.Gateway
-	for _, o := range r.snapshot.GatewaysOnPort(key) {
+	for _, o := range r.snapshot.GatewaysOnPort(listener) {
 		if o.Namespace != r.gateway.Namespace || o.Name != r.gateway.Name {
 			out = append(out, o)
 		}

@@ -22,7 +22,7 @@ func checkHostNotInGateway(r *request) ([]violation, error) {
 			continue
 		}
 		ref := resolveGatewayRef(g, r.vs.Namespace)
-		gw := r.snapshot.Gateway(ref.Namespace, ref.Name)
+		gw := r.snapshot.Gateway(ref)
 		if gw == nil || exposesAnyHost(gw, r.vs) {
 			continue // an absent Gateway is unknown-gateway's
 		}

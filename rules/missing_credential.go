@@ -7,6 +7,7 @@ import (
 
 	networking "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -91,13 +92,18 @@ type credentialCheck struct {
 	ref       credentialRef
 }
 
+// secret names a Secret of the namespace the credential is read from.
+func (c credentialCheck) secret(name string) types.NamespacedName {
+	return types.NamespacedName{Namespace: c.namespace, Name: name}
+}
+
 // run reports a missing Secret, missing keys, or a missing CA for mutual TLS.
 func (c credentialCheck) run(needCA bool) ([]violation, error) {
 	snap := c.r.snapshot
-	if !snap.SecretExists(c.namespace, c.ref.name) {
+	if !snap.SecretExists(c.secret(c.ref.name)) {
 		return c.absent(), nil
 	}
-	keys, err := snap.SecretKeys(c.r.ctx, c.namespace, c.ref.name)
+	keys, err := snap.SecretKeys(c.r.ctx, c.secret(c.ref.name))
 	if err != nil {
 		return nil, fmt.Errorf("reading key names of Secret %s/%s: %w", c.namespace, c.ref.name, err)
 	}
@@ -116,7 +122,7 @@ func (c credentialCheck) run(needCA bool) ([]violation, error) {
 // absent reports a Secret that does not exist: pending when cert-manager
 // will issue it, else denied.
 func (c credentialCheck) absent() []violation {
-	if cert, ok := c.r.snapshot.CertificateForSecret(c.namespace, c.ref.name); ok {
+	if cert, ok := c.r.snapshot.CertificateForSecret(c.secret(c.ref.name)); ok {
 		return []violation{{warnOnly: true, err: withDetail(field.NotFound(c.ref.path, c.ref.name), fmt.Sprintf(
 			"Secret %s/%s is not issued yet: cert-manager Certificate %s/%s will create it; until then TLS "+
 				"handshakes on this server fail", c.namespace, c.ref.name, c.namespace, cert))}}
@@ -136,8 +142,8 @@ func (c credentialCheck) absent() []violation {
 // missingCA checks the <name>-cacert Secret that mutual TLS falls back to.
 func (c credentialCheck) missingCA() ([]violation, error) {
 	caName := c.ref.name + "-cacert"
-	if c.r.snapshot.SecretExists(c.namespace, caName) {
-		keys, err := c.r.snapshot.SecretKeys(c.r.ctx, c.namespace, caName)
+	if c.r.snapshot.SecretExists(c.secret(caName)) {
+		keys, err := c.r.snapshot.SecretKeys(c.r.ctx, c.secret(caName))
 		if err != nil {
 			return nil, fmt.Errorf("reading key names of Secret %s/%s: %w", c.namespace, caName, err)
 		}

@@ -9,10 +9,11 @@ import (
 	networking "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // recordingSnapshot wraps a Snapshot to see which Secrets the rules read
-// key names of (DESIGN §6: only the one referenced Secret, on demand), and
+// key names of (docs/design.md#secrets: only the one referenced Secret, on demand), and
 // to make that read fail.
 type recordingSnapshot struct {
 	Snapshot
@@ -20,12 +21,12 @@ type recordingSnapshot struct {
 	fail     error
 }
 
-func (s *recordingSnapshot) SecretKeys(ctx context.Context, namespace, name string) ([]string, error) {
-	s.keyReads = append(s.keyReads, namespace+"/"+name)
+func (s *recordingSnapshot) SecretKeys(ctx context.Context, key types.NamespacedName) ([]string, error) {
+	s.keyReads = append(s.keyReads, key.String())
 	if s.fail != nil {
 		return nil, s.fail
 	}
-	return s.Snapshot.SecretKeys(ctx, namespace, name)
+	return s.Snapshot.SecretKeys(ctx, key)
 }
 
 func credentialState() []runtime.Object {

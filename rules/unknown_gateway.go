@@ -19,12 +19,12 @@ func checkUnknownGateway(r *request) ([]violation, error) {
 			continue
 		}
 		ref := resolveGatewayRef(g, r.vs.Namespace)
-		if r.snapshot.Gateway(ref.Namespace, ref.Name) != nil {
+		if r.snapshot.Gateway(ref) != nil {
 			continue
 		}
 		hint := "create the Gateway or fix the reference"
-		if lower := (GatewayRef{strings.ToLower(ref.Namespace), strings.ToLower(ref.Name)}); lower != ref &&
-			r.snapshot.Gateway(lower.Namespace, lower.Name) != nil {
+		if lower := (GatewayRef{Namespace: strings.ToLower(ref.Namespace), Name: strings.ToLower(ref.Name)}); lower != ref &&
+			r.snapshot.Gateway(lower) != nil {
 			hint = fmt.Sprintf("references are case-sensitive: did you mean %s?", lower)
 		}
 		out = append(out, violation{err: withDetail(field.NotFound(field.NewPath("spec", "gateways").Index(i), g),

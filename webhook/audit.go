@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/gateguard/gateguard/rules"
 	"github.com/gateguard/gateguard/report"
+	"github.com/gateguard/gateguard/rules"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -77,9 +77,7 @@ func AuditCluster(ctx context.Context, cfg *rest.Config, p *rules.Policy) (*repo
 	if err != nil {
 		return nil, err
 	}
-	certs := certificatesServed(api.RESTMapper())
-	pods := rules.NewPodPlacements()
-	indexers, err := registerIndexes(ctx, c, certs, pods)
+	source, err := newSnapshotSource(ctx, c, api, api.RESTMapper())
 	if err != nil {
 		return nil, err
 	}
@@ -90,8 +88,7 @@ func AuditCluster(ctx context.Context, cfg *rest.Config, p *rules.Policy) (*repo
 		return nil, fmt.Errorf("the cache did not sync")
 	}
 	var lookupErr error
-	snap := &cacheSnapshot{ctx: ctx, cache: c, api: api, indexers: indexers, certificates: certs, pods: pods,
-		onError: func(err error) { lookupErr = err }}
+	snap := source.snapshot(ctx, func(err error) { lookupErr = err })
 	rep, err := Audit(ctx, p, snap, c)
 	return rep, cmp.Or(err, lookupErr)
 }

@@ -110,16 +110,12 @@ func Serve(ctx context.Context, restConfig func() (*rest.Config, error), opts Op
 // admission handlers, and adds the periodic runnables.
 func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySource, raw []byte, m *metrics,
 	synced *cacheSynced, log logr.Logger) error {
-	certs := certificatesServed(mgr.GetRESTMapper())
-	pods := rules.NewPodPlacements()
-	indexers, err := registerIndexes(ctx, mgr.GetCache(), certs, pods)
+	source, err := newSnapshotSource(ctx, mgr.GetCache(), mgr.GetAPIReader(), mgr.GetRESTMapper())
 	if err != nil {
 		return err
 	}
-	snapshot := func(ctx context.Context) rules.Snapshot {
-		return &cacheSnapshot{ctx: ctx, cache: mgr.GetCache(), api: mgr.GetAPIReader(), indexers: indexers, certificates: certs, pods: pods,
-			onError: func(err error) { m.lookupErrors.Inc(); log.Error(err, "cache lookup failed") }}
-	}
+	lookupFailed := func(err error) { m.lookupErrors.Inc(); log.Error(err, "cache lookup failed") }
+	snapshot := func(ctx context.Context) rules.Snapshot { return source.snapshot(ctx, lookupFailed) }
 	res, err := newClaimReservations(ctx, mgr, opts.ReservationTTL, log)
 	if err != nil {
 		return err
