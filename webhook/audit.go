@@ -10,7 +10,6 @@ import (
 	"github.com/gateguard/gateguard/rules"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/client-go/rest"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -63,32 +62,14 @@ func existingObjects(ctx context.Context, r client.Reader) ([]client.Object, err
 // AuditCluster builds the same cache-backed snapshot the webhook uses,
 // waits for it to sync, and audits the cluster of cfg.
 func AuditCluster(ctx context.Context, cfg *rest.Config, p *rules.Policy) (*report.Report, error) {
-	scheme, err := NewScheme()
-	if err != nil {
-		return nil, err
-	}
-	opts := cacheOptions()
-	opts.Scheme = scheme
-	c, err := cache.New(cfg, opts)
-	if err != nil {
-		return nil, err
-	}
-	api, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		return nil, err
-	}
-	source, err := newSnapshotSource(ctx, c, api, api.RESTMapper())
-	if err != nil {
-		return nil, err
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() { _ = c.Start(ctx) }()
-	if !c.WaitForCacheSync(ctx) {
-		return nil, fmt.Errorf("the cache did not sync")
+	cluster, err := StartClusterSnapshot(ctx, cfg)
+	if err != nil {
+		return nil, err
 	}
 	var lookupErr error
-	snap := source.snapshot(ctx, func(err error) { lookupErr = err })
-	rep, err := Audit(ctx, p, snap, c)
+	snap := cluster.Snapshot(ctx, func(err error) { lookupErr = err })
+	rep, err := Audit(ctx, p, snap, cluster.Reader())
 	return rep, cmp.Or(err, lookupErr)
 }
