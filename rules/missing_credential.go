@@ -13,13 +13,10 @@ import (
 
 // checkMissingCredential: every TLS server's credential Secret exists, with
 // its keys, in each namespace where the selected gateway pods run.
-func checkMissingCredential(r *request) ([]violation, error) {
-	if r.gateway == nil {
-		return nil, nil
-	}
-	place := podNamespaces(r.policy, r.snapshot, r.gateway)
+func checkMissingCredential(r *request, gw *networkingv1.Gateway) ([]violation, error) {
+	place := podNamespaces(r.policy, r.snapshot, gw)
 	var out []violation
-	for i, s := range r.gateway.Spec.Servers {
+	for i, s := range gw.Spec.Servers {
 		tls := s.GetTls()
 		if !terminatesTLS(tls) {
 			continue
@@ -29,7 +26,7 @@ func checkMissingCredential(r *request) ([]violation, error) {
 			tls.GetMode() == networking.ServerTLSSettings_OPTIONAL_MUTUAL
 		for _, ref := range credentialRefs(tls, path) {
 			for _, ns := range place.namespaces {
-				c := credentialCheck{r: r, gw: r.gateway, place: place, namespace: ns, ref: ref}
+				c := credentialCheck{r: r, gw: gw, place: place, namespace: ns, ref: ref}
 				v, err := c.run(mutual && tls.GetCaCertCredentialName() == "" && ref.role == roleCert)
 				if err != nil {
 					return nil, err

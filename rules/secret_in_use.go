@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -13,11 +14,7 @@ import (
 // checkSecretInUse: a Secret that a Gateway's TLS server reads as its
 // credential, from the namespace where that Gateway's pods run, is not
 // deleted.
-func checkSecretInUse(r *request) ([]violation, error) {
-	if r.secret == nil {
-		return nil, nil
-	}
-	sec := r.secret
+func checkSecretInUse(r *request, sec *corev1.Secret) ([]violation, error) {
 	var users []string
 	for _, gw := range r.snapshot.GatewaysReferencingCredential(sec.Name) {
 		if slices.Contains(podNamespaces(r.policy, r.snapshot, gw).namespaces, sec.Namespace) &&

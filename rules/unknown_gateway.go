@@ -4,21 +4,19 @@ import (
 	"fmt"
 	"strings"
 
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // checkUnknownGateway: every gateway a VirtualService references, except
 // mesh, exists (references are case-sensitive, as in Istio).
-func checkUnknownGateway(r *request) ([]violation, error) {
-	if r.vs == nil {
-		return nil, nil
-	}
+func checkUnknownGateway(r *request, vs *networkingv1.VirtualService) ([]violation, error) {
 	var out []violation
-	for i, g := range r.vs.Spec.Gateways {
+	for i, g := range vs.Spec.Gateways {
 		if g == meshGateway {
 			continue
 		}
-		ref := resolveGatewayRef(g, r.vs.Namespace)
+		ref := resolveGatewayRef(g, vs.Namespace)
 		if r.snapshot.Gateway(ref) != nil {
 			continue
 		}
