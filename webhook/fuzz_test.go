@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gateguard/gateguard/rules/manifest"
@@ -53,6 +55,10 @@ func newFuzzServer(f *testing.F) http.Handler {
 // fuzzSeeds wraps every rules corpus document in CREATE and UPDATE reviews.
 func fuzzSeeds(f *testing.F) [][]byte {
 	files, _ := filepath.Glob("../rules/testdata/*.yaml")
+	files = slices.DeleteFunc(files, func(f string) bool { return strings.HasSuffix(f, ".policy.yaml") })
+	if len(files) == 0 {
+		f.Fatal("no corpus files in ../rules/testdata")
+	}
 	seeds := [][]byte{nil, []byte("{}"), []byte(`{"request":{}}`), []byte(`{"request":{"uid":"x","object":{}}}`)}
 	for _, file := range files {
 		fh, err := os.Open(file)
@@ -62,7 +68,7 @@ func fuzzSeeds(f *testing.F) [][]byte {
 		res, err := manifest.Read(fh, file)
 		fh.Close()
 		if err != nil {
-			continue
+			f.Fatalf("corpus seed %v", err) // a seed that cannot be read is a broken corpus, not a skip
 		}
 		for _, d := range res.Documents {
 			raw, _ := json.Marshal(d.Object)
