@@ -67,7 +67,7 @@ func (c claim) portKey() PortKey {
 	return portKeyOf(c.gw.Spec.Selector, c.server.GetPort().GetNumber())
 }
 
-// claimsOf lists the route-table entries vs would create (DESIGN §3).
+// claimsOf lists the route-table entries vs would create (docs/istio-behaviour.md#route-tables).
 func claimsOf(policy *Policy, snap Snapshot, vs *networkingv1.VirtualService) []claim {
 	refs, mesh := gatewayRefs(vs.Spec.Gateways, vs.Namespace)
 	var out []claim
