@@ -166,6 +166,9 @@ func (s *MemorySnapshot) GatewayPodLabelSets(selector map[string]string) []strin
 	return s.pods.LabelSets(selector)
 }
 
+// SecretsReadable is true: the files hold every Secret there is.
+func (s *MemorySnapshot) SecretsReadable(string) bool { return true }
+
 func (s *MemorySnapshot) SecretExists(key types.NamespacedName) bool {
 	_, ok := s.secretKeys[key]
 	return ok

@@ -58,3 +58,10 @@ func msgOwnedByOthers(host, domain, owner string, under bool) string {
 	return fmt.Sprintf("host %q %s %q, which the policy gives to %s; use a host of your own, or ask that team",
 		host, relation, domain, owner)
 }
+
+// msgSecretsUnreadable: a credential in a namespace outside --secret-namespaces.
+func msgSecretsUnreadable(name, namespace string) string {
+	return fmt.Sprintf("gateguard may not read Secrets in namespace %s, where Istio reads %q, so it cannot check that the "+
+		"Secret exists and has its keys: add %s to gateguard's --secret-namespaces (chart value secretNamespaces), "+
+		"with the Role that lets it read them", namespace, name, namespace)
+}

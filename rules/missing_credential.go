@@ -97,6 +97,9 @@ func (c credentialCheck) secret(name string) types.NamespacedName {
 // run reports a missing Secret, missing keys, or a missing CA for mutual TLS.
 func (c credentialCheck) run(needCA bool) ([]violation, error) {
 	snap := c.r.snapshot
+	if !snap.SecretsReadable(c.namespace) {
+		return c.unreadable(), nil
+	}
 	if !snap.SecretExists(c.secret(c.ref.name)) {
 		return c.absent(), nil
 	}
@@ -114,6 +117,13 @@ func (c credentialCheck) run(needCA bool) ([]violation, error) {
 		return c.missingCA()
 	}
 	return nil, nil
+}
+
+// unreadable warns that the Secret sits where gateguard may not look, so
+// that a scoped install never mistakes what it cannot see for a missing
+// Secret, nor stays silent about it.
+func (c credentialCheck) unreadable() []violation {
+	return []violation{{warnOnly: true, err: field.Forbidden(c.ref.path, msgSecretsUnreadable(c.ref.name, c.namespace))}}
 }
 
 // absent reports a Secret that does not exist: pending when cert-manager

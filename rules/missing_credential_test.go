@@ -290,3 +290,40 @@ func TestMissingCredentialNoKeyReadForVirtualService(t *testing.T) {
 		t.Errorf("SecretKeys read %q", snap.keyReads)
 	}
 }
+
+// scopedSnapshot may read Secrets only in the readable namespaces, as a
+// gateguard serving with --secret-namespaces.
+type scopedSnapshot struct {
+	Snapshot
+	readable []string
+}
+
+func (s scopedSnapshot) SecretsReadable(namespace string) bool {
+	return slices.Contains(s.readable, namespace)
+}
+
+// TestMissingCredentialOutsideTheReadableNamespaces: a credential read
+// from a namespace gateguard may not see is never called missing; it warns,
+// naming the namespace and the flag, once per namespace the pods run in,
+// and the readable namespaces are still checked in full.
+func TestMissingCredentialOutsideTheReadableNamespaces(t *testing.T) {
+	snap := scopedSnapshot{Snapshot: snapshotOf(t, credentialState()...), readable: []string{"istio-system"}}
+	edge := map[string]string{"istio": "edge"}
+	expectFindings(t, validate(t, DefaultPolicy(), snap, create(gateway("shop", "edge-gw", edge,
+		httpsServer(443, "https", simpleTLS("no-such-cert"), "shop.example.com")))), []want{
+		{rule: MissingCredential, action: Warn, field: "spec.servers[0].tls.credentialName",
+			msg: `spec.servers[0].tls.credentialName: Forbidden: [missing-credential] gateguard may not read Secrets in ` +
+				`namespace istio-edge, where Istio reads "no-such-cert", so it cannot check that the Secret exists and has ` +
+				`its keys: add istio-edge to gateguard's --secret-namespaces (chart value secretNamespaces), with the Role ` +
+				`that lets it read them`},
+		{rule: MissingCredential, action: Warn, field: "spec.servers[0].tls.credentialName",
+			msg: `spec.servers[0].tls.credentialName: Forbidden: [missing-credential] gateguard may not read Secrets in ` +
+				`namespace istio-edge-eu, where Istio reads "no-such-cert", so it cannot check that the Secret exists and has ` +
+				`its keys: add istio-edge-eu to gateguard's --secret-namespaces (chart value secretNamespaces), with the Role ` +
+				`that lets it read them`},
+	})
+	expectFindings(t, validate(t, DefaultPolicy(), snap, create(gateway("shop", "gw", ingressSelector,
+		httpsServer(443, "https", simpleTLS("half-cert"), "shop.example.com")))), []want{
+		{rule: MissingCredential, action: Deny, field: "spec.servers[0].tls.credentialName"},
+	})
+}

@@ -36,6 +36,9 @@ type Snapshot interface {
 	// GatewayPodLabelSets lists, sorted, the distinct label sets of the pods
 	// a non-empty selector picks (replicas share one).
 	GatewayPodLabelSets(selector map[string]string) []string
+	// SecretsReadable reports whether gateguard may read Secrets in the
+	// namespace at all; when it may not, SecretExists says nothing.
+	SecretsReadable(namespace string) bool
 	// SecretExists reports whether the Secret exists, from metadata only.
 	SecretExists(key types.NamespacedName) bool
 	// SecretKeys returns the key names of one Secret, read on demand; its

@@ -60,11 +60,12 @@ func existingObjects(ctx context.Context, r client.Reader) ([]client.Object, err
 }
 
 // AuditCluster builds the same cache-backed snapshot the webhook uses,
-// waits for it to sync, and audits the cluster of cfg.
-func AuditCluster(ctx context.Context, cfg *rest.Config, p *rules.Policy) (*report.Report, error) {
+// waits for it to sync, and audits the cluster of cfg; secretNamespaces
+// scope Secrets as serve's flag does.
+func AuditCluster(ctx context.Context, cfg *rest.Config, p *rules.Policy, secretNamespaces []string) (*report.Report, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cluster, err := StartClusterSnapshot(ctx, cfg)
+	cluster, err := StartClusterSnapshot(ctx, cfg, secretNamespaces)
 	if err != nil {
 		return nil, err
 	}

@@ -20,14 +20,16 @@ type ClusterSnapshot struct {
 
 // StartClusterSnapshot starts the cache of cfg's cluster, with the cache
 // options and indexes `gateguard serve` uses, and waits for it to sync.
-// It runs until ctx ends.
-func StartClusterSnapshot(ctx context.Context, cfg *rest.Config) (*ClusterSnapshot, error) {
+// secretNamespaces, when set, scope Secrets as serve's flag does. It runs
+// until ctx ends.
+func StartClusterSnapshot(ctx context.Context, cfg *rest.Config, secretNamespaces []string) (*ClusterSnapshot, error) {
 	scheme, err := NewScheme()
 	if err != nil {
 		return nil, err
 	}
 	opts := cacheOptions()
 	opts.Scheme = scheme
+	scopeSecrets(&opts, secretNamespaces)
 	c, err := cache.New(cfg, opts)
 	if err != nil {
 		return nil, err
@@ -36,7 +38,7 @@ func StartClusterSnapshot(ctx context.Context, cfg *rest.Config) (*ClusterSnapsh
 	if err != nil {
 		return nil, err
 	}
-	source, err := newSnapshotSource(ctx, c, api, api.RESTMapper())
+	source, err := newSnapshotSource(ctx, c, api, api.RESTMapper(), secretNamespaces)
 	if err != nil {
 		return nil, err
 	}

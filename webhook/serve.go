@@ -45,6 +45,9 @@ type Options struct {
 	ReservationTTL     time.Duration // how long an admitted claim is held for the cache to catch up
 	ShutdownDelay      time.Duration // readiness drops this long before the listener closes
 	AuditInterval      time.Duration // how often existing objects are re-audited for the gauge; 0 disables
+	// SecretNamespaces, when set, are the only namespaces whose Secrets
+	// are cached and read (Roles there instead of the ClusterRole rule).
+	SecretNamespaces []string
 	// SelfSigned, when set, makes gateguard issue and renew its own serving
 	// certificate into CertDir and patch the caBundle (certs package);
 	// otherwise CertDir is filled by a Secret volume or cert-manager.
@@ -110,7 +113,7 @@ func Serve(ctx context.Context, restConfig func() (*rest.Config, error), opts Op
 // admission handlers, and adds the periodic runnables.
 func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySource, raw []byte, m *metrics,
 	synced *cacheSynced, log logr.Logger) error {
-	source, err := newSnapshotSource(ctx, mgr.GetCache(), mgr.GetAPIReader(), mgr.GetRESTMapper())
+	source, err := newSnapshotSource(ctx, mgr.GetCache(), mgr.GetAPIReader(), mgr.GetRESTMapper(), opts.SecretNamespaces)
 	if err != nil {
 		return err
 	}
@@ -171,6 +174,7 @@ func newManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 		}
 	}}
 	cacheOpts := cacheOptions()
+	scopeSecrets(&cacheOpts, opts.SecretNamespaces)
 	return ctrl.NewManager(cfg, manager.Options{
 		Scheme:                  scheme,
 		Cache:                   cacheOpts,

@@ -23,12 +23,15 @@ type snapshotSource struct {
 	indexers     snapshotIndexers
 	certificates bool // cert-manager's CRD is served
 	pods         *rules.PodPlacements
+	secrets      secretScope // the namespaces whose Secrets may be read
 }
 
 // newSnapshotSource registers the indexes (and so the informers) on c;
 // the snapshots read once c has synced.
-func newSnapshotSource(ctx context.Context, c cache.Cache, api client.Reader, mapper meta.RESTMapper) (*snapshotSource, error) {
-	src := &snapshotSource{cache: c, api: api, certificates: certificatesServed(mapper), pods: rules.NewPodPlacements()}
+func newSnapshotSource(ctx context.Context, c cache.Cache, api client.Reader, mapper meta.RESTMapper,
+	secrets secretScope) (*snapshotSource, error) {
+	src := &snapshotSource{cache: c, api: api, certificates: certificatesServed(mapper), pods: rules.NewPodPlacements(),
+		secrets: secrets}
 	indexers, err := registerIndexes(ctx, c, src.certificates, src.pods)
 	if err != nil {
 		return nil, err
@@ -109,6 +112,8 @@ func (s *cacheSnapshot) GatewayPodNamespaces(selector map[string]string) []strin
 func (s *cacheSnapshot) GatewayPodLabelSets(selector map[string]string) []string {
 	return s.pods.LabelSets(selector)
 }
+
+func (s *cacheSnapshot) SecretsReadable(namespace string) bool { return s.secrets.readable(namespace) }
 
 func (s *cacheSnapshot) SecretExists(key types.NamespacedName) bool {
 	err := s.cache.Get(s.ctx, key, metadataOf("Secret"))

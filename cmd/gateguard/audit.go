@@ -14,7 +14,8 @@ import (
 // check formats and with its exit codes.
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var kubeconfig, policyFile, output string
-	fs := newFlagSet("audit", stderr, `Usage: gateguard audit [--kubeconfig FILE] [--policy FILE] [-o text|json|sarif]
+	var secretNamespaces []string
+	fs := newFlagSet("audit", stderr, `Usage: gateguard audit [--kubeconfig FILE] [--policy FILE] [--secret-namespaces NS,...] [-o text|json|sarif]
 
 Reads the live cluster through the same cache-backed snapshot as the webhook and
 judges every Gateway and VirtualService as if it were created now.
@@ -23,6 +24,7 @@ Exit code: 0 nothing denied, 1 something denied, 2 usage error or invalid policy
 	fs.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file; default $KUBECONFIG, then in-cluster")
 	fs.StringVar(&policyFile, "policy", "", "GatewayPolicy file; empty for the built-in defaults")
 	fs.StringVar(&output, "o", "text", "output format: text, json or sarif")
+	secretNamespacesFlag(fs, &secretNamespaces)
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}
@@ -32,6 +34,9 @@ Exit code: 0 nothing denied, 1 something denied, 2 usage error or invalid policy
 	if err := validOutput(fs, stderr, output); err != nil {
 		return err
 	}
+	if err := namespaceNames("--secret-namespaces", secretNamespaces); err != nil {
+		return usageFailure(fs, stderr, "%v", err)
+	}
 	policy, _, err := rules.LoadPolicyFile(policyFile)
 	if err != nil {
 		return inputError(stderr, "audit", fmt.Errorf("%s: %w", policyFile, err))
@@ -40,7 +45,7 @@ Exit code: 0 nothing denied, 1 something denied, 2 usage error or invalid policy
 	if err != nil {
 		return err
 	}
-	rep, err := webhook.AuditCluster(ctx, rest.CopyConfig(cfg), policy)
+	rep, err := webhook.AuditCluster(ctx, rest.CopyConfig(cfg), policy, secretNamespaces)
 	if err != nil {
 		return err
 	}

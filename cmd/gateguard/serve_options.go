@@ -7,10 +7,12 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gateguard/gateguard/certs"
 	"github.com/gateguard/gateguard/webhook"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 )
 
@@ -43,6 +45,7 @@ func (o *serveOptions) bind(fs *flag.FlagSet) {
 		"on SIGTERM, how long readiness fails before the listener closes")
 	fs.DurationVar(&o.AuditInterval, "audit-interval", o.AuditInterval,
 		"how often existing objects are re-audited for gateguard_existing_violations; 0 disables")
+	secretNamespacesFlag(fs, &o.SecretNamespaces)
 	o.bindSelfSigned(fs)
 	o.zap.BindFlags(fs)
 }
@@ -82,6 +85,7 @@ func (o *serveOptions) validate() error {
 	if o.CertDir == "" {
 		errs = append(errs, errors.New("--cert-dir must not be empty"))
 	}
+	errs = append(errs, namespaceNames("--secret-namespaces", o.SecretNamespaces))
 	if o.selfSigned {
 		c := o.certs
 		c.CertDir = o.CertDir
@@ -99,6 +103,32 @@ func (o *serveOptions) webhookOptions() webhook.Options {
 		opts.SelfSigned = &c
 	}
 	return opts
+}
+
+// secretNamespacesFlag registers --secret-namespaces, a comma-separated
+// list that may also be repeated.
+func secretNamespacesFlag(fs *flag.FlagSet, into *[]string) {
+	fs.Func("secret-namespaces", "comma-separated namespaces whose Secrets gateguard may read (where gateway pods run, "+
+		"and where Gateways keep certificates); empty for every namespace, under the ClusterRole",
+		func(v string) error {
+			for _, ns := range strings.Split(v, ",") {
+				if ns = strings.TrimSpace(ns); ns != "" {
+					*into = append(*into, ns)
+				}
+			}
+			return nil
+		})
+}
+
+// namespaceNames refuses a name that cannot be a namespace.
+func namespaceNames(flagName string, names []string) error {
+	var errs []error
+	for _, ns := range names {
+		if problems := validation.IsDNS1123Label(ns); len(problems) > 0 {
+			errs = append(errs, fmt.Errorf("%s: %q is not a namespace name: %s", flagName, ns, strings.Join(problems, "; ")))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func positive(flagName string, d time.Duration) error {

@@ -39,7 +39,7 @@ type scenario struct {
 func TestSnapshotsDecideAlike(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cached, err := webhook.StartClusterSnapshot(ctx, env.AdminConfig)
+	cached, err := webhook.StartClusterSnapshot(ctx, env.AdminConfig, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
