@@ -7,6 +7,7 @@ package cluster
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -37,6 +38,7 @@ type Cluster struct {
 	webhooks envtest.WebhookInstallOptions
 	root     string // the repository
 	policy   string
+	rbac     string // the kustomization installRBAC renders
 
 	AdminConfig *rest.Config  // cluster-admin
 	Client      client.Client // cluster-admin, with gateguard's scheme
@@ -60,6 +62,9 @@ type Options struct {
 	// snapshot can be seeded first; call StartGateguard, then
 	// RegisterWebhooks.
 	SkipGateguard bool
+	// RBAC is the kustomization whose ServiceAccount and RBAC gateguard
+	// runs with; "" for manifests/base.
+	RBAC string
 }
 
 // Start brings up etcd and kube-apiserver (built from source and
@@ -91,7 +96,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	e := &Cluster{testEnv: &envtest.Environment{
 		BinaryAssetsDirectory: assets,
 		CRDInstallOptions:     envtest.CRDInstallOptions{Paths: crds, ErrorIfPathMissing: true},
-	}, root: root, policy: opts.Policy, Kubectl: filepath.Join(assets, "kubectl")}
+	}, root: root, policy: opts.Policy, rbac: cmp.Or(opts.RBAC, "manifests/base"), Kubectl: filepath.Join(assets, "kubectl")}
 	if e.Dir, err = os.MkdirTemp("", "gateguard-e2e-"); err != nil {
 		return nil, err
 	}
@@ -270,10 +275,10 @@ func (e *Cluster) renderedManifests(ctx context.Context, kustomization string) (
 	return objs, nil
 }
 
-// installRBAC creates the Namespace, ServiceAccount, ClusterRole and
-// binding from the rendered manifests.
+// installRBAC creates the Namespace, ServiceAccount and RBAC objects of
+// the kustomization Options.RBAC names.
 func (e *Cluster) installRBAC(ctx context.Context) error {
-	return e.InstallRBAC(ctx, "manifests/base")
+	return e.InstallRBAC(ctx, e.rbac)
 }
 
 // InstallRBAC creates the Namespace, ServiceAccount and RBAC objects a
@@ -287,10 +292,29 @@ func (e *Cluster) InstallRBAC(ctx context.Context, kustomization string) error {
 	for _, o := range objs {
 		switch o.GetKind() {
 		case "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
+			if err := e.ensureNamespace(ctx, o.GetNamespace()); err != nil {
+				return err
+			}
 			if err := e.Client.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
 				return fmt.Errorf("creating %s %s: %w", o.GetKind(), o.GetName(), err)
 			}
 		}
+	}
+	return nil
+}
+
+// ensureNamespace creates a namespace that a Role is for (istio-system for
+// the scoped-secrets overlay), as a cluster with Istio would have it.
+func (e *Cluster) ensureNamespace(ctx context.Context, name string) error {
+	if name == "" {
+		return nil
+	}
+	ns := &unstructured.Unstructured{}
+	ns.SetAPIVersion("v1")
+	ns.SetKind("Namespace")
+	ns.SetName(name)
+	if err := e.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating namespace %s: %w", name, err)
 	}
 	return nil
 }
