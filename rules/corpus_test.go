@@ -102,21 +102,11 @@ func outcomeLine(obj client.Object, dec rules.Decision, wantRule string) string 
 // placing objects without a namespace in default.
 func readDocs(t *testing.T, path string) []manifest.Document {
 	t.Helper()
-	f, err := os.Open(path)
+	res, err := manifest.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	res, err := manifest.Read(f, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range res.Documents {
-		if d.Object.GetNamespace() == "" {
-			d.Object.SetNamespace("default")
-		}
-	}
-	return res.Documents
+	return manifest.Defaulted(res.Documents, "default")
 }
 
 func readFile(t *testing.T, path string) string {

@@ -121,12 +121,7 @@ func corpusSeeds(t testing.TB) []manifest.Document {
 	files, _ := filepath.Glob("testdata/*.yaml")
 	var out []manifest.Document
 	for _, file := range slices.DeleteFunc(files, isPolicyFile) {
-		f, err := os.Open(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := manifest.Read(f, file)
-		f.Close()
+		res, err := manifest.ReadFile(file)
 		if err != nil {
 			t.Fatalf("corpus seed %v", err) // a seed that cannot be read is a broken corpus, not a skip
 		}

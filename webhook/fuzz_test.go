@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -61,12 +60,7 @@ func fuzzSeeds(f *testing.F) [][]byte {
 	}
 	seeds := [][]byte{nil, []byte("{}"), []byte(`{"request":{}}`), []byte(`{"request":{"uid":"x","object":{}}}`)}
 	for _, file := range files {
-		fh, err := os.Open(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		res, err := manifest.Read(fh, file)
-		fh.Close()
+		res, err := manifest.ReadFile(file)
 		if err != nil {
 			f.Fatalf("corpus seed %v", err) // a seed that cannot be read is a broken corpus, not a skip
 		}

@@ -97,21 +97,11 @@ func corpus(t *testing.T) []scenario {
 
 func readDocs(t *testing.T, path string) []manifest.Document {
 	t.Helper()
-	f, err := os.Open(path)
+	res, err := manifest.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	res, err := manifest.Read(f, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range res.Documents {
-		if d.Object.GetNamespace() == "" && d.Object.GetObjectKind().GroupVersionKind().Kind != "Namespace" {
-			d.Object.SetNamespace("default")
-		}
-	}
-	return res.Documents
+	return manifest.Defaulted(res.Documents, "default")
 }
 
 // judge decides one document with both snapshots and compares them.

@@ -194,7 +194,7 @@ func (w *world) cachedVersion(obj client.Object) (string, bool) {
 	switch obj.(type) {
 	case *corev1.Secret, *corev1.Pod, *corev1.Namespace:
 		m := &metav1.PartialObjectMetadata{}
-		m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(kindOf(obj)))
+		m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(kindName(obj)))
 		into = m
 	default:
 		into = obj.DeepCopyObject().(client.Object)
@@ -208,18 +208,9 @@ func (w *world) cachedVersion(obj client.Object) (string, bool) {
 	return into.GetResourceVersion(), true
 }
 
-func kindOf(obj client.Object) string {
-	switch obj.(type) {
-	case *corev1.Secret:
-		return "Secret"
-	case *corev1.Pod:
-		return "Pod"
-	}
-	return "Namespace"
-}
-
 func sameKind(a, b client.Object) bool { return kindName(a) == kindName(b) }
 
+// kindName is an object's kind; the core kinds' typed objects may not carry it.
 func kindName(o client.Object) string {
 	switch o.(type) {
 	case *corev1.Secret:

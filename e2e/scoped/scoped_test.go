@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gateguard/gateguard/report"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -192,18 +193,13 @@ func audit(t *testing.T, ctx context.Context) []string {
 	if err != nil {
 		t.Fatalf("gateguard audit: %v\n%s", err, out)
 	}
-	var rep struct {
-		Findings []struct {
-			Rule, Action, Field string
-			Object              struct{ Kind, Namespace, Name string }
-		}
-	}
+	var rep report.Report
 	if err := json.Unmarshal(out, &rep); err != nil {
 		t.Fatal(err)
 	}
 	var lines []string
 	for _, f := range rep.Findings {
-		lines = append(lines, strings.Join([]string{f.Action, f.Rule, f.Object.Kind, f.Object.Namespace + "/" + f.Object.Name, f.Field}, " "))
+		lines = append(lines, fmt.Sprintf("%s %s %s %s/%s %s", f.Action, f.Rule, f.Object.Kind, f.Object.Namespace, f.Object.Name, f.Field))
 	}
 	return lines
 }

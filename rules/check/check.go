@@ -27,15 +27,15 @@ type Input struct {
 // Run applies in.Applied in order against in.Existing under policy.
 func Run(ctx context.Context, policy *rules.Policy, in Input) (*report.Report, error) {
 	snap := rules.NewMemorySnapshot()
-	for _, d := range in.Existing {
-		if err := snap.Add(defaulted(d.Object, in.Namespace)); err != nil {
+	for _, d := range manifest.Defaulted(in.Existing, in.Namespace) {
+		if err := snap.Add(d.Object); err != nil {
 			return nil, err
 		}
 	}
 	rep := report.NewReport()
 	rep.Ignored = in.Ignored
-	for _, d := range in.Applied {
-		obj := defaulted(d.Object, in.Namespace)
+	for _, d := range manifest.Defaulted(in.Applied, in.Namespace) {
+		obj := d.Object
 		if kind := obj.GetObjectKind().GroupVersionKind().Kind; kind != string(rules.KindGateway) &&
 			kind != string(rules.KindVirtualService) {
 			if err := snap.Add(obj); err != nil {
@@ -79,12 +79,4 @@ func judge(ctx context.Context, rep *report.Report, p *rules.Policy, snap *rules
 		return nil, nil
 	}
 	return mutated, nil
-}
-
-// defaulted gives a namespaced object without a namespace the default one.
-func defaulted(obj client.Object, namespace string) client.Object {
-	if obj.GetNamespace() == "" && obj.GetObjectKind().GroupVersionKind().Kind != "Namespace" {
-		obj.SetNamespace(namespace)
-	}
-	return obj
 }
