@@ -52,6 +52,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "audit":
 		err = runAudit(ctx, args[1:], stdout, stderr)
 	case "version":
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "gateguard version: unexpected arguments %q\n\n%s", args[1:], usage)
+			return errUsage
+		}
 		_, err = fmt.Fprintln(stdout, version)
 	case "-h", "-help", "--help", "help":
 		_, err = fmt.Fprint(stdout, usage)

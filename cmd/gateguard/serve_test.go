@@ -28,6 +28,7 @@ func TestUsageErrorsSayWhatIsWrong(t *testing.T) {
 	}{
 		{nil, "gateguard: a command is required", "Usage:"},
 		{[]string{"frobnicate"}, `gateguard: unknown command "frobnicate"`, "Usage:"},
+		{[]string{"version", "extra"}, `gateguard version: unexpected arguments ["extra"]`, "Usage:"},
 		{[]string{"serve", kc, "extra"}, `gateguard serve: unexpected arguments ["extra"]`, "Usage: gateguard serve [flags]"},
 		{[]string{"serve", "--no-such-flag"}, "flag provided but not defined: -no-such-flag", "Usage: gateguard serve [flags]"},
 		{[]string{"serve", kc, "--reservation-ttl", "0"}, "gateguard serve: --reservation-ttl must be positive, not 0s", "  -reservation-ttl duration"},
