@@ -196,6 +196,7 @@ func crdPaths() ([]string, error) {
 	return []string{
 		filepath.Join(istio, "kubernetes", "customresourcedefinitions.gen.yaml"),
 		filepath.Join(certManager, "deploy", "crds", "cert-manager.io_certificates.yaml"),
+		filepath.Join(certManager, "deploy", "crds", "cert-manager.io_issuers.yaml"), // the chart's cert-manager mode
 	}, nil
 }
 
