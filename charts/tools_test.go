@@ -6,8 +6,8 @@ package charts
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gateguard/gateguard/e2e/cluster"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 )
@@ -22,68 +23,48 @@ import (
 // chartDir is the chart under test, relative to this package.
 const chartDir = "gateguard"
 
-// cachedDir runs a hack/ build script once per test binary and returns the
-// cache directory it prints last: the tools are built from the Go module
-// proxy on first use, so a fresh machine needs nothing installed.
-func cachedDir(script string) func(t *testing.T) string {
-	var once sync.Once
-	var dir string
-	var err error
+// once memoizes a cluster lookup for the test binary: the tools are built
+// from the Go module proxy on first use, so a fresh machine needs nothing
+// installed.
+func once(lookup func(context.Context) (string, error)) func(t *testing.T) string {
+	get := sync.OnceValues(func() (string, error) { return lookup(context.Background()) })
 	return func(t *testing.T) string {
 		t.Helper()
-		once.Do(func() {
-			cmd := exec.Command("bash", filepath.Join("..", "hack", script))
-			cmd.Stderr = os.Stderr
-			var out []byte
-			if out, err = cmd.Output(); err == nil {
-				lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-				dir = lines[len(lines)-1]
-			}
-		})
+		v, err := get()
 		if err != nil {
-			t.Fatalf("hack/%s: %v", script, err)
+			t.Fatal(err)
 		}
-		return dir
+		return v
 	}
 }
 
 var (
-	chartTools   = cachedDir("build-chart-tools.sh")
-	controlPlane = cachedDir("build-control-plane.sh")
+	chartTools = once(cluster.ChartTools)
+	kubectl    = once(cluster.Kubectl)
 )
-
-// kubectl is the kubectl on PATH, else the one the control plane's cache
-// holds (built when there is none).
-func kubectl(t *testing.T) string {
-	t.Helper()
-	if bin, err := exec.LookPath("kubectl"); err == nil {
-		return bin
-	}
-	return filepath.Join(controlPlane(t), "kubectl")
-}
 
 // run runs a tool and returns its stdout, its stderr and whether it succeeded.
 func run(t *testing.T, bin string, args ...string) (stdout, stderr string, ok bool) {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
+	return runCmd(t, exec.Command(bin, args...))
+}
+
+// runCmd runs cmd as run does.
+func runCmd(t *testing.T, cmd *exec.Cmd) (stdout, stderr string, ok bool) {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
 	if _, exit := err.(*exec.ExitError); err != nil && !exit {
-		t.Fatalf("%s %v: %v", bin, args, err)
+		t.Fatalf("%s: %v", cmd, err)
 	}
 	return out.String(), errOut.String(), err == nil
 }
 
-// helm runs the pinned helm with its own empty home, so no user
-// configuration or plugin takes part.
+// helm runs the pinned helm with an empty home of its own.
 func helm(t *testing.T, args ...string) (stdout, stderr string, ok bool) {
 	t.Helper()
-	home := t.TempDir()
-	for _, v := range []string{"HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"} {
-		t.Setenv(v, home)
-	}
-	return run(t, filepath.Join(chartTools(t), "helm"), args...)
+	return runCmd(t, cluster.HelmCommand(context.Background(), chartTools(t), t.TempDir(), args...))
 }
 
 // render runs helm template as `helm install gateguard -n gateguard-system`

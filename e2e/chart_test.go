@@ -4,11 +4,9 @@ import (
 	"context"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -74,43 +72,6 @@ func TestChartInstalledServesThroughKubectl(t *testing.T) {
 	}
 }
 
-var (
-	chartToolsOnce sync.Once
-	chartToolsDir  string
-	chartToolsErr  error
-)
-
-// chartTool is the path of a tool hack/build-chart-tools.sh builds (helm,
-// promtool, dashboardmetrics), built into the cache on first use.
-func chartTool(t *testing.T, name string) string {
-	t.Helper()
-	chartToolsOnce.Do(func() {
-		cmd := exec.Command("bash", "../hack/build-chart-tools.sh")
-		cmd.Stderr = os.Stderr
-		out, err := cmd.Output()
-		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-		chartToolsDir, chartToolsErr = lines[len(lines)-1], err
-	})
-	if chartToolsErr != nil {
-		t.Fatalf("hack/build-chart-tools.sh: %v", chartToolsErr)
-	}
-	return filepath.Join(chartToolsDir, name)
-}
-
-// helmTemplate renders the chart as `helm install gateguard -n
-// gateguard-system` would.
-func helmTemplate(t *testing.T, args ...string) string {
-	t.Helper()
-	home := t.TempDir()
-	cmd := exec.Command(chartTool(t, "helm"), append([]string{"template", "gateguard", "../charts/gateguard", "-n", "gateguard-system"}, args...)...)
-	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+home, "HELM_CONFIG_HOME="+home, "HELM_DATA_HOME="+home)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("helm template: %v", err)
-	}
-	return string(out)
-}
-
 // installChart swaps the suite's webhook configurations and RBAC (from
 // manifests/) for the chart's, applied with kubectl; the cleanup deletes
 // the chart's objects and puts the suite's gateguard back.
@@ -140,19 +101,25 @@ func installChart(t *testing.T, rendered string) {
 // chart's configurations calls the local gateguard at the service's path.
 func pointWebhooksAtLocalhost(t *testing.T) {
 	t.Helper()
-	ctx := context.Background()
 	webhookURL, _ := env.WebhookURL()
 	u, err := url.Parse(webhookURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	local := func(cc *admissionv1.WebhookClientConfig) {
+	editWebhooks(t, func(_ client.Object, cc *admissionv1.WebhookClientConfig) {
 		if cc.Service == nil || cc.Service.Name != "gateguard" || cc.Service.Namespace != "gateguard-system" {
 			t.Fatalf("clientConfig %+v: want the chart's Service gateguard-system/gateguard", cc)
 		}
 		cc.URL = ptrTo("https://localhost:" + u.Port() + *cc.Service.Path)
 		cc.Service = nil
-	}
+	})
+}
+
+// editWebhooks passes each webhook's clientConfig of the two gateguard
+// configurations, with the configuration, to edit, and stores the result.
+func editWebhooks(t *testing.T, edit func(config client.Object, cc *admissionv1.WebhookClientConfig)) {
+	t.Helper()
+	ctx := context.Background()
 	v := &admissionv1.ValidatingWebhookConfiguration{}
 	m := &admissionv1.MutatingWebhookConfiguration{}
 	for _, obj := range []client.Object{v, m} {
@@ -161,10 +128,10 @@ func pointWebhooksAtLocalhost(t *testing.T) {
 		}
 	}
 	for i := range v.Webhooks {
-		local(&v.Webhooks[i].ClientConfig)
+		edit(v, &v.Webhooks[i].ClientConfig)
 	}
 	for i := range m.Webhooks {
-		local(&m.Webhooks[i].ClientConfig)
+		edit(m, &m.Webhooks[i].ClientConfig)
 	}
 	for _, obj := range []client.Object{v, m} {
 		if err := env.Client.Update(ctx, obj); err != nil {
@@ -263,33 +230,16 @@ func actAsCertManager(t *testing.T, mounts map[string]string) {
 	injectCA(t, "gateguard-system/"+cert.GetName(), ca.CertPEM)
 }
 
-// injectCA sets caBundle on every webhook of each configuration whose
-// inject-ca-from annotation is certificate, and fails the test unless
-// both configurations carry it.
+// injectCA sets caBundle on every webhook of both configurations, and
+// fails the test unless each names certificate in inject-ca-from.
 func injectCA(t *testing.T, certificate string, caPEM []byte) {
 	t.Helper()
-	ctx := context.Background()
-	v := &admissionv1.ValidatingWebhookConfiguration{}
-	m := &admissionv1.MutatingWebhookConfiguration{}
-	for _, obj := range []client.Object{v, m} {
-		if err := env.Client.Get(ctx, client.ObjectKey{Name: "gateguard"}, obj); err != nil {
-			t.Fatal(err)
+	editWebhooks(t, func(config client.Object, cc *admissionv1.WebhookClientConfig) {
+		if got := config.GetAnnotations()["cert-manager.io/inject-ca-from"]; got != certificate {
+			t.Fatalf("%T inject-ca-from = %q, want %q", config, got, certificate)
 		}
-		if got := obj.GetAnnotations()["cert-manager.io/inject-ca-from"]; got != certificate {
-			t.Fatalf("%T inject-ca-from = %q, want %q", obj, got, certificate)
-		}
-	}
-	for i := range v.Webhooks {
-		v.Webhooks[i].ClientConfig.CABundle = caPEM
-	}
-	for i := range m.Webhooks {
-		m.Webhooks[i].ClientConfig.CABundle = caPEM
-	}
-	for _, obj := range []client.Object{v, m} {
-		if err := env.Client.Update(ctx, obj); err != nil {
-			t.Fatal(err)
-		}
-	}
+		cc.CABundle = caPEM
+	})
 }
 
 // startAsDeployment runs gateguard with the container's args and env,

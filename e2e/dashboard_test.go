@@ -112,3 +112,18 @@ func missingFromMetrics(names []string) error {
 	}
 	return nil
 }
+
+// TestDashboardMetricsRefusesABadQuery: a query Prometheus cannot parse
+// fails dashboardmetrics, naming its panel and query.
+func TestDashboardMetricsRefusesABadQuery(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "broken.json")
+	broken := `{"panels": [{"title": "Broken", "targets": [{"expr": "sum(rate(gateguard_decisions_total[$__rate_interval])"}]}]}`
+	if err := os.WriteFile(file, []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(chartTool(t, "dashboardmetrics"), file).CombinedOutput()
+	want := `dashboardmetrics: panel "Broken": query "sum(rate(gateguard_decisions_total[$__rate_interval])": `
+	if err == nil || !strings.HasPrefix(string(out), want) {
+		t.Errorf("dashboardmetrics on a bad query (err %v): %s\nwant it to start with %s", err, out, want)
+	}
+}
