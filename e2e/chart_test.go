@@ -49,13 +49,18 @@ func TestChartInstalledServesThroughKubectl(t *testing.T) {
 			pointWebhooksAtLocalhost(t)
 			mounts := fillVolumes(t, pod)
 			var extra []string
+			var ca []byte
 			if mode == "cert-manager" {
-				actAsCertManager(t, mounts)
+				ca = actAsCertManager(t, mounts)
 			} else {
 				// The apiserver reaches the local process as localhost.
 				extra = []string{"--cert-extra-dns-name", "localhost"}
 			}
 			startAsDeployment(t, pod.Containers[0], mounts, extra)
+			if ca == nil {
+				ca = selfSignedCA(t)
+			}
+			expiryGaugeIsServedCerts(t, ca)
 
 			host := "chart-" + mode + ".example.com"
 			mustApply(t, vsYAML("team-a", "chart-"+mode, host, "istio-system/public"))
@@ -181,8 +186,8 @@ func fillVolumes(t *testing.T, pod corev1.PodSpec) map[string]string {
 // localhost is added, the name the apiserver reaches the local process
 // by), puts it in the Deployment's certs volume, and injects its CA into
 // every configuration whose cert-manager.io/inject-ca-from names it, as
-// the cainjector would.
-func actAsCertManager(t *testing.T, mounts map[string]string) {
+// the cainjector would. It returns the CA.
+func actAsCertManager(t *testing.T, mounts map[string]string) (caPEM []byte) {
 	t.Helper()
 	ctx := context.Background()
 	cert := &unstructured.Unstructured{}
@@ -228,6 +233,27 @@ func actAsCertManager(t *testing.T, mounts map[string]string) {
 		t.Fatalf("the Deployment mounts no volume of Secret %s, which the Certificate fills", secretName)
 	}
 	injectCA(t, "gateguard-system/"+cert.GetName(), ca.CertPEM)
+	return ca.CertPEM
+}
+
+// selfSignedCA is the CA self-signed mode issued, from its Secret.
+func selfSignedCA(t *testing.T) []byte {
+	t.Helper()
+	secret := &corev1.Secret{}
+	if err := env.Client.Get(context.Background(), key("gateguard-system", "gateguard-serving-cert"), secret); err != nil {
+		t.Fatal(err)
+	}
+	return secret.Data["ca.crt"]
+}
+
+// expiryGaugeIsServedCerts: the expiry gauge on /metrics is the NotAfter
+// of the certificate gateguard serves, verified against ca.
+func expiryGaugeIsServedCerts(t *testing.T, ca []byte) {
+	t.Helper()
+	want := float64(servedCert(t, ca).NotAfter.Unix())
+	if got := metricValue(t, "gateguard_serving_certificate_expiry_timestamp_seconds"); got != want {
+		t.Errorf("gateguard_serving_certificate_expiry_timestamp_seconds = %v, want the served certificate's NotAfter %v", got, want)
+	}
 }
 
 // injectCA sets caBundle on every webhook of both configurations, and
