@@ -102,6 +102,13 @@ func caBundlesAre(ctx context.Context, ca []byte) error {
 // returns the serving certificate's serial number.
 func servedSerial(t *testing.T, ca []byte) *big.Int {
 	t.Helper()
+	return servedCert(t, ca).SerialNumber
+}
+
+// servedCert dials gateguard as localhost, verifying against ca, and
+// returns the serving certificate.
+func servedCert(t *testing.T, ca []byte) *x509.Certificate {
+	t.Helper()
 	url, _ := env.WebhookURL()
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(ca)
@@ -111,7 +118,7 @@ func servedSerial(t *testing.T, ca []byte) *big.Int {
 		t.Fatalf("dialing gateguard: %v", err)
 	}
 	defer conn.Close()
-	return conn.ConnectionState().PeerCertificates[0].SerialNumber
+	return conn.ConnectionState().PeerCertificates[0]
 }
 
 // dryRunLoad runs workers that dry-run create allowed VirtualServices

@@ -92,6 +92,9 @@ func Serve(ctx context.Context, restConfig func() (*rest.Config, error), opts Op
 	if err != nil {
 		return err
 	}
+	if err := crmetrics.Registry.Register(newCertExpiry(opts.CertDir)); err != nil {
+		return err
+	}
 	src := &policySource{}
 	src.current.Store(policy)
 	synced := &cacheSynced{}

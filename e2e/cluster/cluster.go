@@ -177,14 +177,11 @@ func controlPlaneAssets(ctx context.Context, root string) (string, error) {
 	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
 		return dir, nil
 	}
-	cmd := exec.CommandContext(ctx, "bash", filepath.Join(root, "hack", "build-control-plane.sh"))
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
+	dir, err := cachedBuild(ctx, root, "build-control-plane.sh")
 	if err != nil {
 		return "", fmt.Errorf("building the control plane: %w", err)
 	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	return lines[len(lines)-1], nil
+	return dir, nil
 }
 
 // crdPaths finds Istio's CRDs in the istio.io/api module and cert-manager's
@@ -201,6 +198,7 @@ func crdPaths() ([]string, error) {
 	return []string{
 		filepath.Join(istio, "kubernetes", "customresourcedefinitions.gen.yaml"),
 		filepath.Join(certManager, "deploy", "crds", "cert-manager.io_certificates.yaml"),
+		filepath.Join(certManager, "deploy", "crds", "cert-manager.io_issuers.yaml"), // the chart's cert-manager mode
 	}, nil
 }
 
