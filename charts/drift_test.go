@@ -21,10 +21,17 @@ var selfSignedNameFlags = []string{"--cert-secret=gateguard-serving-cert", "--se
 // aside. The chart renders nothing else, and every kustomize object but
 // the Namespace (helm install --create-namespace makes it).
 func TestChartRendersWhatKustomizeRenders(t *testing.T) {
-	for mode, overlay := range map[string]string{"cert-manager": "overlays/cert-manager", "self-signed": "overlays/self-signed"} {
+	for mode, tc := range map[string]struct {
+		overlay string
+		sets    []string
+	}{
+		"cert-manager":   {"overlays/cert-manager", []string{"certificates.mode=cert-manager"}},
+		"self-signed":    {"overlays/self-signed", []string{"certificates.mode=self-signed"}},
+		"scoped-secrets": {"overlays/scoped-secrets", []string{"certificates.mode=cert-manager", "secretNamespaces={istio-system}"}},
+	} {
 		t.Run(mode, func(t *testing.T) {
-			chart := index(render(t, "certificates.mode="+mode))
-			kust := index(kustomize(t, overlay))
+			chart := index(render(t, tc.sets...))
+			kust := index(kustomize(t, tc.overlay))
 			delete(kust, "Namespace/gateguard-system")
 			for id, k := range kust {
 				c, ok := chart[id]
@@ -52,7 +59,11 @@ func TestChartRendersWhatKustomizeRenders(t *testing.T) {
 func index(objs []*unstructured.Unstructured) map[string]*unstructured.Unstructured {
 	m := map[string]*unstructured.Unstructured{}
 	for _, o := range objs {
-		m[o.GetKind()+"/"+o.GetName()] = o
+		id := o.GetKind() + "/" + o.GetName()
+		if ns := o.GetNamespace(); ns != "" && ns != "gateguard-system" {
+			id = o.GetKind() + "/" + ns + "/" + o.GetName() // a Role in a namespace gateguard reads Secrets of
+		}
+		m[id] = o
 	}
 	return m
 }

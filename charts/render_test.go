@@ -25,7 +25,9 @@ var toggles = []struct {
 	name      string
 	sets      []string
 	add, drop []string
-	check     func(t *testing.T, objs []*unstructured.Unstructured)
+	// namespaces are where the toggle's objects may be besides the release's.
+	namespaces []string
+	check      func(t *testing.T, objs []*unstructured.Unstructured)
 }{
 	{name: "defaults"},
 	{name: "self-signed", sets: []string{"certificates.mode=self-signed"},
@@ -44,6 +46,9 @@ var toggles = []struct {
 		"topologySpreadConstraints[0].whenUnsatisfiable=ScheduleAnyway",
 		"image.repository=registry.example.com/gateguard", "image.digest=sha256:" + strings.Repeat("ab", 32)},
 		check: checkPodPlacement},
+	{name: "secretNamespaces", sets: []string{"secretNamespaces={istio-system,istio-edge}"},
+		add: []string{"Role/gateguard-secrets", "RoleBinding/gateguard-secrets", "Role/gateguard-secrets", "RoleBinding/gateguard-secrets"},
+		namespaces: []string{"istio-system", "istio-edge"}, check: checkScopedSecrets},
 	{name: "webhook settings", sets: []string{"webhook.failurePolicy.validation=Ignore", "webhook.timeoutSeconds=3",
 		"webhook.namespaceSelector.matchExpressions=null", "webhook.namespaceSelector.matchLabels.gateguard=enabled"},
 		check: checkWebhookSettings},
@@ -73,7 +78,7 @@ func TestHelmTemplateEveryToggle(t *testing.T) {
 			var got []string
 			for _, o := range objs {
 				got = append(got, o.GetKind()+"/"+o.GetName())
-				if ns := o.GetNamespace(); ns != "" && ns != "gateguard-system" {
+				if ns := o.GetNamespace(); ns != "" && ns != "gateguard-system" && !slices.Contains(tc.namespaces, ns) {
 					t.Errorf("%s/%s in namespace %q", o.GetKind(), o.GetName(), ns)
 				}
 			}
@@ -182,5 +187,39 @@ func TestSafeDefaults(t *testing.T) {
 	want := strings.Replace(selector, "gateguard-system", "guard", 1)
 	if got := jsonOf(t, field(t, elsewhere, "webhooks[0].namespaceSelector")); got != want {
 		t.Errorf("namespaceSelector in namespace guard = %s, want %s", got, want)
+	}
+}
+
+// checkScopedSecrets: with secretNamespaces, the ClusterRole reads no
+// Secret, each namespace has a Role that reads them and nothing else, bound
+// to gateguard's ServiceAccount, and gateguard is told the same namespaces.
+func checkScopedSecrets(t *testing.T, objs []*unstructured.Unstructured) {
+	var roles []string
+	for _, o := range objs {
+		rules, _, _ := unstructured.NestedSlice(o.Object, "rules")
+		switch o.GetKind() {
+		case "ClusterRole":
+			if o.GetName() == "gateguard" && strings.Contains(jsonOf(t, rules), `"secrets"`) {
+				t.Errorf("ClusterRole gateguard still reads Secrets: %s", jsonOf(t, rules))
+			}
+		case "Role":
+			if got, want := jsonOf(t, rules), `[{"apiGroups":[""],"resources":["secrets"],"verbs":["get","list","watch"]}]`; got != want {
+				t.Errorf("Role %s/%s rules %s, want %s", o.GetNamespace(), o.GetName(), got, want)
+			}
+			roles = append(roles, o.GetNamespace())
+		case "RoleBinding":
+			subjects, _, _ := unstructured.NestedSlice(o.Object, "subjects")
+			if got, want := jsonOf(t, subjects), `[{"kind":"ServiceAccount","name":"gateguard","namespace":"gateguard-system"}]`; got != want {
+				t.Errorf("RoleBinding %s/%s subjects %s, want %s", o.GetNamespace(), o.GetName(), got, want)
+			}
+		case "Deployment":
+			args, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
+			if !strings.Contains(jsonOf(t, args), `"--secret-namespaces=istio-system,istio-edge"`) {
+				t.Errorf("gateguard is not passed --secret-namespaces=istio-system,istio-edge: %s", jsonOf(t, args))
+			}
+		}
+	}
+	if slices.Sort(roles); !slices.Equal(roles, []string{"istio-edge", "istio-system"}) {
+		t.Errorf("Roles in %q, want istio-edge and istio-system", roles)
 	}
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -13,7 +14,9 @@ import (
 	"github.com/gateguard/gateguard/certs"
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -29,14 +32,24 @@ import (
 // cert-manager mode issues the Certificate the chart asks for into its
 // Secret and injects the CA where the inject-ca-from annotation says.
 // Through kubectl, a duplicate host is then denied and a Gateway without
-// a selector defaulted.
+// a selector defaulted. With secretNamespaces, the chart's scoped RBAC is
+// what gateguard reads Secrets with.
 func TestChartInstalledServesThroughKubectl(t *testing.T) {
 	requireLocalGateguard(t)
 	fixtures(t)
-	for _, mode := range []string{"cert-manager", "self-signed"} {
-		t.Run(mode, func(t *testing.T) {
+	for name, c := range map[string]struct {
+		mode  string
+		sets  []string
+		check func(t *testing.T)
+	}{
+		"cert-manager":   {mode: "cert-manager"},
+		"self-signed":    {mode: "self-signed"},
+		"scoped-secrets": {mode: "cert-manager", sets: []string{"--set", "secretNamespaces={istio-system}"}, check: scopedSecretsHold},
+	} {
+		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			rendered := helmTemplate(t, "--set", "certificates.mode="+mode)
+			mode := c.mode
+			rendered := helmTemplate(t, append([]string{"--set", "certificates.mode=" + mode}, c.sets...)...)
 			installChart(t, rendered)
 			deploy := &appsv1.Deployment{}
 			if err := env.Client.Get(ctx, key("gateguard-system", "gateguard"), deploy); err != nil {
@@ -62,19 +75,53 @@ func TestChartInstalledServesThroughKubectl(t *testing.T) {
 			}
 			expiryGaugeIsServedCerts(t, ca)
 
-			host := "chart-" + mode + ".example.com"
-			mustApply(t, vsYAML("team-a", "chart-"+mode, host, "istio-system/public"))
-			mustDeny(t, vsYAML("team-b", "chart-"+mode, host, "istio-system/public"),
-				`spec.hosts[0]: Duplicate value: "`+host+`": [duplicate-host] host "`+host+`" is already claimed by VirtualService team-a/chart-`+mode)
-			mustApply(t, selectorlessGateway("team-a", "chart-"+mode, host))
-			gw := kubectl(t, "", "get", "gateway", "-n", "team-a", "chart-"+mode, "-o", "yaml").stdout
+			host := "chart-" + name + ".example.com"
+			mustApply(t, vsYAML("team-a", "chart-"+name, host, "istio-system/public"))
+			mustDeny(t, vsYAML("team-b", "chart-"+name, host, "istio-system/public"),
+				`spec.hosts[0]: Duplicate value: "`+host+`": [duplicate-host] host "`+host+`" is already claimed by VirtualService team-a/chart-`+name)
+			mustApply(t, selectorlessGateway("team-a", "chart-"+name, host))
+			gw := kubectl(t, "", "get", "gateway", "-n", "team-a", "chart-"+name, "-o", "yaml").stdout
 			for _, want := range []string{"selector:\n    istio: ingressgateway", `gateguard.dev/defaulted: "true"`} {
 				if !strings.Contains(gw, want) {
 					t.Errorf("kubectl get gateway -o yaml lacks %q:\n%s", want, gw)
 				}
 			}
+			if c.check != nil {
+				c.check(t)
+			}
 		})
 	}
+}
+
+// scopedSecretsHold: with the chart's secretNamespaces={istio-system}, the
+// key check still reads istio-system, the ServiceAccount may not list
+// Secrets in team-b, and a Gateway whose pods run there is admitted with
+// the warning that names the namespace.
+func scopedSecretsHold(t *testing.T) {
+	ctx := context.Background()
+	mustDeny(t, httpsGateway("team-a", "chart-scoped-missing", "chart-scoped-tls.example.com", "no-such-cert"),
+		`[missing-credential] Secret "no-such-cert" does not exist in namespace istio-system, where Istio reads it`)
+	review := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+		User: "system:serviceaccount:gateguard-system:gateguard", Groups: []string{"system:serviceaccounts", "system:authenticated"},
+		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: "team-b", Verb: "list", Resource: "secrets"},
+	}}
+	if err := env.Client.Create(ctx, review); err != nil || review.Status.Allowed {
+		t.Errorf("the ServiceAccount may list Secrets in team-b (%v, %s): the chart widened its RBAC", err, review.Status.Reason)
+	}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "team-b", Name: "edge-gateway-1", Labels: map[string]string{"istio": "team-b-edge"}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "istio-proxy", Image: "proxyv2"}}}}
+	create(t, pod)
+	t.Cleanup(func() { _ = env.Client.Delete(ctx, pod, client.GracePeriodSeconds(0)) })
+	edge := strings.Replace(httpsGateway("team-a", "chart-scoped-edge", "chart-scoped-edge.example.com", "edge-cert"),
+		"istio: ingressgateway", "istio: team-b-edge", 1)
+	want := `Warning: spec.servers[0].tls.credentialName: Forbidden: [missing-credential] gateguard may not read Secrets in ` +
+		`namespace team-b, where Istio reads "edge-cert"`
+	eventually(t, func() error {
+		if res := apply(t, edge, "--dry-run=server"); res.exitCode != 0 || !strings.Contains(res.stderr, want) {
+			return fmt.Errorf("exit %d, stderr %s", res.exitCode, res.stderr)
+		}
+		return nil
+	})
 }
 
 // installChart swaps the suite's webhook configurations and RBAC (from
