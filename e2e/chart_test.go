@@ -99,6 +99,13 @@ func TestChartInstalledServesThroughKubectl(t *testing.T) {
 // the warning that names the namespace.
 func scopedSecretsHold(t *testing.T) {
 	ctx := context.Background()
+	mustApply(t, tlsSecret("istio-system", "chart-scoped-cert"))
+	mustApply(t, "apiVersion: v1\nkind: Secret\nmetadata: {name: chart-scoped-half, namespace: istio-system}\ndata: {tls.crt: Y2VydA==}\n")
+	// The key names are read with the chart's Role: a good Secret admits,
+	// one without tls.key is denied.
+	eventuallyApply(t, httpsGateway("team-a", "chart-scoped-good", "chart-scoped-good.example.com", "chart-scoped-cert"))
+	mustDeny(t, httpsGateway("team-a", "chart-scoped-half", "chart-scoped-half.example.com", "chart-scoped-half"),
+		`[missing-credential] Secret istio-system/chart-scoped-half has neither tls.crt+tls.key nor cert+key`)
 	mustDeny(t, httpsGateway("team-a", "chart-scoped-missing", "chart-scoped-tls.example.com", "no-such-cert"),
 		`[missing-credential] Secret "no-such-cert" does not exist in namespace istio-system, where Istio reads it`)
 	review := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{

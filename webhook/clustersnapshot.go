@@ -27,9 +27,8 @@ func StartClusterSnapshot(ctx context.Context, cfg *rest.Config, secretNamespace
 	if err != nil {
 		return nil, err
 	}
-	opts := cacheOptions()
+	opts := cacheOptionsFor(secretNamespaces)
 	opts.Scheme = scheme
-	scopeSecrets(&opts, secretNamespaces)
 	c, err := cache.New(cfg, opts)
 	if err != nil {
 		return nil, err

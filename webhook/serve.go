@@ -176,8 +176,7 @@ func newManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 			c.NextProtos = []string{"http/1.1"}
 		}
 	}}
-	cacheOpts := cacheOptions()
-	scopeSecrets(&cacheOpts, opts.SecretNamespaces)
+	cacheOpts := cacheOptionsFor(opts.SecretNamespaces)
 	return ctrl.NewManager(cfg, manager.Options{
 		Scheme:                  scheme,
 		Cache:                   cacheOpts,
