@@ -47,7 +47,7 @@ var toggles = []struct {
 		"image.repository=registry.example.com/gateguard", "image.digest=sha256:" + strings.Repeat("ab", 32)},
 		check: checkPodPlacement},
 	{name: "secretNamespaces", sets: []string{"secretNamespaces={istio-system,istio-edge}"},
-		add: []string{"Role/gateguard-secrets", "RoleBinding/gateguard-secrets", "Role/gateguard-secrets", "RoleBinding/gateguard-secrets"},
+		add:        []string{"Role/gateguard-secrets", "RoleBinding/gateguard-secrets", "Role/gateguard-secrets", "RoleBinding/gateguard-secrets"},
 		namespaces: []string{"istio-system", "istio-edge"}, check: checkScopedSecrets},
 	{name: "webhook settings", sets: []string{"webhook.failurePolicy.validation=Ignore", "webhook.timeoutSeconds=3",
 		"webhook.namespaceSelector.matchExpressions=null", "webhook.namespaceSelector.matchLabels.gateguard=enabled"},
