@@ -15,7 +15,7 @@ import (
 // promtool test rules. Every alert must have a test that fires it and one
 // that does not.
 func TestAlertRules(t *testing.T) {
-	rule := find(t, render(t, "prometheusRule.enabled=true"), "PrometheusRule", "gateguard")
+	rule := find(t, render(t, "prometheusRule.enabled=true", "serviceMonitor.enabled=true"), "PrometheusRule", "gateguard")
 	groups, _, _ := unstructured.NestedSlice(rule.Object, "spec", "groups")
 	rules, err := yaml.Marshal(map[string]any{"groups": groups})
 	if err != nil {

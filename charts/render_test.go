@@ -35,7 +35,10 @@ var toggles = []struct {
 		drop: []string{"Certificate/gateguard-serving-cert", "Issuer/gateguard-selfsigned"}},
 	{name: "serviceMonitor", sets: []string{"serviceMonitor.enabled=true"},
 		add: []string{"Service/gateguard-metrics", "ServiceMonitor/gateguard"}},
-	{name: "prometheusRule", sets: []string{"prometheusRule.enabled=true"}, add: []string{"PrometheusRule/gateguard"}},
+	{name: "prometheusRule", sets: []string{"prometheusRule.enabled=true", "prometheusRule.job=kubernetes-pods"},
+		add: []string{"PrometheusRule/gateguard"}},
+	{name: "prometheusRule and serviceMonitor", sets: []string{"prometheusRule.enabled=true", "serviceMonitor.enabled=true"},
+		add: []string{"PrometheusRule/gateguard", "Service/gateguard-metrics", "ServiceMonitor/gateguard"}},
 	{name: "grafanaDashboard", sets: []string{"grafanaDashboard.enabled=true"}, add: []string{"ConfigMap/gateguard-dashboard"},
 		check: checkDashboardConfigMap},
 	{name: "networkPolicy", sets: []string{"networkPolicy.enabled=true", "networkPolicy.metricsNamespaces={monitoring,observability}"},
@@ -221,5 +224,21 @@ func checkScopedSecrets(t *testing.T, objs []*unstructured.Unstructured) {
 	}
 	if slices.Sort(roles); !slices.Equal(roles, []string{"istio-edge", "istio-system"}) {
 		t.Errorf("Roles in %q, want istio-edge and istio-system", roles)
+	}
+}
+
+// TestPrometheusRuleNeedsItsSeries: alerts with nothing scraping gateguard
+// would report it down forever and see nothing else, so the chart refuses
+// them without a ServiceMonitor or a named job; with a job, the alerts
+// select that job.
+func TestPrometheusRuleNeedsItsSeries(t *testing.T) {
+	_, stderr, ok := helm(t, "template", "gateguard", chartDir, "--namespace", "gateguard-system", "--set", "prometheusRule.enabled=true")
+	if want := "prometheusRule.enabled needs gateguard's series in Prometheus: set serviceMonitor.enabled, or prometheusRule.job"; ok ||
+		!strings.Contains(stderr, want) {
+		t.Errorf("helm template with prometheusRule alone: ok=%v, stderr %s; want it refused with %q", ok, stderr, want)
+	}
+	rule := jsonOf(t, render(t, "prometheusRule.enabled=true", "prometheusRule.job=kubernetes-pods"))
+	if !strings.Contains(rule, `up{job=\"kubernetes-pods\",namespace=\"gateguard-system\"} == 1`) {
+		t.Errorf("the alerts do not select job kubernetes-pods:\n%s", rule)
 	}
 }

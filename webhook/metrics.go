@@ -9,6 +9,10 @@ import (
 type metrics struct {
 	decisions     *prometheus.CounterVec
 	policyReloads *prometheus.CounterVec
+	// policyFileValid is 1 while the policy file is the policy in force,
+	// 0 while a refused version sits in its place: a refusal is counted
+	// once, but an alert must last as long as the bad file does.
+	policyFileValid prometheus.Gauge
 	lookupErrors  prometheus.Counter
 	existing      *prometheus.GaugeVec
 }
@@ -24,6 +28,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "gateguard_policy_reloads_total",
 			Help: "Policy file reloads by result (success, failure).",
 		}, []string{"result"}),
+		policyFileValid: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "gateguard_policy_file_valid",
+			Help: "1 while the policy file is the policy in force; 0 while a refused version is in its place and the last good policy serves.",
+		}),
 		lookupErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "gateguard_snapshot_errors_total",
 			Help: "Cache lookups that failed while deciding.",
@@ -33,7 +41,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Violations among the objects already in the cluster, by rule and action, from the last audit.",
 		}, []string{"rule", "action"}),
 	}
-	for _, c := range []prometheus.Collector{m.decisions, m.policyReloads, m.lookupErrors, m.existing} {
+	m.policyFileValid.Set(1) // serve starts only on a valid policy
+	for _, c := range []prometheus.Collector{m.decisions, m.policyReloads, m.policyFileValid, m.lookupErrors, m.existing} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
