@@ -13,8 +13,8 @@ type metrics struct {
 	// 0 while a refused version sits in its place: a refusal is counted
 	// once, but an alert must last as long as the bad file does.
 	policyFileValid prometheus.Gauge
-	lookupErrors  prometheus.Counter
-	existing      *prometheus.GaugeVec
+	lookupErrors    prometheus.Counter
+	existing        *prometheus.GaugeVec
 }
 
 // newMetrics creates and registers the series on reg.
