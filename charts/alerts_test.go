@@ -83,7 +83,7 @@ func checkEveryAlertTested(t *testing.T, groups []any, testFile []byte) {
 		}
 	}
 	want := []string{"GateguardDown", "GateguardNoReplicaReady", "GateguardAdmissionLatencyHigh", "GateguardWebhookCallsFailing",
-		"GateguardWebhookFailingOpen", "GateguardErrorResponses", "GateguardSnapshotErrors", "GateguardCertificateNearExpiry",
+		"GateguardWebhookFailingOpen", "GateguardErrorResponses", "GateguardAdmissionErrors", "GateguardSnapshotErrors", "GateguardCertificateNearExpiry",
 		"GateguardPolicyReloadFailing", "GateguardExistingViolations"}
 	if !slices.Equal(alerts, want) {
 		t.Errorf("alerts rendered\n got: %q\nwant: %q", alerts, want)

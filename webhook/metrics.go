@@ -14,6 +14,8 @@ type metrics struct {
 	// once, but an alert must last as long as the bad file does.
 	policyFileValid prometheus.Gauge
 	lookupErrors    prometheus.Counter
+	// admissionErrors are the responses that decided nothing (errorcount.go).
+	admissionErrors *prometheus.CounterVec
 	existing        *prometheus.GaugeVec
 }
 
@@ -32,6 +34,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "gateguard_policy_file_valid",
 			Help: "1 while the policy file is the policy in force; 0 while a refused version is in its place and the last good policy serves.",
 		}),
+		admissionErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateguard_admission_errors_total",
+			Help: "Admission responses that are errors, not decisions, by webhook and code (400 undecodable object, 500 failed decision, 503 caches not synced).",
+		}, []string{"webhook", "code"}),
 		lookupErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "gateguard_snapshot_errors_total",
 			Help: "Cache lookups that failed while deciding.",
@@ -42,7 +48,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"rule", "action"}),
 	}
 	m.policyFileValid.Set(1) // serve starts only on a valid policy
-	for _, c := range []prometheus.Collector{m.decisions, m.policyReloads, m.policyFileValid, m.lookupErrors, m.existing} {
+	for _, c := range []prometheus.Collector{m.decisions, m.policyReloads, m.policyFileValid, m.admissionErrors, m.lookupErrors, m.existing} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -129,9 +129,10 @@ func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySou
 	v := synced.gated(&validator{policy: src, snapshot: snapshot, reservations: res, metrics: m, log: log})
 	mut := synced.gated(&mutator{policy: src, snapshot: snapshot, log: log})
 	srv := mgr.GetWebhookServer()
-	srv.Register(ValidatePath, &webhook.Admission{Handler: v, LogConstructor: requestLogger})
-	srv.Register(ValidateSecretPath, &webhook.Admission{Handler: v, LogConstructor: requestLogger})
-	srv.Register(MutatePath, &webhook.Admission{Handler: mut, LogConstructor: requestLogger})
+	srv.Register(ValidatePath, &webhook.Admission{Handler: countErrors("validate", v, m.admissionErrors), LogConstructor: requestLogger})
+	srv.Register(ValidateSecretPath, &webhook.Admission{Handler: countErrors("validate-secret", v, m.admissionErrors),
+		LogConstructor: requestLogger})
+	srv.Register(MutatePath, &webhook.Admission{Handler: countErrors("mutate", mut, m.admissionErrors), LogConstructor: requestLogger})
 	var runnables []manager.Runnable
 	if opts.PolicyFile != "" {
 		runnables = append(runnables, &policyReloader{path: opts.PolicyFile, interval: opts.PolicyPollInterval,
