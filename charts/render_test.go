@@ -13,8 +13,8 @@ import (
 // baseObjects are what the defaults render (cert-manager mode), as
 // kind/name.
 var baseObjects = []string{
-	"Certificate/gateguard-serving-cert", "ClusterRole/gateguard", "ClusterRoleBinding/gateguard",
-	"ConfigMap/gateguard-policy", "Deployment/gateguard", "Issuer/gateguard-selfsigned",
+	"Certificate/gateguard-ca", "Certificate/gateguard-serving-cert", "ClusterRole/gateguard", "ClusterRoleBinding/gateguard",
+	"ConfigMap/gateguard-policy", "Deployment/gateguard", "Issuer/gateguard-ca", "Issuer/gateguard-selfsigned",
 	"MutatingWebhookConfiguration/gateguard", "PodDisruptionBudget/gateguard", "Service/gateguard",
 	"ServiceAccount/gateguard", "ValidatingWebhookConfiguration/gateguard",
 }
@@ -32,7 +32,7 @@ var toggles = []struct {
 	{name: "defaults"},
 	{name: "self-signed", sets: []string{"certificates.mode=self-signed"},
 		add:  []string{"ClusterRole/gateguard-webhook-ca", "ClusterRoleBinding/gateguard-webhook-ca", "Role/gateguard-serving-cert", "RoleBinding/gateguard-serving-cert"},
-		drop: []string{"Certificate/gateguard-serving-cert", "Issuer/gateguard-selfsigned"}},
+		drop: []string{"Certificate/gateguard-ca", "Certificate/gateguard-serving-cert", "Issuer/gateguard-ca", "Issuer/gateguard-selfsigned"}},
 	{name: "serviceMonitor", sets: []string{"serviceMonitor.enabled=true"},
 		add: []string{"Service/gateguard-metrics", "ServiceMonitor/gateguard"}},
 	{name: "prometheusRule", sets: []string{"prometheusRule.enabled=true", "prometheusRule.job=kubernetes-pods"},

@@ -63,10 +63,10 @@ clientConfig:
     path: {{ .path }}
 {{- end -}}
 
-{{/* The inject-ca-from annotation of cert-manager mode. */}}
+{{/* The inject-ca-from annotation of cert-manager mode: the CA Certificate. */}}
 {{- define "gateguard.webhookAnnotations" -}}
 {{- if eq .Values.certificates.mode "cert-manager" }}
   annotations:
-    cert-manager.io/inject-ca-from: {{ .Release.Namespace }}/{{ include "gateguard.certSecret" . }}
+    cert-manager.io/inject-ca-from: {{ .Release.Namespace }}/{{ include "gateguard.fullname" . }}-ca
 {{- end }}
 {{- end -}}
