@@ -84,7 +84,7 @@ func checkEveryAlertTested(t *testing.T, groups []any, testFile []byte) {
 	}
 	want := []string{"GateguardDown", "GateguardNoReplicaReady", "GateguardAdmissionLatencyHigh", "GateguardWebhookCallsFailing",
 		"GateguardWebhookFailingOpen", "GateguardErrorResponses", "GateguardAdmissionErrors", "GateguardSnapshotErrors", "GateguardCertificateNearExpiry",
-		"GateguardPolicyReloadFailing", "GateguardExistingViolations"}
+		"GateguardCertificateUnreadable", "GateguardPolicyReloadFailing", "GateguardExistingViolations"}
 	if !slices.Equal(alerts, want) {
 		t.Errorf("alerts rendered\n got: %q\nwant: %q", alerts, want)
 	}
