@@ -159,9 +159,22 @@ func driveAll(ctx context.Context, c *cluster.Cluster, o options, rep *report, p
 			}
 		}
 	}
+	open, err := newHTTPClient(openConnections, ca, fl.ca)
+	if err != nil {
+		return err
+	}
+	defer open.CloseIdleConnections()
+	if err := driveOpenLoop(ctx, open, targets, pool, o, rep); err != nil {
+		return err
+	}
 	rep.floorRSS, _ = procMemory(fl.cmd.Process.Pid)
 	return nil
 }
+
+// openConnections sizes the open loop's connection pool: at a fixed
+// arrival rate the requests in flight are not bounded, and a connection
+// closed for want of an idle slot would cost the next request a handshake.
+const openConnections = 64
 
 // warmUp drives t untimed; a warm-up that only errors stops the tool.
 func warmUp(ctx context.Context, hc *http.Client, t target, pool []request, conc int, o options) error {
