@@ -171,9 +171,9 @@ func driveAll(ctx context.Context, c *cluster.Cluster, o options, rep *report, p
 	return nil
 }
 
-// openConnections sizes the open loop's connection pool: at a fixed
-// arrival rate the requests in flight are not bounded, and a connection
-// closed for want of an idle slot would cost the next request a handshake.
+// openConnections bounds the open loop's requests in flight and sizes its
+// connection pool to match, so that no connection is closed for want of
+// an idle slot and none costs a later request a handshake.
 const openConnections = 64
 
 // warmUp drives t untimed; a warm-up that only errors stops the tool.
