@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -29,15 +30,28 @@ type openResult struct {
 	fromIntended, fromSent []time.Duration
 	errors                 int
 	firstErrors            []string
+	cpu                    cpuUse // CPU time by process over the timed run
 }
 
+// openConnections bounds the open loop's requests in flight and sizes its
+// connection pool to match, so that no connection is closed for want of
+// an idle slot and none costs a later request a handshake.
+const openConnections = 64
+
 // driveOpenLoop runs, at each of o.OpenLoop percentages of the floor's
-// c=1 throughput, the floor and then gateguard at the same rate.
-func driveOpenLoop(ctx context.Context, hc *http.Client, targets []target, pool []request, o options, rep *report) error {
+// c=1 throughput, the floor and then gateguard at the same rate, each after
+// an untimed warm-up at that rate; gateguard's CPU is profiled meanwhile.
+func driveOpenLoop(ctx context.Context, targets []target, pool []request, o options, rep *report, prof *profiler,
+	caPEMs ...[]byte) error {
 	capacity := rep.stats("floor", 1).rps
 	if len(o.OpenLoop) == 0 || capacity == 0 {
 		return nil
 	}
+	hc, err := newHTTPClient(openConnections, caPEMs...)
+	if err != nil {
+		return err
+	}
+	defer hc.CloseIdleConnections()
 	for _, pct := range o.OpenLoop {
 		rate := capacity * float64(pct) / 100
 		for _, t := range targets {
@@ -46,10 +60,16 @@ func driveOpenLoop(ctx context.Context, hc *http.Client, targets []target, pool 
 			if o.Warmup > 0 {
 				attack(hc, t, pool, rate, o.Warmup)
 			}
+			profiled := func() error { return nil }
+			if t.decides {
+				profiled = prof.cpu(ctx, fmt.Sprintf("cpu-open%d.pprof", pct), o.OpenDuration)
+			}
+			meter := newCPUMeter(t.pid)
+			before := meter.read()
 			res := attack(hc, t, pool, rate, o.OpenDuration)
-			res.percent = pct
+			res.cpu, res.percent = meter.read().since(before), pct
 			rep.open = append(rep.open, res)
-			if err := ctx.Err(); err != nil {
+			if err := errors.Join(profiled(), ctx.Err()); err != nil {
 				return err
 			}
 		}
@@ -137,12 +157,20 @@ func (r *report) printOpen(w io.Writer) {
 	fmt.Fprintf(w, "open loop: vegeta's constant pacer for %s per run; latency from each request's intended send time "+
 		"(from its actual send time in the last column)\n", r.opts.OpenDuration)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "target\t% of floor c=1\treq/s asked\tanswered/s\tp50\tp99\tp99.9\tmax\terrors\tp99 from sent\t")
+	fmt.Fprintln(tw, "target\t% of floor c=1\treq/s asked\tanswered/s\tp50\tp99\tp99.9\tmax\terrors\tp99 from sent\t"+
+		"CPU µs/req: target\tload tool\tmachine\t")
 	for _, res := range r.open {
 		lat := res.fromIntended
-		fmt.Fprintf(tw, "%s\t%d%%\t%.0f\t%.0f\t%s\t%s\t%s\t%s\t%d\t%s\t\n", res.target, res.percent, res.rate,
+		n := float64(max(1, len(lat)))
+		var machine time.Duration
+		for _, t := range res.cpu {
+			machine += t
+		}
+		fmt.Fprintf(tw, "%s\t%d%%\t%.0f\t%.0f\t%s\t%s\t%s\t%s\t%d\t%s\t%.0f\t%.0f\t%.0f\t\n", res.target, res.percent, res.rate,
 			float64(len(lat))/res.elapsed.Seconds(), dur(percentile(lat, 50)), dur(percentile(lat, 99)),
-			dur(percentile(lat, 99.9)), dur(percentile(lat, 100)), res.errors, dur(percentile(res.fromSent, 99)))
+			dur(percentile(lat, 99.9)), dur(percentile(lat, 100)), res.errors, dur(percentile(res.fromSent, 99)),
+			float64(res.cpu["target"].Microseconds())/n, float64(res.cpu["load tool"].Microseconds())/n,
+			float64(machine.Microseconds())/n)
 	}
 	tw.Flush()
 	for _, res := range r.open {

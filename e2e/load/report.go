@@ -24,6 +24,7 @@ type report struct {
 	path        []pathResult
 	rss, hwm    int64 // gateguard's VmRSS and VmHWM after the runs, KiB
 	floorRSS    int64
+	closedRSS   int64  // gateguard's VmRSS after the closed-loop runs, before the open loop, KiB
 	loadBefore  string // /proc/loadavg before the runs
 	loadAfter   string
 	revision    string // what gateguard was built from
@@ -93,8 +94,8 @@ func (r *report) print(w io.Writer) {
 	for _, g := range r.growth {
 		fmt.Fprintln(w, g)
 	}
-	fmt.Fprintf(w, "gateguard memory after the runs: VmRSS %.1f MiB, VmHWM %.1f MiB (floor VmRSS %.1f MiB)\n\n",
-		float64(r.rss)/1024, float64(r.hwm)/1024, float64(r.floorRSS)/1024)
+	fmt.Fprintf(w, "gateguard memory after the runs: VmRSS %.1f MiB (%.1f MiB before the open loop), VmHWM %.1f MiB "+
+		"(floor VmRSS %.1f MiB)\n\n", float64(r.rss)/1024, float64(r.closedRSS)/1024, float64(r.hwm)/1024, float64(r.floorRSS)/1024)
 	r.printPath(w)
 	r.printTargets(w)
 }

@@ -159,22 +159,13 @@ func driveAll(ctx context.Context, c *cluster.Cluster, o options, rep *report, p
 			}
 		}
 	}
-	open, err := newHTTPClient(openConnections, ca, fl.ca)
-	if err != nil {
-		return err
-	}
-	defer open.CloseIdleConnections()
-	if err := driveOpenLoop(ctx, open, targets, pool, o, rep); err != nil {
+	rep.closedRSS, _ = procMemory(c.Gateguard.PID())
+	if err := driveOpenLoop(ctx, targets, pool, o, rep, prof, ca, fl.ca); err != nil {
 		return err
 	}
 	rep.floorRSS, _ = procMemory(fl.cmd.Process.Pid)
 	return nil
 }
-
-// openConnections bounds the open loop's requests in flight and sizes its
-// connection pool to match, so that no connection is closed for want of
-// an idle slot and none costs a later request a handshake.
-const openConnections = 64
 
 // warmUp drives t untimed; a warm-up that only errors stops the tool.
 func warmUp(ctx context.Context, hc *http.Client, t target, pool []request, conc int, o options) error {
