@@ -22,7 +22,6 @@ import (
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 )
 
 // Paths the webhook configurations call.
@@ -189,19 +188,6 @@ func newManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 			Port: opts.Port, CertDir: opts.CertDir, TLSOpts: tlsOpts,
 		}),
 	})
-}
-
-// requestLogger replaces controller-runtime's per-request logger, whose six
-// key/value pairs zap encodes eagerly on every request (3% of a decision's
-// CPU) for lines that mostly run at debug verbosity. It keeps the request
-// UID, which the apiserver's audit log shares, so that a recovered panic
-// can still be traced to its request; the handlers log the object's
-// identity themselves where they log.
-func requestLogger(base logr.Logger, req *admission.Request) logr.Logger {
-	if req == nil {
-		return base
-	}
-	return base.WithValues("requestID", req.UID)
 }
 
 // addProbes: /healthz while the process runs; /readyz only once caches
