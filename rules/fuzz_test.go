@@ -17,7 +17,7 @@ import (
 func fuzzState(f *testing.F) *rules.MemorySnapshot {
 	snap := rules.NewMemorySnapshot()
 	for _, d := range corpusSeeds(f) {
-		if _, judged := d.Object.GetAnnotations()[expectAnnotation]; judged {
+		if _, judged := d.Annotations[expectAnnotation]; judged {
 			continue
 		}
 		if err := snap.Add(d.Object); err != nil {

@@ -89,7 +89,7 @@ func corpus(t *testing.T) []scenario {
 			t.Fatalf("%s: %v", file, err)
 		}
 		for _, d := range readDocs(t, file) {
-			if _, ok := d.Object.GetAnnotations()[expectAnnotation]; ok {
+			if _, ok := d.Annotations[expectAnnotation]; ok {
 				sc.judged = append(sc.judged, d)
 			} else {
 				sc.state = append(sc.state, d)
@@ -113,7 +113,7 @@ func readDocs(t *testing.T, path string) []manifest.Document {
 func (w *world) judge(p *rules.Policy, d manifest.Document) {
 	t := w.t
 	change := rules.Change{Operation: rules.Create, Object: d.Object, Namespace: d.Object.GetNamespace()}
-	del := d.Object.GetAnnotations()[operationAnnotation] == string(rules.Delete)
+	del := d.Annotations[operationAnnotation] == string(rules.Delete)
 	if del {
 		change = rules.Change{Operation: rules.Delete, OldObject: d.Object, Namespace: d.Object.GetNamespace()}
 	} else {

@@ -22,6 +22,10 @@ type Document struct {
 	Object client.Object
 	File   string
 	Line   int // line of the document's first content line
+	// Annotations are the document's annotations as written. The Object
+	// keeps only those the rules read; tests and tools that mark documents
+	// with annotations of their own read them here.
+	Annotations map[string]string
 }
 
 // Result is what Read found: objects the rules read, and how many
@@ -117,6 +121,12 @@ func (res *Result) decode(text []byte, file string, line int) error {
 }
 
 func (res *Result) add(data []byte, file string, line int) error {
+	var written struct {
+		Metadata struct {
+			Annotations map[string]string `json:"annotations"`
+		} `json:"metadata"`
+	}
+	_ = json.Unmarshal(data, &written) // a malformed object is DecodeObject's to report
 	obj, err := rules.DecodeObject(data)
 	switch {
 	case errors.Is(err, rules.ErrIgnoredKind):
@@ -125,7 +135,7 @@ func (res *Result) add(data []byte, file string, line int) error {
 	case err != nil:
 		return &ParseError{File: file, Line: line, Err: err}
 	}
-	res.Documents = append(res.Documents, Document{Object: obj, File: file, Line: line})
+	res.Documents = append(res.Documents, Document{Object: obj, File: file, Line: line, Annotations: written.Metadata.Annotations})
 	return nil
 }
 
