@@ -39,7 +39,7 @@ type options struct {
 	VirtualServices int           // seeded VirtualServices
 	Gateways        int           // seeded Gateways, each with its own credential
 	Secrets         int           // seeded Secrets: the Gateways' credentials plus filler
-	Pods            int           // seeded gateway Pods in istio-system
+	Pods            int           // seeded Pods: a tenth gateway replicas in istio-system, the rest application pods
 	Namespaces      int           // team namespaces the VirtualServices spread over
 	SeedWorkers     int           // parallel creates while seeding
 	Concurrency     []int         // in-flight requests, one run per value
@@ -51,13 +51,15 @@ type options struct {
 	Creates         int           // sequential creates of the kubectl path, per phase
 	Timeout         time.Duration // bound on the whole run
 	Profile         string        // directory for gateguard's pprof profiles; "" = none
+	Starts          int           // gateguard starts against the seeded snapshot; the last one serves the runs
+	GateguardEnv    []string      // KEY=VALUE set in gateguard's environment only
 }
 
 func defaultOptions() options {
 	return options{
 		VirtualServices: 10000, Gateways: 1000, Secrets: 10000, Pods: 2000, Namespaces: 500, SeedWorkers: 32,
 		Concurrency: []int{1, 8}, Duration: 20 * time.Second, Warmup: 2 * time.Second, MaxRequests: 2_000_000,
-		Pool: 2000, Mix: defaultMix(), Creates: 200, Timeout: 20 * time.Minute,
+		Pool: 2000, Mix: defaultMix(), Creates: 200, Timeout: 20 * time.Minute, Starts: 1,
 	}
 }
 
@@ -68,7 +70,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.VirtualServices, "virtualservices", o.VirtualServices, "VirtualServices seeded before gateguard starts")
 	fs.IntVar(&o.Gateways, "gateways", o.Gateways, "Gateways seeded (HTTPS with its own credential, plus HTTP port 80)")
 	fs.IntVar(&o.Secrets, "secrets", o.Secrets, "Secrets seeded: one credential per Gateway in istio-system, the rest filler")
-	fs.IntVar(&o.Pods, "pods", o.Pods, "gateway Pods seeded in istio-system (istio: ingressgateway)")
+	fs.IntVar(&o.Pods, "pods", o.Pods, "Pods seeded: a tenth are gateway replicas in istio-system (istio: ingressgateway), the rest application pods")
 	fs.IntVar(&o.Namespaces, "namespaces", o.Namespaces, "team namespaces the VirtualServices and filler Secrets spread over")
 	fs.IntVar(&o.SeedWorkers, "seed-workers", o.SeedWorkers, "parallel creates while seeding")
 	conc := fs.String("concurrency", "1,8", "in-flight requests; a comma-separated list runs each")
@@ -82,12 +84,18 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "bound on the whole run")
 	fs.StringVar(&o.Profile, "profile", o.Profile,
 		"save gateguard's CPU profile of each timed run and its heap and allocation profiles into this directory")
+	fs.IntVar(&o.Starts, "starts", o.Starts, "start gateguard this many times against the seeded snapshot, "+
+		"recording each time to ready and memory at ready; the last one serves the runs")
+	env := fs.String("gateguard-env", "", "comma-separated KEY=VALUE set for gateguard alone, e.g. GOMEMLIMIT=200MiB")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	var err error
 	if o.Concurrency, err = parseInts(*conc); err != nil {
 		return o, fmt.Errorf("--concurrency: %w", err)
+	}
+	if o.GateguardEnv, err = parseEnv(*env); err != nil {
+		return o, fmt.Errorf("--gateguard-env: %w", err)
 	}
 	return o, o.validate()
 }
@@ -99,8 +107,8 @@ func (o options) validate() error {
 		return fmt.Errorf("--gateways, --virtualservices, --pods, --namespaces and --seed-workers must be at least 1")
 	case o.Secrets < o.Gateways:
 		return fmt.Errorf("--secrets (%d) must cover one credential per Gateway (%d)", o.Secrets, o.Gateways)
-	case o.Pool < 1 || o.MaxRequests < 1 || o.Duration <= 0 || o.Creates < 0:
-		return fmt.Errorf("--pool and --max-requests must be at least 1, --duration positive, --creates not negative")
+	case o.Pool < 1 || o.MaxRequests < 1 || o.Starts < 1 || o.Duration <= 0 || o.Creates < 0:
+		return fmt.Errorf("--pool, --max-requests and --starts must be at least 1, --duration positive, --creates not negative")
 	}
 	return nil
 }
@@ -114,6 +122,20 @@ func parseInts(s string) ([]int, error) {
 			return nil, fmt.Errorf("%q is not a positive integer", f)
 		}
 		out = append(out, n)
+	}
+	return out, nil
+}
+
+// parseEnv parses "K=V,K2=V2"; "" is none.
+func parseEnv(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	out := strings.Split(s, ",")
+	for _, kv := range out {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return nil, fmt.Errorf("%q is not KEY=VALUE", kv)
+		}
 	}
 	return out, nil
 }
