@@ -76,7 +76,7 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 func (r *report) print(w io.Writer) {
 	o := r.opts
 	fmt.Fprintf(w, "\ngateguard load (issue 7)\n")
-	fmt.Fprintf(w, "snapshot:      %d VirtualServices, %d Gateways, %d Secrets, %d gateway Pods; seeded %s\n",
+	fmt.Fprintf(w, "snapshot:      %d VirtualServices, %d Gateways, %d Secrets, %d Pods; seeded %s\n",
 		o.VirtualServices, o.Gateways, o.Secrets, o.Pods, r.seeded)
 	r.printStarts(w)
 	fmt.Fprintf(w, "requests:      %s\n", r.poolSummary)
