@@ -67,7 +67,10 @@ func AuditCluster(ctx context.Context, cfg *rest.Config, p *rules.Policy) (*chec
 	if err != nil {
 		return nil, err
 	}
-	opts := cacheOptions()
+	opts, err := withVirtualServiceDecoder(cacheOptions(), cfg)
+	if err != nil {
+		return nil, err
+	}
 	opts.Scheme = scheme
 	c, err := cache.New(cfg, opts)
 	if err != nil {

@@ -116,6 +116,9 @@ func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySou
 	if err != nil {
 		return err
 	}
+	if err := reportCacheSize(ctx, mgr.GetCache(), mgr.GetAPIReader(), certs, crmetrics.Registry, log); err != nil {
+		return err
+	}
 	snapshot := func(ctx context.Context) rules.Snapshot {
 		return &cacheSnapshot{ctx: ctx, cache: mgr.GetCache(), api: mgr.GetAPIReader(), indexers: indexers, certificates: certs, pods: pods,
 			onError: func(err error) { m.lookupErrors.Inc(); log.Error(err, "cache lookup failed") }}
@@ -174,7 +177,10 @@ func newManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 			c.NextProtos = []string{"http/1.1"}
 		}
 	}}
-	cacheOpts := cacheOptions()
+	cacheOpts, err := withVirtualServiceDecoder(cacheOptions(), cfg)
+	if err != nil {
+		return nil, err
+	}
 	return ctrl.NewManager(cfg, manager.Options{
 		Scheme:                  scheme,
 		Cache:                   cacheOpts,

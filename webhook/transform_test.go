@@ -17,6 +17,7 @@ import (
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -26,7 +27,7 @@ const corpusExpect = "test.gateguard.dev/expect"
 // asDeployed gives a copy of obj what a real cluster's copy carries and no
 // rule reads: kubectl's last-applied annotation, managedFields, Argo CD's
 // label and annotation, and Istio status on Istio kinds.
-func asDeployed(t *testing.T, obj client.Object) client.Object {
+func asDeployed(t testing.TB, obj client.Object) client.Object {
 	obj = obj.DeepCopyObject().(client.Object)
 	manifest, err := json.Marshal(obj)
 	if err != nil {
@@ -84,11 +85,34 @@ func cached(t *testing.T, obj client.Object) client.Object {
 	case *corev1.Secret:
 		return &corev1.Secret{TypeMeta: o.TypeMeta, ObjectMeta: meta("Secret"), Data: o.Data}
 	}
+	if vs, ok := obj.(*networkingv1.VirtualService); ok {
+		obj = viaDecoder(t, vs)
+	}
 	out, err := opts.DefaultTransform(obj)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return out.(client.Object)
+}
+
+// viaDecoder is vs as the VirtualService informer decodes it: from the
+// apiserver's JSON, generically, then typed.
+func viaDecoder(t testing.TB, vs *networkingv1.VirtualService) *networkingv1.VirtualService {
+	vs = vs.DeepCopy()
+	vs.APIVersion, vs.Kind = "networking.istio.io/v1", "VirtualService"
+	data, err := json.Marshal(vs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &unstructured.Unstructured{}
+	if err := u.UnmarshalJSON(data); err != nil {
+		t.Fatal(err)
+	}
+	out, err := typedVirtualService(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // findings renders every finding in full: rule, action, field, value and

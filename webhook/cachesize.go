@@ -1,0 +1,191 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	certmanagerv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// cachedKind is one kind the cache holds, and what one object of it
+// costs at gateguard's memory high-water mark: the trimmed object, its
+// index entries, and the Go heap's headroom over them, from
+// BenchmarkCachedObjectBytes and the load tool's figures (README,
+// "Sizing").
+type cachedKind struct {
+	name  string
+	gvk   schema.GroupVersionKind
+	obj   client.Object // what the cache watches
+	bytes int64
+}
+
+// baseBytes is gateguard's high-water mark with an empty cluster.
+const baseBytes = 48 << 20
+
+// headroom is the share of the memory limit the estimate may fill: the
+// rest is for admissions, audits and the collector's timing.
+const headroom = 0.75
+
+// cachedKinds lists the kinds the cache holds; Certificates only where
+// cert-manager's CRD is served.
+func cachedKinds(withCertificates bool) []cachedKind {
+	core := corev1.SchemeGroupVersion
+	kinds := []cachedKind{
+		{"VirtualService", networkingv1.SchemeGroupVersion.WithKind("VirtualService"), &networkingv1.VirtualService{}, 2600},
+		{"Gateway", networkingv1.SchemeGroupVersion.WithKind("Gateway"), &networkingv1.Gateway{}, 4000},
+		{"Secret", core.WithKind("Secret"), metadataOf("Secret"), 700},
+		{"Pod", core.WithKind("Pod"), metadataOf("Pod"), 1600},
+		{"Namespace", core.WithKind("Namespace"), metadataOf("Namespace"), 1200},
+	}
+	if withCertificates {
+		kinds = append(kinds, cachedKind{"Certificate", certmanagerv1.SchemeGroupVersion.WithKind("Certificate"),
+			&certmanagerv1.Certificate{}, 900})
+	}
+	return kinds
+}
+
+// cachedObjects is the gauge gateguard_cached_objects{kind}: the objects
+// in each informer's store, counted when scraped.
+type cachedObjects struct {
+	desc   *prometheus.Desc
+	stores map[string]toolscache.Store
+}
+
+func (c *cachedObjects) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *cachedObjects) Collect(ch chan<- prometheus.Metric) {
+	for kind, s := range c.stores {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(len(s.ListKeys())), kind)
+	}
+}
+
+// newCachedObjects builds the gauge over the cache's informers.
+func newCachedObjects(ctx context.Context, c cache.Cache, kinds []cachedKind) (*cachedObjects, error) {
+	g := &cachedObjects{stores: map[string]toolscache.Store{}, desc: prometheus.NewDesc("gateguard_cached_objects",
+		"Objects in gateguard's cache by kind; memory grows with them (README, Sizing).", []string{"kind"}, nil)}
+	for _, k := range kinds {
+		informer, err := c.GetInformer(ctx, k.obj, cache.BlockUntilSynced(false))
+		if err != nil {
+			return nil, fmt.Errorf("informer for %s: %w", k.name, err)
+		}
+		shared, ok := informer.(toolscache.SharedIndexInformer)
+		if !ok {
+			return nil, fmt.Errorf("%T has no store", informer)
+		}
+		g.stores[k.name] = shared.GetStore()
+	}
+	return g, nil
+}
+
+// countInCluster counts each kind in the cluster before the cache fills:
+// a one-item metadata list, for which the apiserver reports how many
+// items remain.
+func countInCluster(ctx context.Context, api client.Reader, kinds []cachedKind) (map[string]int64, error) {
+	counts := map[string]int64{}
+	for _, k := range kinds {
+		list := &metav1.PartialObjectMetadataList{}
+		list.SetGroupVersionKind(k.gvk.GroupVersion().WithKind(k.gvk.Kind + "List"))
+		if err := api.List(ctx, list, client.Limit(1)); err != nil {
+			return nil, fmt.Errorf("counting %s: %w", k.name, err)
+		}
+		n := int64(len(list.Items))
+		switch {
+		case list.RemainingItemCount != nil:
+			n += *list.RemainingItemCount
+		case list.Continue != "":
+			return nil, fmt.Errorf("counting %s: the apiserver did not say how many remain", k.name)
+		}
+		counts[k.name] = n
+	}
+	return counts, nil
+}
+
+// estimatedNeed is the high-water mark the counts lead to.
+func estimatedNeed(kinds []cachedKind, counts map[string]int64) int64 {
+	need := int64(baseBytes)
+	for _, k := range kinds {
+		need += counts[k.name] * k.bytes
+	}
+	return need
+}
+
+// memoryLimit is the limit the OOM killer enforces, from the cgroup (v2,
+// else v1); 0 when there is none.
+func memoryLimit(readFile func(string) ([]byte, error)) int64 {
+	for _, path := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		data, err := readFile(path)
+		if err != nil {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+		if err != nil || n >= math.MaxInt64/2 { // "max", or v1's page-rounded "unlimited"
+			return 0
+		}
+		return n
+	}
+	return 0
+}
+
+// goMemLimit is GOMEMLIMIT, the Go runtime's soft limit; 0 when unset.
+func goMemLimit() int64 {
+	if n := debug.SetMemoryLimit(-1); n != math.MaxInt64 {
+		return n
+	}
+	return 0
+}
+
+// logCacheEstimate says, before the cache fills, how much memory the
+// cluster's objects will take, and fails loudly when that does not fit
+// the limit with headroom, naming the limit to set: gateguard would
+// otherwise be OOM-killed while syncing, over and over.
+func logCacheEstimate(log logr.Logger, kinds []cachedKind, counts map[string]int64, limit, goLimit int64) {
+	need := estimatedNeed(kinds, counts)
+	kv := []any{"objects", counts, "estimatedBytes", need, "memoryLimitBytes", limit, "gomemlimitBytes", goLimit}
+	if limit > 0 && float64(need) > headroom*float64(limit) {
+		suggest := (int64(float64(need)/headroom) + 64<<20 - 1) / (64 << 20) * 64 // MiB, in steps of 64
+		log.Error(errors.New("the cache may not fit the memory limit"), "cache size estimate",
+			append(kv, "raise", fmt.Sprintf("resources.limits.memory to at least %dMi (and requests.memory with it)", suggest))...)
+		return
+	}
+	log.Info("cache size estimate", kv...)
+}
+
+// reportCacheSize registers gateguard_cached_objects and logs the
+// estimate from the cluster's counts; a failed count is logged, never
+// fatal: it must not keep the webhook from starting.
+func reportCacheSize(ctx context.Context, c cache.Cache, api client.Reader, withCertificates bool,
+	reg prometheus.Registerer, log logr.Logger) error {
+	kinds := cachedKinds(withCertificates)
+	g, err := newCachedObjects(ctx, c, kinds)
+	if err != nil {
+		return err
+	}
+	if err := reg.Register(g); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	counts, err := countInCluster(ctx, api, kinds)
+	if err != nil {
+		log.Error(err, "cache size estimate unavailable")
+		return nil
+	}
+	logCacheEstimate(log, kinds, counts, memoryLimit(os.ReadFile), goMemLimit())
+	return nil
+}
