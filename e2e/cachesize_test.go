@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 	"testing"
@@ -22,11 +23,18 @@ var cachedKinds = map[string]schema.GroupVersionKind{
 	"Namespace":      {Version: "v1", Kind: "NamespaceList"},
 }
 
+// certificateList is cert-manager's, which gateguard caches where served.
+var certificateList = schema.GroupVersionKind{Group: "cert-manager.io", Version: "v1", Kind: "CertificateList"}
+
 // inCluster counts each cached kind through the apiserver.
 func inCluster(t *testing.T) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
-	for kind, gvk := range cachedKinds {
+	kinds := maps.Clone(cachedKinds)
+	if _, err := env.Client.RESTMapper().RESTMapping(schema.GroupKind{Group: certificateList.Group, Kind: "Certificate"}, "v1"); err == nil {
+		kinds["Certificate"] = certificateList
+	}
+	for kind, gvk := range kinds {
 		list := &metav1.PartialObjectMetadataList{}
 		list.SetGroupVersionKind(gvk)
 		if err := env.Client.List(context.Background(), list); err != nil {
