@@ -52,7 +52,7 @@ type options struct {
 	Timeout         time.Duration // bound on the whole run
 	Profile         string        // directory for gateguard's pprof profiles; "" = none
 	Starts          int           // gateguard starts against the seeded snapshot; the last one serves the runs
-	GateguardEnv    []string      // KEY=VALUE set in gateguard's environment only
+	GateguardEnv    [][]string    // per start, cycled: KEY=VALUE set in gateguard's environment only
 }
 
 func defaultOptions() options {
@@ -86,7 +86,8 @@ func parseFlags(args []string) (options, error) {
 		"save gateguard's CPU profile of each timed run and its heap and allocation profiles into this directory")
 	fs.IntVar(&o.Starts, "starts", o.Starts, "start gateguard this many times against the seeded snapshot, "+
 		"recording each time to ready and memory at ready; the last one serves the runs")
-	env := fs.String("gateguard-env", "", "comma-separated KEY=VALUE set for gateguard alone, e.g. GOMEMLIMIT=200MiB")
+	env := fs.String("gateguard-env", "", "comma-separated KEY=VALUE set for gateguard alone, e.g. GOMEMLIMIT=200MiB; "+
+		"sets separated by | apply to successive starts, cycled, e.g. '|KUBE_FEATURE_WatchListClient=false' alternates")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -126,18 +127,22 @@ func parseInts(s string) ([]int, error) {
 	return out, nil
 }
 
-// parseEnv parses "K=V,K2=V2"; "" is none.
-func parseEnv(s string) ([]string, error) {
-	if s == "" {
-		return nil, nil
-	}
-	out := strings.Split(s, ",")
-	for _, kv := range out {
-		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
-			return nil, fmt.Errorf("%q is not KEY=VALUE", kv)
+// parseEnv parses "K=V,K2=V2|K3=V3" into sets; "" is one empty set.
+func parseEnv(s string) ([][]string, error) {
+	var sets [][]string
+	for _, set := range strings.Split(s, "|") {
+		var vars []string
+		if set != "" {
+			vars = strings.Split(set, ",")
 		}
+		for _, kv := range vars {
+			if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+				return nil, fmt.Errorf("%q is not KEY=VALUE", kv)
+			}
+		}
+		sets = append(sets, vars)
 	}
-	return out, nil
+	return sets, nil
 }
 
 func main() {

@@ -13,6 +13,7 @@ import (
 
 // start is one gateguard start against the seeded snapshot.
 type start struct {
+	env      []string      // set for gateguard alone
 	ready    time.Duration // process start to /readyz
 	rss, hwm int64         // VmRSS and VmHWM at ready, KiB: the initial sync's peak
 	heap     float64       // Go heap in use at ready, bytes
@@ -23,21 +24,21 @@ type start struct {
 // running. Time to ready is noisy on a shared machine, so one start is a
 // sample, not a figure.
 func startGateguard(ctx context.Context, c *cluster.Cluster, o options, rep *report, prof *profiler) error {
-	wrap := envWrap(o.GateguardEnv)
 	for i := range o.Starts {
 		if i > 0 {
 			c.Gateguard.Stop()
 		}
-		if err := c.StartGateguardWrapped(ctx, wrap, servingArgs(prof.address())...); err != nil {
+		env := o.GateguardEnv[i%len(o.GateguardEnv)]
+		if err := c.StartGateguardWrapped(ctx, envWrap(env), servingArgs(prof.address())...); err != nil {
 			return err
 		}
-		s := start{ready: c.Gateguard.ReadyAfter}
+		s := start{env: env, ready: c.Gateguard.ReadyAfter}
 		s.rss, s.hwm = procMemory(c.Gateguard.PID())
 		if m, err := scrapeGauges(c.Gateguard.MetricsAddr, "go_memstats_heap_inuse_bytes"); err == nil {
 			s.heap = m["go_memstats_heap_inuse_bytes"]
 		}
 		rep.starts = append(rep.starts, s)
-		step("gateguard (pid %d) ready after %s, VmHWM %.1f MiB", c.Gateguard.PID(), s.ready.Round(time.Millisecond),
+		step("gateguard (pid %d, env %q) ready after %s, VmHWM %.1f MiB", c.Gateguard.PID(), env, s.ready.Round(time.Millisecond),
 			float64(s.hwm)/1024)
 	}
 	return nil
@@ -70,13 +71,18 @@ func (r *report) printStarts(w io.Writer) {
 	var each []string
 	for _, s := range r.starts {
 		ready = append(ready, s.ready)
-		each = append(each, fmt.Sprintf("%s (VmHWM %.1f, VmRSS %.1f, Go heap %.1f MiB)", s.ready.Round(time.Millisecond),
-			float64(s.hwm)/1024, float64(s.rss)/1024, s.heap/(1<<20)))
+		each = append(each, fmt.Sprintf("%s (VmHWM %.1f, VmRSS %.1f, Go heap %.1f MiB%s)", s.ready.Round(time.Millisecond),
+			float64(s.hwm)/1024, float64(s.rss)/1024, s.heap/(1<<20), envNote(s.env)))
 	}
 	slices.Sort(ready)
 	fmt.Fprintf(w, "time to ready: %s to %s over %d starts (gateguard start to /readyz with that snapshot): %s\n",
 		ready[0].Round(time.Millisecond), ready[len(ready)-1].Round(time.Millisecond), len(ready), strings.Join(each, ", "))
-	if len(r.opts.GateguardEnv) > 0 {
-		fmt.Fprintf(w, "gateguard env: %s\n", strings.Join(r.opts.GateguardEnv, " "))
+}
+
+// envNote names a start's environment in the report.
+func envNote(env []string) string {
+	if len(env) == 0 {
+		return ""
 	}
+	return "; " + strings.Join(env, " ")
 }
