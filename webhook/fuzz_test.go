@@ -5,11 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/gateguard/gateguard/rules/manifest"
 	admissionv1 "k8s.io/api/admission/v1"
 )
 
@@ -52,23 +49,11 @@ func newFuzzServer(f *testing.F) http.Handler {
 
 // fuzzSeeds wraps every rules corpus document in CREATE and UPDATE reviews.
 func fuzzSeeds(f *testing.F) [][]byte {
-	files, _ := filepath.Glob("../rules/testdata/*.yaml")
 	seeds := [][]byte{nil, []byte("{}"), []byte(`{"request":{}}`), []byte(`{"request":{"uid":"x","object":{}}}`)}
-	for _, file := range files {
-		fh, err := os.Open(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		res, err := manifest.Read(fh, file)
-		fh.Close()
-		if err != nil {
-			continue
-		}
-		for _, d := range res.Documents {
-			raw, _ := json.Marshal(d.Object)
-			kind := d.Object.GetObjectKind().GroupVersionKind().Kind
-			seeds = append(seeds, review(kind, "", "CREATE", d.Object.GetNamespace(), d.Object.GetName(), string(raw), false))
-		}
+	for _, d := range corpusDocuments(f) {
+		raw, _ := json.Marshal(d.Object)
+		kind := d.Object.GetObjectKind().GroupVersionKind().Kind
+		seeds = append(seeds, review(kind, "", "CREATE", d.Object.GetNamespace(), d.Object.GetName(), string(raw), false))
 	}
 	return seeds
 }

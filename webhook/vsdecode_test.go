@@ -17,6 +17,24 @@ import (
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 )
 
+// corpusDocuments reads every document of the rules corpus (rules/testdata).
+func corpusDocuments(tb testing.TB) []manifest.Document {
+	files, _ := filepath.Glob("../rules/testdata/*.yaml")
+	var out []manifest.Document
+	for _, file := range files {
+		f, err := os.Open(file)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		res, err := manifest.Read(f, file)
+		f.Close()
+		if err == nil { // a policy file is no manifest
+			out = append(out, res.Documents...)
+		}
+	}
+	return out
+}
+
 // trimmedJSON is what the cache keeps of vs, as JSON.
 func trimmedJSON(t testing.TB, vs *networkingv1.VirtualService) string {
 	out, err := trimObject(vs)
@@ -34,44 +52,32 @@ func trimmedJSON(t testing.TB, vs *networkingv1.VirtualService) string {
 // rules corpus, deployed as a cluster holds it, the informer's generic
 // decode keeps exactly what Istio's typed decode and the transform keep.
 func TestVirtualServiceDecoderMatchesIstios(t *testing.T) {
-	files, _ := filepath.Glob("../rules/testdata/*.yaml")
 	scheme, err := NewScheme()
 	if err != nil {
 		t.Fatal(err)
 	}
 	codec := serializer.NewCodecFactory(scheme).UniversalDeserializer()
 	compared := 0
-	for _, file := range files {
-		f, err := os.Open(file)
+	for _, d := range corpusDocuments(t) {
+		vs, ok := d.Object.(*networkingv1.VirtualService)
+		if !ok {
+			continue
+		}
+		deployed := asDeployed(t, vs).(*networkingv1.VirtualService)
+		deployed.APIVersion, deployed.Kind = "networking.istio.io/v1", "VirtualService"
+		data, err := json.Marshal(deployed)
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := manifest.Read(f, file)
-		f.Close()
-		if err != nil {
-			continue // a policy file
+		typed := &networkingv1.VirtualService{}
+		if _, _, err := codec.Decode(data, nil, typed); err != nil {
+			t.Fatal(err)
 		}
-		for _, d := range res.Documents {
-			vs, ok := d.Object.(*networkingv1.VirtualService)
-			if !ok {
-				continue
-			}
-			deployed := asDeployed(t, vs).(*networkingv1.VirtualService)
-			deployed.APIVersion, deployed.Kind = "networking.istio.io/v1", "VirtualService"
-			data, err := json.Marshal(deployed)
-			if err != nil {
-				t.Fatal(err)
-			}
-			typed := &networkingv1.VirtualService{}
-			if _, _, err := codec.Decode(data, nil, typed); err != nil {
-				t.Fatal(err)
-			}
-			typed.TypeMeta = metav1.TypeMeta{} // a typed list's decoder clears it too; the cache's reads set it
-			if want, got := trimmedJSON(t, typed), trimmedJSON(t, viaDecoder(t, deployed)); got != want {
-				t.Errorf("%s:%d: decoded generically\n%s\nwant, as Istio's types decode it,\n%s", file, d.Line, got, want)
-			}
-			compared++
+		typed.TypeMeta = metav1.TypeMeta{} // a typed list's decoder clears it too; the cache's reads set it
+		if want, got := trimmedJSON(t, typed), trimmedJSON(t, viaDecoder(t, deployed)); got != want {
+			t.Errorf("%s:%d: decoded generically\n%s\nwant, as Istio's types decode it,\n%s", d.File, d.Line, got, want)
 		}
+		compared++
 	}
 	if compared < 30 {
 		t.Fatalf("compared only %d VirtualServices", compared)
