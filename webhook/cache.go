@@ -58,7 +58,7 @@ func cacheOptions() cache.Options {
 	// struct, protobuf state and all, racing the state's lazy setup (the
 	// race detector caught it); the snapshot reads them from the informers'
 	// indexers instead, uncopied.
-	return cache.Options{DefaultTransform: trimObject, ByObject: trimmedKinds(ptr.To(true))}
+	return cache.Options{DefaultTransform: newTrimmer().object, ByObject: trimmedKinds(ptr.To(true))}
 }
 
 // fieldIndex is one field index of the snapshot's cache.

@@ -56,19 +56,29 @@ func trimMetadata(withLabels bool) func(any) (any, error) {
 	}
 }
 
-// trimObject is the transform of the typed kinds. Gateways keep their
-// whole spec (selector, servers, TLS settings: all read, and few).
+// trimmer is the transform of the typed kinds. Gateways keep their whole
+// spec (selector, servers, TLS settings: all read, and few).
 // VirtualServices keep hosts, gateways and exportTo, whether they have
 // HTTP routes (never what the routes are: that is most of a real
 // VirtualService), and the TLS and TCP matches; the routes' destinations
 // go. Certificates keep spec.secretName. Any other kind (none today) loses
 // only its managedFields.
-func trimObject(o any) (any, error) {
+type trimmer struct {
+	// http stands for a VirtualService's HTTP routes: one empty route,
+	// shared by every cached VirtualService, whose cached copies are only
+	// ever read, so that "has HTTP routes" costs a slice header rather
+	// than a 400-byte empty route per object.
+	http []*networking.HTTPRoute
+}
+
+func newTrimmer() *trimmer { return &trimmer{http: []*networking.HTTPRoute{{}}} }
+
+func (t *trimmer) object(o any) (any, error) {
 	switch obj := o.(type) {
 	case *networkingv1.VirtualService:
 		obj.ObjectMeta = withExemption(keptMeta(&obj.ObjectMeta), &obj.ObjectMeta)
 		obj.Status.Reset()
-		trimRoutes(&obj.Spec)
+		t.routes(&obj.Spec)
 	case *networkingv1.Gateway:
 		obj.ObjectMeta = withExemption(keptMeta(&obj.ObjectMeta), &obj.ObjectMeta)
 		obj.Status.Reset()
@@ -81,11 +91,11 @@ func trimObject(o any) (any, error) {
 	return o, nil
 }
 
-// trimRoutes keeps of a VirtualService's routes what binding reads: that
-// HTTP routes exist, the SNI hosts and ports TLS and TCP routes match.
-func trimRoutes(spec *networking.VirtualService) {
+// routes keeps of a VirtualService's routes what binding reads: that HTTP
+// routes exist, the SNI hosts and ports TLS and TCP routes match.
+func (t *trimmer) routes(spec *networking.VirtualService) {
 	if len(spec.Http) > 0 {
-		spec.Http = []*networking.HTTPRoute{{}}
+		spec.Http = t.http
 	}
 	for _, r := range spec.Tls {
 		r.Route = nil

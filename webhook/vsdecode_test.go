@@ -37,7 +37,7 @@ func corpusDocuments(tb testing.TB) []manifest.Document {
 
 // trimmedJSON is what the cache keeps of vs, as JSON.
 func trimmedJSON(t testing.TB, vs *networkingv1.VirtualService) string {
-	out, err := trimObject(vs)
+	out, err := newTrimmer().object(vs)
 	if err != nil {
 		t.Fatal(err)
 	}
