@@ -121,12 +121,12 @@ gateguard_cached_objects{kind="VirtualService"} 3
 // realistic returns the i-th of n distinct objects of a kind, as the
 // apiserver sends them and the informer decodes them: deployed with
 // kubectl's and Argo CD's metadata, Pods, Secrets and Namespaces as
-// metadata only.
+// metadata only; two replicas' Pods share their labels.
 func realistic(t testing.TB, kind string, i int) any {
 	meta := metav1.ObjectMeta{Namespace: fmt.Sprintf("team-%d", i%500), Name: fmt.Sprintf("app-%d", i),
 		UID: "4f0c2d1e-8a2b-4c3d-9e4f-5a6b7c8d9e0f", ResourceVersion: fmt.Sprint(100000 + i), Generation: 1,
-		Labels: map[string]string{"app": fmt.Sprintf("app-%d", i), "pod-template-hash": fmt.Sprintf("%08x", i/2),
-			"version": "v1", "security.istio.io/tlsMode": "istio", "service.istio.io/canonical-name": fmt.Sprintf("app-%d", i)}}
+		Labels: map[string]string{"app": fmt.Sprintf("app-%d", i/2), "pod-template-hash": fmt.Sprintf("%08x", i/2),
+			"version": "v1", "security.istio.io/tlsMode": "istio", "service.istio.io/canonical-name": fmt.Sprintf("app-%d", i/2)}}
 	var obj client.Object
 	switch kind {
 	case "VirtualService":
