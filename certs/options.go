@@ -85,28 +85,32 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// Validate reports the settings that would fail Bootstrap, named by the
+// flags of `gateguard serve` that set them, after the defaults are filled.
+func (o Options) Validate() error { return o.withDefaults().validate() }
+
 // validate rejects settings that would make every check renew (RenewBefore
 // not shorter than a lifetime) or let a certificate expire between checks
 // (CheckInterval not shorter than RenewBefore).
 func (o Options) validate() error {
 	var errs []error
 	if o.Namespace == "" {
-		errs = append(errs, errors.New("namespace is required"))
+		errs = append(errs, errors.New("--cert-namespace is required (or $POD_NAMESPACE)"))
 	}
 	if o.CertDir == "" {
-		errs = append(errs, errors.New("cert dir is required"))
+		errs = append(errs, errors.New("--cert-dir is required"))
 	}
 	if o.RenewBefore <= 0 {
-		errs = append(errs, fmt.Errorf("renew-before %s must be positive", o.RenewBefore))
+		errs = append(errs, fmt.Errorf("--cert-renew-before %s must be positive", o.RenewBefore))
 	}
 	if o.Validity <= o.RenewBefore {
-		errs = append(errs, fmt.Errorf("validity %s must exceed renew-before %s", o.Validity, o.RenewBefore))
+		errs = append(errs, fmt.Errorf("--cert-validity %s must exceed --cert-renew-before %s", o.Validity, o.RenewBefore))
 	}
 	if o.CAValidity < o.Validity {
-		errs = append(errs, fmt.Errorf("CA validity %s must be at least the validity %s", o.CAValidity, o.Validity))
+		errs = append(errs, fmt.Errorf("CA validity %s must be at least --cert-validity %s", o.CAValidity, o.Validity))
 	}
 	if o.CheckInterval <= 0 || o.CheckInterval >= o.RenewBefore {
-		errs = append(errs, fmt.Errorf("check interval %s must be positive and shorter than renew-before %s",
+		errs = append(errs, fmt.Errorf("--cert-check-interval %s must be positive and shorter than --cert-renew-before %s",
 			o.CheckInterval, o.RenewBefore))
 	}
 	return errors.Join(errs...)

@@ -11,33 +11,50 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-var fixturesOnce sync.Once
+// sharedFixtures creates the shared cluster state on first use; if that
+// failed, every test that needs it fails with the same error, rather than
+// running against half a fixture.
+var sharedFixtures = sync.OnceValue(createFixtures)
 
-// fixtures creates the shared cluster state once: app namespaces, gateway
-// Pods in istio-system for two gateway deployments, and their Gateways.
+// fixtures makes sure the shared cluster state exists: app namespaces,
+// gateway Pods in istio-system for two gateway deployments, their Gateways.
 func fixtures(t *testing.T) {
 	t.Helper()
-	fixturesOnce.Do(func() {
-		for _, ns := range []string{"istio-system", "team-a", "team-b"} {
-			create(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+	if err := sharedFixtures(); err != nil {
+		t.Fatalf("shared fixtures: %v", err)
+	}
+}
+
+func createFixtures() error {
+	ctx := context.Background()
+	objs := []client.Object{
+		gatewayPod("istio-ingressgateway-1", map[string]string{"istio": "ingressgateway"}),
+		gatewayPod("internal-gateway-1", map[string]string{"istio": "internal-gateway"}),
+	}
+	for _, ns := range []string{"istio-system", "team-a", "team-b"} {
+		objs = append([]client.Object{&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}}, objs...)
+	}
+	for _, obj := range objs {
+		if err := env.Client.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("creating %T %s: %w", obj, obj.GetName(), err)
 		}
-		create(t, gatewayPod("istio-ingressgateway-1", map[string]string{"istio": "ingressgateway"}))
-		create(t, gatewayPod("internal-gateway-1", map[string]string{"istio": "internal-gateway"}))
-		mustApply(t, gatewaysYAML)
-		// The Gateways must be in gateguard's cache before VirtualServices
-		// bind to them: a dry-run duplicate that is denied proves it.
-		mustApply(t, vsYAML("team-a", "probe", "probe.example.com", "istio-system/public"))
-		eventually(t, func() error {
-			if res := apply(t, vsYAML("team-b", "probe", "probe.example.com", "istio-system/public"),
-				"--dry-run=server"); res.exitCode == 0 {
-				return fmt.Errorf("gateway not cached yet")
-			}
-			return nil
-		})
+	}
+	for _, yaml := range []string{gatewaysYAML, vsYAML("team-a", "probe", "probe.example.com", "istio-system/public")} {
+		if res, err := runKubectl(yaml, "apply", "-f", "-"); err != nil || res.exitCode != 0 {
+			return fmt.Errorf("kubectl apply: %v %s", err, res.stderr)
+		}
+	}
+	// The Gateways must be in gateguard's cache before VirtualServices
+	// bind to them: a dry-run duplicate that is denied proves it.
+	probe := vsYAML("team-b", "probe", "probe.example.com", "istio-system/public")
+	return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 15*time.Second, true, func(context.Context) (bool, error) {
+		res, err := runKubectl(probe, "apply", "-f", "-", "--dry-run=server")
+		return err == nil && res.exitCode != 0, err
 	})
 }
 
@@ -94,13 +111,12 @@ func create(t *testing.T, obj client.Object) {
 // apiserver a moment behind, as in any cluster.
 func eventually(t *testing.T, fn func() error) {
 	t.Helper()
-	var err error
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if err = fn(); err == nil {
-			return
-		}
+	var last error
+	err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, 15*time.Second, true,
+		func(context.Context) (bool, error) { last = fn(); return last == nil, nil })
+	if err != nil {
+		t.Fatalf("still failing after 15s: %v", last)
 	}
-	t.Fatalf("still failing after 15s: %v", err)
 }
 
 // eventuallyApply applies until gateguard admits the object: what it

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
@@ -18,6 +19,16 @@ type kubectlResult struct {
 // kubectl runs the real kubectl as cluster-admin with stdin.
 func kubectl(t *testing.T, stdin string, args ...string) kubectlResult {
 	t.Helper()
+	res, err := runKubectl(stdin, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// runKubectl runs kubectl; a kubectl that exits non-zero is a result, one
+// that cannot run at all an error.
+func runKubectl(stdin string, args ...string) (kubectlResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, env.Kubectl, append([]string{"--kubeconfig", env.Kubeconfig}, args...)...)
@@ -29,9 +40,9 @@ func kubectl(t *testing.T, stdin string, args ...string) kubectlResult {
 	if ee, ok := err.(*exec.ExitError); ok {
 		res.exitCode = ee.ExitCode()
 	} else if err != nil {
-		t.Fatalf("kubectl %v: %v", args, err)
+		return res, fmt.Errorf("kubectl %v: %w", args, err)
 	}
-	return res
+	return res, nil
 }
 
 // apply runs kubectl apply -f - with extra args.

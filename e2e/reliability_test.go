@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // TestGracefulShutdownLosesNoRequest sends SIGTERM to gateguard under
@@ -132,12 +134,8 @@ func postReview(c *http.Client, host string) error {
 
 // waitUntil polls cond every 10ms until it holds or limit passes.
 func waitUntil(cond func() bool, limit time.Duration) bool {
-	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if cond() {
-			return true
-		}
-	}
-	return false
+	return wait.PollUntilContextTimeout(context.Background(), 10*time.Millisecond, limit, true,
+		func(context.Context) (bool, error) { return cond(), nil }) == nil
 }
 
 // TestApiserverOutage takes the apiserver away from gateguard (every

@@ -10,6 +10,7 @@ import (
 
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // TestApiserverRestart restarts kube-apiserver itself while gateguard runs:
@@ -165,10 +166,12 @@ func createUnseen(t *testing.T) {
 func deniedWithin(t *testing.T, limit time.Duration, yaml, want string) {
 	t.Helper()
 	var res kubectlResult
-	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if res = apply(t, yaml, "--dry-run=server"); res.exitCode != 0 && strings.Contains(res.stderr, want) {
-			return
-		}
+	err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, limit, true, func(context.Context) (bool, error) {
+		res = apply(t, yaml, "--dry-run=server")
+		return res.exitCode != 0 && strings.Contains(res.stderr, want), nil
+	})
+	if err == nil {
+		return
 	}
 	t.Fatalf("not denied naming %q within %s:\n%s%s", want, limit, res.stdout, res.stderr)
 }

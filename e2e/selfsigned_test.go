@@ -34,6 +34,10 @@ func TestSelfSignedModeBootstrapsAndRotatesUnderLoad(t *testing.T) {
 	if err := env.InstallRBAC(ctx, "manifests/overlays/self-signed"); err != nil {
 		t.Fatal(err)
 	}
+	// Cleanups run last first: the directory is made before the cleanup
+	// that stops this gateguard is registered, so it is removed only after
+	// gateguard stopped writing renewals into it.
+	certDir := t.TempDir()
 	_, envtestCA := env.WebhookURL()
 	t.Cleanup(func() { restoreFileMode(t, envtestCA) })
 	env.Gateguard.Stop()
@@ -43,7 +47,7 @@ func TestSelfSignedModeBootstrapsAndRotatesUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := env.StartGateguard(ctx, "--self-signed-certs", "--cert-namespace", "gateguard-system",
-		"--cert-dir", t.TempDir(), "--cert-extra-dns-name", "localhost", "--cert-check-interval", "1s"); err != nil {
+		"--cert-dir", certDir, "--cert-extra-dns-name", "localhost", "--cert-check-interval", "1s"); err != nil {
 		t.Fatal(err)
 	}
 	secret := &corev1.Secret{}
@@ -98,6 +102,13 @@ func caBundlesAre(ctx context.Context, ca []byte) error {
 // returns the serving certificate's serial number.
 func servedSerial(t *testing.T, ca []byte) *big.Int {
 	t.Helper()
+	return servedCert(t, ca).SerialNumber
+}
+
+// servedCert dials gateguard as localhost, verifying against ca, and
+// returns the serving certificate.
+func servedCert(t *testing.T, ca []byte) *x509.Certificate {
+	t.Helper()
 	url, _ := env.WebhookURL()
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(ca)
@@ -107,7 +118,7 @@ func servedSerial(t *testing.T, ca []byte) *big.Int {
 		t.Fatalf("dialing gateguard: %v", err)
 	}
 	defer conn.Close()
-	return conn.ConnectionState().PeerCertificates[0].SerialNumber
+	return conn.ConnectionState().PeerCertificates[0]
 }
 
 // dryRunLoad runs workers that dry-run create allowed VirtualServices

@@ -62,12 +62,12 @@ func (c claim) where() string {
 	return describeScope(c.class, c.gw, c.server)
 }
 
-// portKey is the WorkloadPortKey of the claim's server, for TCP lookups.
-func (c claim) portKey() string {
-	return WorkloadPortKey(c.gw.Spec.Selector, c.server.GetPort().GetNumber())
+// portKey is the listener of the claim's server, for TCP lookups.
+func (c claim) portKey() PortKey {
+	return portKeyOf(c.gw.Spec.Selector, c.server.GetPort().GetNumber())
 }
 
-// claimsOf lists the route-table entries vs would create (DESIGN §3).
+// claimsOf lists the route-table entries vs would create (docs/istio-behaviour.md#route-tables).
 func claimsOf(policy *Policy, snap Snapshot, vs *networkingv1.VirtualService) []claim {
 	refs, mesh := gatewayRefs(vs.Spec.Gateways, vs.Namespace)
 	var out []claim
@@ -87,7 +87,7 @@ func claimsOf(policy *Policy, snap Snapshot, vs *networkingv1.VirtualService) []
 	}
 	exports := exportSetOf(vs.Spec.ExportTo, vs.Namespace)
 	for _, ref := range refs {
-		gw := snap.Gateway(ref.Namespace, ref.Name)
+		gw := snap.Gateway(ref)
 		if gw == nil || !exports.visibleInAny(podNamespaces(policy, snap, gw).namespaces) {
 			continue
 		}

@@ -6,12 +6,13 @@ import (
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // RuleID is a rule's stable name, used in policies, messages and metrics.
 type RuleID string
 
-// The rule catalog (DESIGN §4).
+// The rule catalog (docs/rules.md).
 const (
 	DuplicateHost      RuleID = "duplicate-host"
 	OverlappingHost    RuleID = "overlapping-host"
@@ -47,14 +48,40 @@ const (
 	KindSecret         Kind = "Secret"
 )
 
-// Rule is one validating policy rule.
+// Rule is one validating policy rule. It has a check for each kind it
+// judges, and is asked only about objects of those kinds.
 type Rule struct {
 	ID            RuleID
 	DefaultAction Action
-	Kinds         []Kind
 	// Summary is one line for help text (README, SARIF).
-	Summary string
-	Check   func(*request) ([]violation, error)
+	Summary        string
+	Gateway        check[*networkingv1.Gateway]
+	VirtualService check[*networkingv1.VirtualService]
+	Secret         check[*corev1.Secret]
+}
+
+// check judges one object of the kind it is declared for.
+type check[T client.Object] func(r *request, obj T) ([]violation, error)
+
+// checkOf binds the rule's check for obj's kind to obj, or is nil when the
+// rule does not judge that kind.
+func (rule Rule) checkOf(obj client.Object) func(*request) ([]violation, error) {
+	switch o := obj.(type) {
+	case *networkingv1.Gateway:
+		return bind(rule.Gateway, o)
+	case *networkingv1.VirtualService:
+		return bind(rule.VirtualService, o)
+	case *corev1.Secret:
+		return bind(rule.Secret, o)
+	}
+	return nil
+}
+
+func bind[T client.Object](c check[T], obj T) func(*request) ([]violation, error) {
+	if c == nil {
+		return nil
+	}
+	return func(r *request) ([]violation, error) { return c(r, obj) }
 }
 
 // violation is what a check reports before the policy's action is applied.
@@ -68,39 +95,36 @@ type violation struct {
 // Catalog is the table of validating rules, in reporting order.
 func Catalog() []Rule {
 	return []Rule{
-		{ID: DuplicateHost, DefaultAction: Deny, Kinds: []Kind{KindVirtualService}, Check: checkDuplicateHost,
+		{ID: DuplicateHost, DefaultAction: Deny, VirtualService: checkDuplicateHost,
 			Summary: "A host already claimed in the same gateway route table by another VirtualService."},
-		{ID: OverlappingHost, DefaultAction: Warn, Kinds: []Kind{KindVirtualService}, Check: checkOverlappingHost,
+		{ID: OverlappingHost, DefaultAction: Warn, VirtualService: checkOverlappingHost,
 			Summary: "A wildcard host that overlaps another VirtualService's host in the same route table."},
-		{ID: WildcardHost, DefaultAction: Deny, Kinds: []Kind{KindVirtualService, KindGateway}, Check: checkWildcardHost,
+		{ID: WildcardHost, DefaultAction: Deny, VirtualService: virtualServiceWildcards, Gateway: gatewayWildcards,
 			Summary: "A catch-all or public-suffix wildcard host, or one outside the allowed wildcards."},
-		{ID: HostOwnership, DefaultAction: Deny, Kinds: []Kind{KindVirtualService, KindGateway}, Check: checkHostOwnership,
+		{ID: HostOwnership, DefaultAction: Deny, VirtualService: checkVirtualServiceOwnership, Gateway: checkGatewayOwnership,
 			Summary: "A host outside the domains the policy gives the object's namespace."},
-		{ID: MissingCredential, DefaultAction: Deny, Kinds: []Kind{KindGateway}, Check: checkMissingCredential,
+		{ID: MissingCredential, DefaultAction: Deny, Gateway: checkMissingCredential,
 			Summary: "A TLS server whose credential Secret is absent where the gateway pods run, or lacks its keys."},
-		{ID: ConflictingGateway, DefaultAction: Deny, Kinds: []Kind{KindGateway}, Check: checkConflictingGateway,
+		{ID: ConflictingGateway, DefaultAction: Deny, Gateway: checkConflictingGateway,
 			Summary: "A server with a tls block whose host, port and bind another Gateway on the same pods already serves."},
-		{ID: UnknownGateway, DefaultAction: Warn, Kinds: []Kind{KindVirtualService}, Check: checkUnknownGateway,
+		{ID: UnknownGateway, DefaultAction: Warn, VirtualService: checkUnknownGateway,
 			Summary: "A referenced gateway that does not exist."},
-		{ID: HostNotInGateway, DefaultAction: Warn, Kinds: []Kind{KindVirtualService}, Check: checkHostNotInGateway,
+		{ID: HostNotInGateway, DefaultAction: Warn, VirtualService: checkHostNotInGateway,
 			Summary: "A referenced Gateway that exposes none of the VirtualService's hosts to its namespace (IST0132)."},
-		{ID: SecretInUse, DefaultAction: Warn, Kinds: []Kind{KindSecret}, Check: checkSecretInUse,
+		{ID: SecretInUse, DefaultAction: Warn, Secret: checkSecretInUse,
 			Summary: "Deleting a Secret that a Gateway's TLS server reads as its credential."},
 	}
 }
 
-// request is what one rule check sees: one object and read-only state.
+// request is what every check of one object shares: read-only state, and
+// what one check computed that another reuses.
 type request struct {
 	ctx       context.Context
 	policy    *Policy
 	snapshot  Snapshot
 	namespace string
-	gateway   *networkingv1.Gateway
-	vs        *networkingv1.VirtualService
-	// secret is the Secret being deleted.
-	secret *corev1.Secret
-	// claims caches the VirtualService's route-table claims and collisions,
-	// shared by duplicate-host and overlapping-host.
+	// collisions caches the VirtualService's route-table claims and
+	// collisions, shared by duplicate-host and overlapping-host.
 	collisions *[]collision
 }
 

@@ -18,16 +18,16 @@ type collision struct {
 	overlap bool
 }
 
-// collisionsOf finds, once per request, every collision of r.vs.
-func collisionsOf(r *request) []collision {
+// collisionsOf finds, once per request, every collision of vs.
+func collisionsOf(r *request, vs *networkingv1.VirtualService) []collision {
 	if r.collisions != nil {
 		return *r.collisions
 	}
-	mine := claimsOf(r.policy, r.snapshot, r.vs)
+	mine := claimsOf(r.policy, r.snapshot, vs)
 	var out []collision
-	for _, other := range candidates(r, mine) {
+	for _, other := range candidates(r, vs, mine) {
 		theirs := claimsOf(r.policy, r.snapshot, other)
-		meshVisible := exportSetOf(r.vs.Spec.ExportTo, r.vs.Namespace).
+		meshVisible := exportSetOf(vs.Spec.ExportTo, vs.Namespace).
 			overlaps(exportSetOf(other.Spec.ExportTo, other.Namespace))
 		for _, m := range mine {
 			for _, t := range theirs {
@@ -54,12 +54,12 @@ func hostsOverlap(a, b string) bool {
 
 // candidates gathers, from the indexes only, every VirtualService that may
 // share a claim with ours, sorted by namespace/name; never the object itself.
-func candidates(r *request, mine []claim) []*networkingv1.VirtualService {
+func candidates(r *request, vs *networkingv1.VirtualService, mine []claim) []*networkingv1.VirtualService {
 	found := map[string]*networkingv1.VirtualService{}
 	add := func(list []*networkingv1.VirtualService) {
-		for _, vs := range list {
-			if vs.Namespace != r.vs.Namespace || vs.Name != r.vs.Name {
-				found[vs.Namespace+"/"+vs.Name] = vs
+		for _, other := range list {
+			if other.Namespace != vs.Namespace || other.Name != vs.Name {
+				found[other.Namespace+"/"+other.Name] = other
 			}
 		}
 	}

@@ -13,11 +13,7 @@ import (
 // checkConflictingGateway: a server with a tls block may not serve a host
 // (ns/ prefix stripped) that another Gateway on the same pods, port and bind
 // already serves with a tls block.
-func checkConflictingGateway(r *request) ([]violation, error) {
-	if r.gateway == nil {
-		return nil, nil
-	}
-	gw := r.gateway
+func checkConflictingGateway(r *request, gw *networkingv1.Gateway) ([]violation, error) {
 	var out []violation
 	for i, s := range gw.Spec.Servers {
 		if s.GetTls() == nil || s.GetPort() == nil {
@@ -26,7 +22,9 @@ func checkConflictingGateway(r *request) ([]violation, error) {
 		for j, sh := range s.GetHosts() {
 			path := field.NewPath("spec", "servers").Index(i).Child("hosts").Index(j)
 			_, host := splitServerHost(sh)
-			for _, other := range otherGatewaysOnPort(r, WorkloadPortHostKey(gw.Spec.Selector, s.GetPort().GetNumber(), host)) {
+			listener := portKeyOf(gw.Spec.Selector, s.GetPort().GetNumber())
+			listener.TLSHost = host
+			for _, other := range otherGatewaysOnPort(r, gw, listener) {
 				if theirs, theirHost, ok := conflictingServer(gw, s, sh, other); ok {
 					out = append(out, violation{err: withDetail(field.Duplicate(path, sh),
 						conflictDetail(gw, s, sh, other, theirs, theirHost))})
@@ -37,13 +35,13 @@ func checkConflictingGateway(r *request) ([]violation, error) {
 	return out, nil
 }
 
-// otherGatewaysOnPort lists, sorted by namespace/name, the Gateways under
-// an index key (a host with a tls block on the same pods and port), never
-// the Gateway under review.
-func otherGatewaysOnPort(r *request, key string) []*networkingv1.Gateway {
+// otherGatewaysOnPort lists, sorted by namespace/name, the Gateways on a
+// listener (a host with a tls block on the same pods and port), never the
+// Gateway under review.
+func otherGatewaysOnPort(r *request, gw *networkingv1.Gateway, listener PortKey) []*networkingv1.Gateway {
 	var out []*networkingv1.Gateway
-	for _, o := range r.snapshot.GatewaysOnPort(key) {
-		if o.Namespace != r.gateway.Namespace || o.Name != r.gateway.Name {
+	for _, o := range r.snapshot.GatewaysOnPort(listener) {
+		if o.Namespace != gw.Namespace || o.Name != gw.Name {
 			out = append(out, o)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	networking "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // conflictState: team-a/shop-gw holds HTTPS, an httpsRedirect server, a
@@ -273,7 +274,7 @@ func TestConflictingGatewayUpdate(t *testing.T) {
 
 	// team-a/shop-gw, edited: only team-c/legacy-gw is reported, never the
 	// stored shop-gw itself, and as a warning since it was there before.
-	stored := snap.Gateway("team-a", "shop-gw")
+	stored := snap.Gateway(types.NamespacedName{Namespace: "team-a", Name: "shop-gw"})
 	relabelled := stored.DeepCopy()
 	relabelled.Labels = map[string]string{"team": "a"}
 	expectFindings(t, validate(t, DefaultPolicy(), snap, update(stored, relabelled)), []want{

@@ -15,8 +15,8 @@ import (
 )
 
 // istioSamples is Istio's own sample corpus with the expected outcomes,
-// kept beside the repository (DESIGN §7).
-const istioSamples = "../../shared/corpus/istio-samples"
+// copied into testdata with its NOTICE.
+const istioSamples = "testdata/istio-samples"
 
 // TestIstioSamples applies every scenario step by step, as the cluster
 // would (mutate, then validate, then store what was admitted), and
@@ -102,21 +102,11 @@ func outcomeLine(obj client.Object, dec rules.Decision, wantRule string) string 
 // placing objects without a namespace in default.
 func readDocs(t *testing.T, path string) []manifest.Document {
 	t.Helper()
-	f, err := os.Open(path)
+	res, err := manifest.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	res, err := manifest.Read(f, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range res.Documents {
-		if d.Object.GetNamespace() == "" {
-			d.Object.SetNamespace("default")
-		}
-	}
-	return res.Documents
+	return manifest.Defaulted(res.Documents, "default")
 }
 
 func readFile(t *testing.T, path string) string {

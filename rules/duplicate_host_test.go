@@ -10,7 +10,7 @@ import (
 
 // duplicateHostState is the cluster every duplicate-host case starts from:
 // two sets of gateway pods in istio-system and one claim on each kind of
-// route table (DESIGN §3 Route tables).
+// route table (docs/istio-behaviour.md#route-tables).
 func duplicateHostState() []runtime.Object {
 	return []runtime.Object{
 		pod("istio-system", "ingress-1", map[string]string{"istio": "ingressgateway", "app": "istio-ingressgateway"}),

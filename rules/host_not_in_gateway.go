@@ -12,24 +12,24 @@ import (
 // checkHostNotInGateway: each existing Gateway a VirtualService references
 // exposes at least one of its hosts to the VirtualService's namespace
 // (Istio's IST0132).
-func checkHostNotInGateway(r *request) ([]violation, error) {
-	if r.vs == nil || len(r.vs.Spec.Hosts) == 0 {
+func checkHostNotInGateway(r *request, vs *networkingv1.VirtualService) ([]violation, error) {
+	if len(vs.Spec.Hosts) == 0 {
 		return nil, nil
 	}
 	var out []violation
-	for i, g := range r.vs.Spec.Gateways {
+	for i, g := range vs.Spec.Gateways {
 		if g == meshGateway {
 			continue
 		}
-		ref := resolveGatewayRef(g, r.vs.Namespace)
-		gw := r.snapshot.Gateway(ref.Namespace, ref.Name)
-		if gw == nil || exposesAnyHost(gw, r.vs) {
+		ref := resolveGatewayRef(g, vs.Namespace)
+		gw := r.snapshot.Gateway(ref)
+		if gw == nil || exposesAnyHost(gw, vs) {
 			continue // an absent Gateway is unknown-gateway's
 		}
 		out = append(out, violation{err: field.Invalid(field.NewPath("spec", "gateways").Index(i), g, fmt.Sprintf(
 			"Gateway %s exposes none of the hosts %s to namespace %s (its server hosts: %s), so Istio binds no "+
 				"route through it: use a host the Gateway serves, or have its owner add one for %s",
-			ref, quoteList(r.vs.Spec.Hosts), r.vs.Namespace, quoteList(serverHostsOf(gw)), r.vs.Namespace))})
+			ref, quoteList(vs.Spec.Hosts), vs.Namespace, quoteList(serverHostsOf(gw)), vs.Namespace))})
 	}
 	return out, nil
 }

@@ -1,42 +1,36 @@
 package rules
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// checkHostOwnership: a namespace may claim only hosts under the domains
-// the policy gives it, and none under the domains it gives to others.
-func checkHostOwnership(r *request) ([]violation, error) {
-	if len(r.policy.HostOwnership) == 0 {
-		return nil, nil
-	}
-	nsLabels, _ := r.snapshot.NamespaceLabels(r.namespace)
-	mine := r.policy.domainsOf(r.namespace, nsLabels)
-	var out []violation
-	for _, h := range ownedHosts(r) {
-		host := strings.ToLower(h.host)
-		switch {
-		case len(mine) > 0 && !coveredByAny(mine, host):
-			out = append(out, violation{err: field.Forbidden(h.path, fmt.Sprintf(
-				"host %q is outside the domains of namespace %s %v; use a host under them, or ask the platform team",
-				h.host, r.namespace, mine))})
-		case len(mine) == 0:
-			if owner, domain, under, ok := r.policy.ownerOf(host); ok {
-				relation := "is under"
-				if !under {
-					relation = "would catch requests for"
-				}
-				out = append(out, violation{err: field.Forbidden(h.path, fmt.Sprintf(
-					"host %q %s %q, which the policy gives to %s; use a host of your own, or ask that team",
-					h.host, relation, domain, owner))})
-			}
+// checkVirtualServiceOwnership: a namespace may claim towards a gateway
+// only hosts under the domains the policy gives it, and none under the
+// domains it gives to others; mesh-only names are internal, owned by nobody.
+func checkVirtualServiceOwnership(r *request, vs *networkingv1.VirtualService) ([]violation, error) {
+	var hosts []pathHost
+	if refs, _ := gatewayRefs(vs.Spec.Gateways, vs.Namespace); len(refs) > 0 {
+		for i, h := range vs.Spec.Hosts {
+			hosts = append(hosts, pathHost{h, field.NewPath("spec", "hosts").Index(i)})
 		}
 	}
-	return out, nil
+	return r.ownership(hosts), nil
+}
+
+// checkGatewayOwnership: the same for every Gateway server host.
+func checkGatewayOwnership(r *request, gw *networkingv1.Gateway) ([]violation, error) {
+	var hosts []pathHost
+	for i, s := range gw.Spec.Servers {
+		for j, sh := range s.GetHosts() {
+			_, h := splitServerHost(sh)
+			hosts = append(hosts, pathHost{h, field.NewPath("spec", "servers").Index(i).Child("hosts").Index(j)})
+		}
+	}
+	return r.ownership(hosts), nil
 }
 
 // pathHost is one host an object claims and where it is written.
@@ -45,23 +39,23 @@ type pathHost struct {
 	path *field.Path
 }
 
-// ownedHosts lists the hosts a request claims towards a gateway: every
-// Gateway server host, and the hosts of a VirtualService bound to a named
-// gateway (mesh-only names are internal and owned by nobody).
-func ownedHosts(r *request) []pathHost {
-	var out []pathHost
-	if r.vs != nil {
-		if refs, _ := gatewayRefs(r.vs.Spec.Gateways, r.vs.Namespace); len(refs) > 0 {
-			for i, h := range r.vs.Spec.Hosts {
-				out = append(out, pathHost{h, field.NewPath("spec", "hosts").Index(i)})
-			}
-		}
-		return out
+// ownership judges the hosts a request claims against the policy's owners.
+func (r *request) ownership(hosts []pathHost) []violation {
+	if len(r.policy.HostOwnership) == 0 {
+		return nil
 	}
-	for i, s := range r.gateway.Spec.Servers {
-		for j, sh := range s.GetHosts() {
-			_, h := splitServerHost(sh)
-			out = append(out, pathHost{h, field.NewPath("spec", "servers").Index(i).Child("hosts").Index(j)})
+	nsLabels, _ := r.snapshot.NamespaceLabels(r.namespace)
+	mine := r.policy.domainsOf(r.namespace, nsLabels)
+	var out []violation
+	for _, h := range hosts {
+		host := strings.ToLower(h.host)
+		switch {
+		case len(mine) > 0 && !coveredByAny(mine, host):
+			out = append(out, violation{err: field.Forbidden(h.path, msgOutsideOwnDomains(h.host, r.namespace, mine))})
+		case len(mine) == 0:
+			if owner, domain, under, ok := r.policy.ownerOf(host); ok {
+				out = append(out, violation{err: field.Forbidden(h.path, msgOwnedByOthers(h.host, domain, owner, under))})
+			}
 		}
 	}
 	return out

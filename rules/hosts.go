@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // meshGateway is the reserved gateway name for the sidecars of the mesh.
@@ -12,13 +13,9 @@ const meshGateway = "mesh"
 // clusterDomainSuffix is what Istio appends to a short host on the mesh.
 const clusterDomainSuffix = ".svc.cluster.local"
 
-// GatewayRef is a resolved reference from VirtualService.spec.gateways.
-type GatewayRef struct {
-	Namespace, Name string
-}
-
-// String renders the reference the way Istio's own messages do.
-func (r GatewayRef) String() string { return r.Namespace + "/" + r.Name }
+// GatewayRef is a resolved reference from VirtualService.spec.gateways;
+// its String is namespace/name, the way Istio's own messages render it.
+type GatewayRef = types.NamespacedName
 
 // resolveGatewayRef turns one spec.gateways entry into namespace/name the way
 // istiod does: "gw" is in the VirtualService's namespace, "ns/gw" is as
@@ -50,10 +47,6 @@ func gatewayRefs(gateways []string, vsNamespace string) (refs []GatewayRef, mesh
 	}
 	return refs, mesh
 }
-
-// GatewayRefIndexKey is the key under which a VirtualService is indexed for
-// each named gateway it references.
-func GatewayRefIndexKey(ref GatewayRef) string { return ref.String() }
 
 // fqdn expands a short host to its cluster-local FQDN, the way Istio's
 // ResolveShortnameToFQDN does: only names without a dot expand. istiod

@@ -10,20 +10,20 @@ func TestResolveGatewayRef(t *testing.T) {
 		ref  string
 		want GatewayRef
 	}{
-		{"public-gw", GatewayRef{"shop", "public-gw"}},
-		{"istio-system/public-gw", GatewayRef{"istio-system", "public-gw"}},
-		{"public-gw.istio-system.svc.cluster.local", GatewayRef{"istio-system", "public-gw"}},
-		{"public-gw.istio-system", GatewayRef{"istio-system", "public-gw"}},
+		{"public-gw", GatewayRef{Namespace: "shop", Name: "public-gw"}},
+		{"istio-system/public-gw", GatewayRef{Namespace: "istio-system", Name: "public-gw"}},
+		{"public-gw.istio-system.svc.cluster.local", GatewayRef{Namespace: "istio-system", Name: "public-gw"}},
+		{"public-gw.istio-system", GatewayRef{Namespace: "istio-system", Name: "public-gw"}},
 		// case is kept: Istio binds Public-GW to nothing
-		{"istio-system/Public-GW", GatewayRef{"istio-system", "Public-GW"}},
-		{"Public-GW", GatewayRef{"shop", "Public-GW"}},
+		{"istio-system/Public-GW", GatewayRef{Namespace: "istio-system", Name: "Public-GW"}},
+		{"Public-GW", GatewayRef{Namespace: "shop", Name: "Public-GW"}},
 	}
 	for _, tc := range tests {
 		if got := resolveGatewayRef(tc.ref, "shop"); got != tc.want {
 			t.Errorf("resolveGatewayRef(%q) = %v, want %v", tc.ref, got, tc.want)
 		}
 	}
-	if got := (GatewayRef{"istio-system", "gw"}).String(); got != "istio-system/gw" {
+	if got := (GatewayRef{Namespace: "istio-system", Name: "gw"}).String(); got != "istio-system/gw" {
 		t.Errorf("String() = %q", got)
 	}
 }
@@ -37,8 +37,8 @@ func TestGatewayRefs(t *testing.T) {
 	}{
 		{"empty list is the mesh only", nil, nil, true},
 		{"mesh", []string{"mesh"}, nil, true},
-		{"named only", []string{"gw"}, []GatewayRef{{"shop", "gw"}}, false},
-		{"named and mesh", []string{"istio-system/gw", "mesh"}, []GatewayRef{{"istio-system", "gw"}}, true},
+		{"named only", []string{"gw"}, []GatewayRef{{Namespace: "shop", Name: "gw"}}, false},
+		{"named and mesh", []string{"istio-system/gw", "mesh"}, []GatewayRef{{Namespace: "istio-system", Name: "gw"}}, true},
 	}
 	for _, tc := range tests {
 		refs, mesh := gatewayRefs(tc.gateways, "shop")
@@ -281,23 +281,24 @@ func TestExportSet(t *testing.T) {
 	}
 }
 
-func TestIndexKeys(t *testing.T) {
+// TestIndexValues: what each index files an object under.
+func TestIndexValues(t *testing.T) {
 	vs := httpVS("shop", "shop", []string{"Shop.Example.com", "cart", "*.api.example.com"}, "istio-system/gw", "mesh")
-	if got, want := HostIndexKeys(vs), []string{"*.api.example.com", "cart", "cart.shop.svc.cluster.local",
+	if got, want := hostIndexValues(vs), []string{"*.api.example.com", "cart", "cart.shop.svc.cluster.local",
 		"shop.example.com"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("HostIndexKeys = %q, want %q", got, want)
+		t.Errorf("hostIndexValues = %q, want %q", got, want)
 	}
-	if got, want := DomainIndexKeys(vs), []string{"api.example.com", "cluster.local", "com", "example.com", "local",
+	if got, want := domainIndexValues(vs), []string{"api.example.com", "cluster.local", "com", "example.com", "local",
 		"shop.svc.cluster.local", "svc.cluster.local"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("DomainIndexKeys = %q, want %q", got, want)
+		t.Errorf("domainIndexValues = %q, want %q", got, want)
 	}
-	if got, want := GatewayIndexKeys(vs), []string{"istio-system/gw"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("GatewayIndexKeys = %q, want %q", got, want)
+	if got, want := gatewayIndexValues(vs), []string{"istio-system/gw"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("gatewayIndexValues = %q, want %q", got, want)
 	}
 	gw := gateway("istio-system", "gw", map[string]string{"istio": "ingressgateway", "app": "gw"},
 		httpServer(80, "*"), httpsServer(443, "https", simpleTLS("c"), "*"), httpServer(80, "x"))
-	if got, want := WorkloadPortIndexKeys(gw), []string{"app=gw,istio=ingressgateway:443",
+	if got, want := workloadPortIndexValues(gw), []string{"app=gw,istio=ingressgateway:443",
 		"app=gw,istio=ingressgateway:443|*", "app=gw,istio=ingressgateway:80"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("WorkloadPortIndexKeys = %q, want %q", got, want)
+		t.Errorf("workloadPortIndexValues = %q, want %q", got, want)
 	}
 }

@@ -4,40 +4,45 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 
 	certmanagerv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // MemorySnapshot is a Snapshot held in maps, for tests and for
-// `gateguard check`. It keeps only the key names of Secrets.
+// `gateguard check`. It indexes with the same Indexes as the cache-backed
+// snapshot, and keeps only the key names of Secrets.
 type MemorySnapshot struct {
-	gateways        map[string]*networkingv1.Gateway
-	gatewaysOnPort  index[*networkingv1.Gateway]
-	gwByCredential  index[*networkingv1.Gateway]
-	virtualServices map[string]*networkingv1.VirtualService
-	vsByHost        index[*networkingv1.VirtualService]
-	vsByDomain      index[*networkingv1.VirtualService]
-	vsByGateway     index[*networkingv1.VirtualService]
+	gateways        map[types.NamespacedName]*networkingv1.Gateway
+	virtualServices map[types.NamespacedName]*networkingv1.VirtualService
+	certificates    map[types.NamespacedName]*certmanagerv1.Certificate
+	indexes         map[IndexName]index
 	pods            *PodPlacements
-	secretKeys      map[string][]string
-	certificates    map[string]string
+	secretKeys      map[types.NamespacedName][]string
 	namespaces      map[string]map[string]string
 }
 
 // NewMemorySnapshot returns an empty snapshot.
 func NewMemorySnapshot() *MemorySnapshot {
-	return &MemorySnapshot{
-		gateways: map[string]*networkingv1.Gateway{}, gatewaysOnPort: index[*networkingv1.Gateway]{},
-		gwByCredential:  index[*networkingv1.Gateway]{},
-		virtualServices: map[string]*networkingv1.VirtualService{}, vsByHost: index[*networkingv1.VirtualService]{},
-		vsByDomain: index[*networkingv1.VirtualService]{}, vsByGateway: index[*networkingv1.VirtualService]{},
-		pods:       NewPodPlacements(),
-		secretKeys: map[string][]string{}, certificates: map[string]string{}, namespaces: map[string]map[string]string{},
+	s := &MemorySnapshot{
+		gateways:        map[types.NamespacedName]*networkingv1.Gateway{},
+		virtualServices: map[types.NamespacedName]*networkingv1.VirtualService{},
+		certificates:    map[types.NamespacedName]*certmanagerv1.Certificate{},
+		indexes:         map[IndexName]index{},
+		pods:            NewPodPlacements(),
+		secretKeys:      map[types.NamespacedName][]string{},
+		namespaces:      map[string]map[string]string{},
 	}
+	for _, ix := range Indexes(true) {
+		s.indexes[ix.Name] = index{}
+	}
+	return s
 }
 
 // Add stores an object, replacing one with the same namespace and name.
@@ -45,33 +50,21 @@ func NewMemorySnapshot() *MemorySnapshot {
 func (s *MemorySnapshot) Add(obj runtime.Object) error {
 	switch o := obj.(type) {
 	case *networkingv1.Gateway:
-		key := o.Namespace + "/" + o.Name
-		s.unindexGateway(key)
-		s.gateways[key] = o
-		s.gatewaysOnPort.add(WorkloadPortIndexKeys(o), key, o)
-		s.gwByCredential.add(CredentialIndexKeys(o), key, o)
+		store(s, s.gateways, o)
 	case *networkingv1.VirtualService:
-		s.addVirtualService(o)
+		store(s, s.virtualServices, o)
+	case *certmanagerv1.Certificate:
+		store(s, s.certificates, o)
 	case *corev1.Secret:
-		s.secretKeys[o.Namespace+"/"+o.Name] = slices.Sorted(maps.Keys(secretKeySet(o)))
+		s.secretKeys[client.ObjectKeyFromObject(o)] = slices.Sorted(maps.Keys(secretKeySet(o)))
 	case *corev1.Pod:
 		s.pods.Set(o.Namespace, o.Name, o.Labels)
 	case *corev1.Namespace:
 		s.namespaces[o.Name] = o.Labels
-	case *certmanagerv1.Certificate:
-		s.certificates[o.Namespace+"/"+o.Spec.SecretName] = o.Name
 	default:
 		return fmt.Errorf("%T is not a kind the rules read", obj)
 	}
 	return nil
-}
-
-// unindexGateway removes a stored Gateway from the indexes.
-func (s *MemorySnapshot) unindexGateway(key string) {
-	if old, ok := s.gateways[key]; ok {
-		s.gatewaysOnPort.remove(WorkloadPortIndexKeys(old), key)
-		s.gwByCredential.remove(CredentialIndexKeys(old), key)
-	}
 }
 
 // Delete forgets an object, as a deletion the cluster admitted would.
@@ -79,41 +72,46 @@ func (s *MemorySnapshot) unindexGateway(key string) {
 func (s *MemorySnapshot) Delete(obj runtime.Object) error {
 	switch o := obj.(type) {
 	case *networkingv1.Gateway:
-		s.unindexGateway(o.Namespace + "/" + o.Name)
-		delete(s.gateways, o.Namespace+"/"+o.Name)
+		unstore(s, s.gateways, client.ObjectKeyFromObject(o))
 	case *networkingv1.VirtualService:
-		key := o.Namespace + "/" + o.Name
-		if old, ok := s.virtualServices[key]; ok {
-			s.vsByHost.remove(HostIndexKeys(old), key)
-			s.vsByDomain.remove(DomainIndexKeys(old), key)
-			s.vsByGateway.remove(GatewayIndexKeys(old), key)
-			delete(s.virtualServices, key)
-		}
+		unstore(s, s.virtualServices, client.ObjectKeyFromObject(o))
+	case *certmanagerv1.Certificate:
+		unstore(s, s.certificates, client.ObjectKeyFromObject(o))
 	case *corev1.Secret:
-		delete(s.secretKeys, o.Namespace+"/"+o.Name)
+		delete(s.secretKeys, client.ObjectKeyFromObject(o))
 	case *corev1.Pod:
 		s.pods.Delete(o.Namespace, o.Name)
 	case *corev1.Namespace:
 		delete(s.namespaces, o.Name)
-	case *certmanagerv1.Certificate:
-		delete(s.certificates, o.Namespace+"/"+o.Spec.SecretName)
 	default:
 		return fmt.Errorf("%T is not a kind the rules read", obj)
 	}
 	return nil
 }
 
-func (s *MemorySnapshot) addVirtualService(vs *networkingv1.VirtualService) {
-	key := vs.Namespace + "/" + vs.Name
-	if old, ok := s.virtualServices[key]; ok {
-		s.vsByHost.remove(HostIndexKeys(old), key)
-		s.vsByDomain.remove(DomainIndexKeys(old), key)
-		s.vsByGateway.remove(GatewayIndexKeys(old), key)
+// store keeps obj by name and under every index of its kind.
+func store[T client.Object](s *MemorySnapshot, byName map[types.NamespacedName]T, obj T) {
+	key := client.ObjectKeyFromObject(obj)
+	unstore(s, byName, key)
+	byName[key] = obj
+	s.reindex(obj, func(x index, values []string) { x.add(values, key, obj) })
+}
+
+// unstore forgets the object stored under key, and its index entries.
+func unstore[T client.Object](s *MemorySnapshot, byName map[types.NamespacedName]T, key types.NamespacedName) {
+	if old, ok := byName[key]; ok {
+		s.reindex(old, func(x index, values []string) { x.remove(values, key) })
+		delete(byName, key)
 	}
-	s.virtualServices[key] = vs
-	s.vsByHost.add(HostIndexKeys(vs), key, vs)
-	s.vsByDomain.add(DomainIndexKeys(vs), key, vs)
-	s.vsByGateway.add(GatewayIndexKeys(vs), key, vs)
+}
+
+// reindex calls fn with each index of obj's kind and obj's values in it.
+func (s *MemorySnapshot) reindex(obj client.Object, fn func(index, []string)) {
+	for _, ix := range Indexes(true) {
+		if reflect.TypeOf(ix.Object) == reflect.TypeOf(obj) {
+			fn(s.indexes[ix.Name], ix.Values(obj))
+		}
+	}
 }
 
 // secretKeySet lists the key names of a Secret's data and stringData.
@@ -136,28 +134,28 @@ func labelPairs(labels map[string]string) []string {
 	return pairs
 }
 
-func (s *MemorySnapshot) Gateway(namespace, name string) *networkingv1.Gateway {
-	return s.gateways[namespace+"/"+name]
+func (s *MemorySnapshot) Gateway(key types.NamespacedName) *networkingv1.Gateway {
+	return s.gateways[key]
 }
 
-func (s *MemorySnapshot) GatewaysOnPort(key string) []*networkingv1.Gateway {
-	return s.gatewaysOnPort.get(key)
+func (s *MemorySnapshot) GatewaysOnPort(listener PortKey) []*networkingv1.Gateway {
+	return lookup[*networkingv1.Gateway](s, IndexWorkloadPort, listener.String())
 }
 
 func (s *MemorySnapshot) GatewaysReferencingCredential(name string) []*networkingv1.Gateway {
-	return s.gwByCredential.get(name)
+	return lookup[*networkingv1.Gateway](s, IndexCredential, name)
 }
 
 func (s *MemorySnapshot) VirtualServicesWithHost(host string) []*networkingv1.VirtualService {
-	return s.vsByHost.get(host)
+	return lookup[*networkingv1.VirtualService](s, IndexHost, host)
 }
 
 func (s *MemorySnapshot) VirtualServicesUnderDomain(domain string) []*networkingv1.VirtualService {
-	return s.vsByDomain.get(domain)
+	return lookup[*networkingv1.VirtualService](s, IndexDomain, domain)
 }
 
 func (s *MemorySnapshot) VirtualServicesForGateway(ref GatewayRef) []*networkingv1.VirtualService {
-	return s.vsByGateway.get(ref.String())
+	return lookup[*networkingv1.VirtualService](s, IndexGateway, ref.String())
 }
 
 func (s *MemorySnapshot) GatewayPodNamespaces(selector map[string]string) []string {
@@ -168,18 +166,24 @@ func (s *MemorySnapshot) GatewayPodLabelSets(selector map[string]string) []strin
 	return s.pods.LabelSets(selector)
 }
 
-func (s *MemorySnapshot) SecretExists(namespace, name string) bool {
-	_, ok := s.secretKeys[namespace+"/"+name]
+// SecretsReadable is true: the files hold every Secret there is.
+func (s *MemorySnapshot) SecretsReadable(string) bool { return true }
+
+func (s *MemorySnapshot) SecretExists(key types.NamespacedName) bool {
+	_, ok := s.secretKeys[key]
 	return ok
 }
 
-func (s *MemorySnapshot) SecretKeys(_ context.Context, namespace, name string) ([]string, error) {
-	return s.secretKeys[namespace+"/"+name], nil
+func (s *MemorySnapshot) SecretKeys(_ context.Context, key types.NamespacedName) ([]string, error) {
+	return s.secretKeys[key], nil
 }
 
-func (s *MemorySnapshot) CertificateForSecret(namespace, secretName string) (string, bool) {
-	name, ok := s.certificates[namespace+"/"+secretName]
-	return name, ok
+func (s *MemorySnapshot) CertificateForSecret(secret types.NamespacedName) (string, bool) {
+	certs := lookup[*certmanagerv1.Certificate](s, IndexSecretName, secret.String())
+	if len(certs) == 0 {
+		return "", false
+	}
+	return certs[0].Name, true
 }
 
 func (s *MemorySnapshot) NamespaceLabels(namespace string) (map[string]string, bool) {
@@ -187,32 +191,35 @@ func (s *MemorySnapshot) NamespaceLabels(namespace string) (map[string]string, b
 	return l, ok
 }
 
-// index maps a key to objects stored under an identity, kept in insertion
-// order so results are deterministic.
-type index[T any] map[string][]indexed[T]
-
-type indexed[T any] struct {
-	id  string
-	obj T
-}
-
-func (x index[T]) add(keys []string, id string, obj T) {
-	for _, k := range keys {
-		x[k] = append(x[k], indexed[T]{id, obj})
-	}
-}
-
-func (x index[T]) remove(keys []string, id string) {
-	for _, k := range keys {
-		x[k] = slices.DeleteFunc(x[k], func(e indexed[T]) bool { return e.id == id })
-	}
-}
-
-func (x index[T]) get(key string) []T {
-	entries := x[key]
-	out := make([]T, len(entries))
-	for i, e := range entries {
-		out[i] = e.obj
+// lookup returns the objects of type T under one value of an index.
+func lookup[T client.Object](s *MemorySnapshot, name IndexName, value string) []T {
+	entries := s.indexes[name][value]
+	out := make([]T, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, e.obj.(T))
 	}
 	return out
+}
+
+// index maps an index value to the objects stored under it, kept in
+// insertion order so results are deterministic.
+type index map[string][]indexed
+
+type indexed struct {
+	key types.NamespacedName
+	obj client.Object
+}
+
+func (x index) add(values []string, key types.NamespacedName, obj client.Object) {
+	for _, v := range values {
+		x[v] = append(x[v], indexed{key, obj})
+	}
+}
+
+func (x index) remove(values []string, key types.NamespacedName) {
+	for _, v := range values {
+		if x[v] = slices.DeleteFunc(x[v], func(e indexed) bool { return e.key == key }); len(x[v]) == 0 {
+			delete(x, v)
+		}
+	}
 }

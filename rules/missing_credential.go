@@ -7,18 +7,16 @@ import (
 
 	networking "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // checkMissingCredential: every TLS server's credential Secret exists, with
 // its keys, in each namespace where the selected gateway pods run.
-func checkMissingCredential(r *request) ([]violation, error) {
-	if r.gateway == nil {
-		return nil, nil
-	}
-	place := podNamespaces(r.policy, r.snapshot, r.gateway)
+func checkMissingCredential(r *request, gw *networkingv1.Gateway) ([]violation, error) {
+	place := podNamespaces(r.policy, r.snapshot, gw)
 	var out []violation
-	for i, s := range r.gateway.Spec.Servers {
+	for i, s := range gw.Spec.Servers {
 		tls := s.GetTls()
 		if !terminatesTLS(tls) {
 			continue
@@ -28,7 +26,7 @@ func checkMissingCredential(r *request) ([]violation, error) {
 			tls.GetMode() == networking.ServerTLSSettings_OPTIONAL_MUTUAL
 		for _, ref := range credentialRefs(tls, path) {
 			for _, ns := range place.namespaces {
-				c := credentialCheck{r: r, gw: r.gateway, place: place, namespace: ns, ref: ref}
+				c := credentialCheck{r: r, gw: gw, place: place, namespace: ns, ref: ref}
 				v, err := c.run(mutual && tls.GetCaCertCredentialName() == "" && ref.role == roleCert)
 				if err != nil {
 					return nil, err
@@ -91,13 +89,21 @@ type credentialCheck struct {
 	ref       credentialRef
 }
 
+// secret names a Secret of the namespace the credential is read from.
+func (c credentialCheck) secret(name string) types.NamespacedName {
+	return types.NamespacedName{Namespace: c.namespace, Name: name}
+}
+
 // run reports a missing Secret, missing keys, or a missing CA for mutual TLS.
 func (c credentialCheck) run(needCA bool) ([]violation, error) {
 	snap := c.r.snapshot
-	if !snap.SecretExists(c.namespace, c.ref.name) {
+	if !snap.SecretsReadable(c.namespace) {
+		return c.unreadable(), nil
+	}
+	if !snap.SecretExists(c.secret(c.ref.name)) {
 		return c.absent(), nil
 	}
-	keys, err := snap.SecretKeys(c.r.ctx, c.namespace, c.ref.name)
+	keys, err := snap.SecretKeys(c.r.ctx, c.secret(c.ref.name))
 	if err != nil {
 		return nil, fmt.Errorf("reading key names of Secret %s/%s: %w", c.namespace, c.ref.name, err)
 	}
@@ -113,10 +119,17 @@ func (c credentialCheck) run(needCA bool) ([]violation, error) {
 	return nil, nil
 }
 
+// unreadable warns that the Secret sits where gateguard may not look, so
+// that a scoped install never mistakes what it cannot see for a missing
+// Secret, nor stays silent about it.
+func (c credentialCheck) unreadable() []violation {
+	return []violation{{warnOnly: true, err: field.Forbidden(c.ref.path, msgSecretsUnreadable(c.ref.name, c.namespace))}}
+}
+
 // absent reports a Secret that does not exist: pending when cert-manager
 // will issue it, else denied.
 func (c credentialCheck) absent() []violation {
-	if cert, ok := c.r.snapshot.CertificateForSecret(c.namespace, c.ref.name); ok {
+	if cert, ok := c.r.snapshot.CertificateForSecret(c.secret(c.ref.name)); ok {
 		return []violation{{warnOnly: true, err: withDetail(field.NotFound(c.ref.path, c.ref.name), fmt.Sprintf(
 			"Secret %s/%s is not issued yet: cert-manager Certificate %s/%s will create it; until then TLS "+
 				"handshakes on this server fail", c.namespace, c.ref.name, c.namespace, cert))}}
@@ -136,8 +149,8 @@ func (c credentialCheck) absent() []violation {
 // missingCA checks the <name>-cacert Secret that mutual TLS falls back to.
 func (c credentialCheck) missingCA() ([]violation, error) {
 	caName := c.ref.name + "-cacert"
-	if c.r.snapshot.SecretExists(c.namespace, caName) {
-		keys, err := c.r.snapshot.SecretKeys(c.r.ctx, c.namespace, caName)
+	if c.r.snapshot.SecretExists(c.secret(caName)) {
+		keys, err := c.r.snapshot.SecretKeys(c.r.ctx, c.secret(caName))
 		if err != nil {
 			return nil, fmt.Errorf("reading key names of Secret %s/%s: %w", c.namespace, caName, err)
 		}

@@ -9,10 +9,11 @@ import (
 	networking "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // recordingSnapshot wraps a Snapshot to see which Secrets the rules read
-// key names of (DESIGN §6: only the one referenced Secret, on demand), and
+// key names of (docs/design.md#secrets: only the one referenced Secret, on demand), and
 // to make that read fail.
 type recordingSnapshot struct {
 	Snapshot
@@ -20,12 +21,12 @@ type recordingSnapshot struct {
 	fail     error
 }
 
-func (s *recordingSnapshot) SecretKeys(ctx context.Context, namespace, name string) ([]string, error) {
-	s.keyReads = append(s.keyReads, namespace+"/"+name)
+func (s *recordingSnapshot) SecretKeys(ctx context.Context, key types.NamespacedName) ([]string, error) {
+	s.keyReads = append(s.keyReads, key.String())
 	if s.fail != nil {
 		return nil, s.fail
 	}
-	return s.Snapshot.SecretKeys(ctx, namespace, name)
+	return s.Snapshot.SecretKeys(ctx, key)
 }
 
 func credentialState() []runtime.Object {
@@ -288,4 +289,41 @@ func TestMissingCredentialNoKeyReadForVirtualService(t *testing.T) {
 	if len(snap.keyReads) != 0 {
 		t.Errorf("SecretKeys read %q", snap.keyReads)
 	}
+}
+
+// scopedSnapshot may read Secrets only in the readable namespaces, as a
+// gateguard serving with --secret-namespaces.
+type scopedSnapshot struct {
+	Snapshot
+	readable []string
+}
+
+func (s scopedSnapshot) SecretsReadable(namespace string) bool {
+	return slices.Contains(s.readable, namespace)
+}
+
+// TestMissingCredentialOutsideTheReadableNamespaces: a credential read
+// from a namespace gateguard may not see is never called missing; it warns,
+// naming the namespace and the flag, once per namespace the pods run in,
+// and the readable namespaces are still checked in full.
+func TestMissingCredentialOutsideTheReadableNamespaces(t *testing.T) {
+	snap := scopedSnapshot{Snapshot: snapshotOf(t, credentialState()...), readable: []string{"istio-system"}}
+	edge := map[string]string{"istio": "edge"}
+	expectFindings(t, validate(t, DefaultPolicy(), snap, create(gateway("shop", "edge-gw", edge,
+		httpsServer(443, "https", simpleTLS("no-such-cert"), "shop.example.com")))), []want{
+		{rule: MissingCredential, action: Warn, field: "spec.servers[0].tls.credentialName",
+			msg: `spec.servers[0].tls.credentialName: Forbidden: [missing-credential] gateguard may not read Secrets in ` +
+				`namespace istio-edge, where Istio reads "no-such-cert", so it cannot check that the Secret exists and has ` +
+				`its keys: add istio-edge to gateguard's --secret-namespaces (chart value secretNamespaces), with the Role ` +
+				`that lets it read them`},
+		{rule: MissingCredential, action: Warn, field: "spec.servers[0].tls.credentialName",
+			msg: `spec.servers[0].tls.credentialName: Forbidden: [missing-credential] gateguard may not read Secrets in ` +
+				`namespace istio-edge-eu, where Istio reads "no-such-cert", so it cannot check that the Secret exists and has ` +
+				`its keys: add istio-edge-eu to gateguard's --secret-namespaces (chart value secretNamespaces), with the Role ` +
+				`that lets it read them`},
+	})
+	expectFindings(t, validate(t, DefaultPolicy(), snap, create(gateway("shop", "gw", ingressSelector,
+		httpsServer(443, "https", simpleTLS("half-cert"), "shop.example.com")))), []want{
+		{rule: MissingCredential, action: Deny, field: "spec.servers[0].tls.credentialName"},
+	})
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// fullPolicy is DESIGN §5's sketch with every section filled in.
+// fullPolicy is the policy of docs/rules.md#the-policy-file with every section filled in.
 const fullPolicy = `apiVersion: gateguard.dev/v1alpha1
 kind: GatewayPolicy
 rules:

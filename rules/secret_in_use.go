@@ -6,21 +6,19 @@ import (
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // checkSecretInUse: a Secret that a Gateway's TLS server reads as its
 // credential, from the namespace where that Gateway's pods run, is not
 // deleted.
-func checkSecretInUse(r *request) ([]violation, error) {
-	if r.secret == nil {
-		return nil, nil
-	}
-	sec := r.secret
+func checkSecretInUse(r *request, sec *corev1.Secret) ([]violation, error) {
 	var users []string
 	for _, gw := range r.snapshot.GatewaysReferencingCredential(sec.Name) {
 		if slices.Contains(podNamespaces(r.policy, r.snapshot, gw).namespaces, sec.Namespace) &&
-			slices.Contains(CredentialIndexKeys(gw), sec.Name) {
+			slices.Contains(credentialIndexValues(gw), sec.Name) {
 			users = append(users, gw.Namespace+"/"+gw.Name)
 		}
 	}
@@ -34,7 +32,7 @@ func checkSecretInUse(r *request) ([]violation, error) {
 		noun = "Gateways"
 	}
 	reissue := ""
-	if cert, ok := r.snapshot.CertificateForSecret(sec.Namespace, sec.Name); ok {
+	if cert, ok := r.snapshot.CertificateForSecret(client.ObjectKeyFromObject(sec)); ok {
 		reissue = fmt.Sprintf(" until cert-manager Certificate %s/%s issues it again", sec.Namespace, cert)
 	}
 	return []violation{{err: field.Forbidden(field.NewPath("metadata", "name"), fmt.Sprintf(

@@ -7,6 +7,7 @@ import (
 	networking "istio.io/api/networking/v1alpha3"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 func secretInUseState() []runtime.Object {
@@ -151,7 +152,7 @@ func TestSecretInUse(t *testing.T) {
 	}
 }
 
-func TestCredentialIndexKeys(t *testing.T) {
+func TestCredentialIndexValues(t *testing.T) {
 	redirect := httpServer(80, "shop.example.com")
 	redirect.Tls = &networking.ServerTLSSettings{HttpsRedirect: true, CredentialName: "redirect-cert"}
 	gw := gateway("shop", "gw", ingressSelector,
@@ -162,8 +163,8 @@ func TestCredentialIndexKeys(t *testing.T) {
 		httpsServer(443, "d", simpleTLS("kubernetes-gateway://istio-system/d"), "d.example.com"),
 		redirect,
 		passthroughServer(9443, "db.example.com"))
-	if got, want := CredentialIndexKeys(gw), []string{"a-cert", "b-cert", "ca"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("CredentialIndexKeys = %q, want %q", got, want)
+	if got, want := credentialIndexValues(gw), []string{"a-cert", "b-cert", "ca"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("credentialIndexValues = %q, want %q", got, want)
 	}
 }
 
@@ -201,7 +202,7 @@ func TestMemorySnapshotCredentialIndex(t *testing.T) {
 	}
 	mustDo(snap.Add, secret("istio-system", "shop-cert-v2", "tls.crt", "tls.key"))
 	mustDo(snap.Delete, secret("istio-system", "shop-cert-v2"))
-	if snap.SecretExists("istio-system", "shop-cert-v2") {
+	if snap.SecretExists(types.NamespacedName{Namespace: "istio-system", Name: "shop-cert-v2"}) {
 		t.Error("a deleted Secret still exists")
 	}
 	vs := httpVS("shop", "shop", []string{"shop.example.com"}, "shop/shop-gw")

@@ -26,7 +26,7 @@ const operationAnnotation = "test.gateguard.dev/operation"
 // then each judged document in order, admitted ones joining the state.
 func TestCorpus(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.yaml")
-	files = slices.DeleteFunc(files, func(f string) bool { return strings.HasSuffix(f, ".policy.yaml") })
+	files = slices.DeleteFunc(files, isPolicyFile)
 	if len(files) == 0 {
 		t.Fatal("no corpus files in testdata/")
 	}
@@ -120,16 +120,18 @@ func corpusPolicy(t *testing.T, file string) *rules.Policy {
 func corpusSeeds(t testing.TB) []manifest.Document {
 	files, _ := filepath.Glob("testdata/*.yaml")
 	var out []manifest.Document
-	for _, file := range files {
-		f, err := os.Open(file)
+	for _, file := range slices.DeleteFunc(files, isPolicyFile) {
+		res, err := manifest.ReadFile(file)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("corpus seed %v", err) // a seed that cannot be read is a broken corpus, not a skip
 		}
-		res, err := manifest.Read(f, file)
-		f.Close()
-		if err == nil {
-			out = append(out, res.Documents...)
-		}
+		out = append(out, res.Documents...)
+	}
+	if len(out) == 0 {
+		t.Fatal("no corpus seeds in testdata/")
 	}
 	return out
 }
+
+// isPolicyFile reports whether a testdata file is a corpus file's policy.
+func isPolicyFile(file string) bool { return strings.HasSuffix(file, ".policy.yaml") }

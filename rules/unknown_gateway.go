@@ -4,27 +4,25 @@ import (
 	"fmt"
 	"strings"
 
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // checkUnknownGateway: every gateway a VirtualService references, except
 // mesh, exists (references are case-sensitive, as in Istio).
-func checkUnknownGateway(r *request) ([]violation, error) {
-	if r.vs == nil {
-		return nil, nil
-	}
+func checkUnknownGateway(r *request, vs *networkingv1.VirtualService) ([]violation, error) {
 	var out []violation
-	for i, g := range r.vs.Spec.Gateways {
+	for i, g := range vs.Spec.Gateways {
 		if g == meshGateway {
 			continue
 		}
-		ref := resolveGatewayRef(g, r.vs.Namespace)
-		if r.snapshot.Gateway(ref.Namespace, ref.Name) != nil {
+		ref := resolveGatewayRef(g, vs.Namespace)
+		if r.snapshot.Gateway(ref) != nil {
 			continue
 		}
 		hint := "create the Gateway or fix the reference"
-		if lower := (GatewayRef{strings.ToLower(ref.Namespace), strings.ToLower(ref.Name)}); lower != ref &&
-			r.snapshot.Gateway(lower.Namespace, lower.Name) != nil {
+		if lower := (GatewayRef{Namespace: strings.ToLower(ref.Namespace), Name: strings.ToLower(ref.Name)}); lower != ref &&
+			r.snapshot.Gateway(lower) != nil {
 			hint = fmt.Sprintf("references are case-sensitive: did you mean %s?", lower)
 		}
 		out = append(out, violation{err: withDetail(field.NotFound(field.NewPath("spec", "gateways").Index(i), g),

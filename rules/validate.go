@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -94,67 +93,69 @@ func Validate(ctx context.Context, p *Policy, snap Snapshot, c Change) (Decision
 	if _, secret := obj.(*corev1.Secret); obj == nil || secret != (c.Operation == Delete) {
 		return Decision{}, nil
 	}
-	findings, err := evaluate(ctx, p, snap, c, obj)
-	if err != nil || c.Operation != Update || c.OldObject == nil {
-		return Decision{Findings: findings}, err
-	}
-	before, err := evaluate(ctx, p, snap, c, c.OldObject)
+	found, err := evaluate(ctx, p, snap, c, obj)
 	if err != nil {
 		return Decision{}, err
 	}
-	for i, f := range findings {
-		if f.Action == Deny && slices.ContainsFunc(before, func(b Finding) bool { return sameViolation(b, f) }) {
-			e := *f.Error
-			e.Detail += ratchetNote
-			findings[i] = Finding{Rule: f.Rule, Action: Warn, Error: &e}
+	var before []judged
+	if c.Operation == Update && c.OldObject != nil {
+		if before, err = evaluate(ctx, p, snap, c, c.OldObject); err != nil {
+			return Decision{}, err
 		}
+	}
+	findings := make([]Finding, 0, len(found))
+	for _, j := range found {
+		findings = append(findings, j.finding(slices.ContainsFunc(before, j.same)))
 	}
 	return Decision{Findings: findings}, nil
 }
 
-// sameViolation compares findings by rule and message, not by path, so
-// that reordering hosts does not count as a new violation.
-func sameViolation(a, b Finding) bool {
-	return a.Rule == b.Rule && a.Error.Type == b.Error.Type && a.Error.Detail == b.Error.Detail
+// judged is one violation with its rule and the action the policy sets.
+type judged struct {
+	rule       RuleID
+	configured Action
+	violation
 }
 
-// evaluate runs every applicable rule on obj.
-func evaluate(ctx context.Context, p *Policy, snap Snapshot, c Change, obj client.Object) ([]Finding, error) {
-	req := &request{ctx: ctx, policy: p, snapshot: snap, namespace: c.Namespace}
-	var kind Kind
-	switch o := obj.(type) {
-	case *networkingv1.Gateway:
-		req.gateway, kind = o, KindGateway
-	case *networkingv1.VirtualService:
-		req.vs, kind = o, KindVirtualService
-	case *corev1.Secret:
-		req.secret, kind = o, KindSecret
-	default:
-		return nil, nil
+// same compares violations by rule and message, not by path, so that
+// reordering hosts does not count as a new violation.
+func (j judged) same(other judged) bool {
+	return j.rule == other.rule && j.err.Type == other.err.Type && j.err.Detail == other.err.Detail
+}
+
+// finding decides a violation's action, the one place severity is
+// decided: the policy's action, but a warning where the rule itself only
+// warns, and a warning for a denial an UPDATE kept from its old object.
+func (j judged) finding(preexisting bool) Finding {
+	action := j.configured
+	e := *j.err
+	e.Detail = "[" + string(j.rule) + "] " + e.Detail
+	switch {
+	case j.warnOnly:
+		action = Warn
+	case action == Deny && preexisting:
+		action = Warn
+		e.Detail += ratchetNote
 	}
-	var out []Finding
+	return Finding{Rule: j.rule, Action: action, Error: &e}
+}
+
+// evaluate runs every rule that judges obj's kind, unless off or exempt.
+func evaluate(ctx context.Context, p *Policy, snap Snapshot, c Change, obj client.Object) ([]judged, error) {
+	req := &request{ctx: ctx, policy: p, snapshot: snap, namespace: c.Namespace}
+	var out []judged
 	for _, rule := range Catalog() {
-		action := p.actionFor(rule)
-		if action == Off || !slices.Contains(rule.Kinds, kind) || p.exempt(rule.ID, snap, c, obj) {
+		check, action := rule.checkOf(obj), p.actionFor(rule)
+		if check == nil || action == Off || p.exempt(rule.ID, snap, c, obj) {
 			continue
 		}
-		violations, err := rule.Check(req)
+		violations, err := check(req)
 		if err != nil {
 			return nil, fmt.Errorf("rule %s: %w", rule.ID, err)
 		}
 		for _, v := range violations {
-			out = append(out, finding(rule.ID, action, v))
+			out = append(out, judged{rule: rule.ID, configured: action, violation: v})
 		}
 	}
 	return out, nil
-}
-
-// finding tags a violation with its rule and the action in force.
-func finding(id RuleID, action Action, v violation) Finding {
-	if v.warnOnly {
-		action = Warn
-	}
-	e := *v.err
-	e.Detail = "[" + string(id) + "] " + e.Detail
-	return Finding{Rule: id, Action: action, Error: &e}
 }

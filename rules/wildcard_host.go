@@ -18,17 +18,10 @@ const (
 		`Gateway serves`
 )
 
-// checkWildcardHost: no catch-all "*" on HTTP, no wildcard directly over a
-// public suffix, and no wildcard outside the policy's allowedWildcards.
-func checkWildcardHost(r *request) ([]violation, error) {
-	if r.vs != nil {
-		return virtualServiceWildcards(r.policy, r.vs), nil
-	}
-	return gatewayWildcards(r.policy, r.gateway), nil
-}
-
-// virtualServiceWildcards judges spec.hosts of a VirtualService.
-func virtualServiceWildcards(p *Policy, vs *networkingv1.VirtualService) []violation {
+// virtualServiceWildcards: no catch-all "*" with HTTP routes on a gateway,
+// no wildcard directly over a public suffix, and none outside the
+// policy's allowedWildcards, in spec.hosts.
+func virtualServiceWildcards(r *request, vs *networkingv1.VirtualService) ([]violation, error) {
 	refs, _ := gatewayRefs(vs.Spec.Gateways, vs.Namespace)
 	var out []violation
 	for i, h := range vs.Spec.Hosts {
@@ -39,14 +32,15 @@ func virtualServiceWildcards(p *Policy, vs *networkingv1.VirtualService) []viola
 		case h == "*" && len(refs) > 0 && len(vs.Spec.Tls) > 0:
 			out = append(out, violation{err: field.Invalid(path, h, msgCatchAllTLS), warnOnly: true})
 		default:
-			out = append(out, domainWildcard(p, path, h)...)
+			out = append(out, domainWildcard(r.policy, path, h)...)
 		}
 	}
-	return out
+	return out, nil
 }
 
-// gatewayWildcards judges spec.servers[].hosts of a Gateway.
-func gatewayWildcards(p *Policy, gw *networkingv1.Gateway) []violation {
+// gatewayWildcards: a server host "*" on HTTP or HTTPS only warns; a public
+// suffix or disallowed wildcard in spec.servers[].hosts is as above.
+func gatewayWildcards(r *request, gw *networkingv1.Gateway) ([]violation, error) {
 	var out []violation
 	for i, s := range gw.Spec.Servers {
 		class := classify(s)
@@ -57,10 +51,10 @@ func gatewayWildcards(p *Policy, gw *networkingv1.Gateway) []violation {
 				out = append(out, violation{err: field.Invalid(path, sh, msgCatchAllServer), warnOnly: true})
 				continue
 			}
-			out = append(out, domainWildcard(p, path, h)...)
+			out = append(out, domainWildcard(r.policy, path, h)...)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // domainWildcard judges a "*.domain" host: never over a public suffix, and

@@ -6,23 +6,22 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/gateguard/gateguard/report"
 	"github.com/gateguard/gateguard/rules"
-	"github.com/gateguard/gateguard/rules/check"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/client-go/rest"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // Audit judges every Gateway and VirtualService in the cluster as if it
 // were created now, against all the others: what predates gateguard, or
 // what a policy change made invalid. Objects are visited in a stable order.
-func Audit(ctx context.Context, p *rules.Policy, snap rules.Snapshot, r client.Reader) (*check.Report, error) {
+func Audit(ctx context.Context, p *rules.Policy, snap rules.Snapshot, r client.Reader) (*report.Report, error) {
 	objs, err := existingObjects(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	rep := check.NewReport()
+	rep := report.NewReport()
 	for _, obj := range objs {
 		dec, err := rules.Validate(ctx, p, snap, rules.Change{Operation: rules.Create, Object: obj, Namespace: obj.GetNamespace()})
 		if err != nil {
@@ -61,40 +60,17 @@ func existingObjects(ctx context.Context, r client.Reader) ([]client.Object, err
 }
 
 // AuditCluster builds the same cache-backed snapshot the webhook uses,
-// waits for it to sync, and audits the cluster of cfg.
-func AuditCluster(ctx context.Context, cfg *rest.Config, p *rules.Policy) (*check.Report, error) {
-	scheme, err := NewScheme()
-	if err != nil {
-		return nil, err
-	}
-	opts, err := withVirtualServiceDecoder(cacheOptions(), cfg)
-	if err != nil {
-		return nil, err
-	}
-	opts.Scheme = scheme
-	c, err := cache.New(cfg, opts)
-	if err != nil {
-		return nil, err
-	}
-	api, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		return nil, err
-	}
-	certs := certificatesServed(api.RESTMapper())
-	pods := rules.NewPodPlacements()
-	indexers, err := registerIndexes(ctx, c, certs, pods)
-	if err != nil {
-		return nil, err
-	}
+// waits for it to sync, and audits the cluster of cfg; secretNamespaces
+// scope Secrets as serve's flag does.
+func AuditCluster(ctx context.Context, cfg *rest.Config, p *rules.Policy, secretNamespaces []string) (*report.Report, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() { _ = c.Start(ctx) }()
-	if !c.WaitForCacheSync(ctx) {
-		return nil, fmt.Errorf("the cache did not sync")
+	cluster, err := StartClusterSnapshot(ctx, cfg, secretNamespaces)
+	if err != nil {
+		return nil, err
 	}
 	var lookupErr error
-	snap := &cacheSnapshot{ctx: ctx, cache: c, api: api, indexers: indexers, certificates: certs, pods: pods,
-		onError: func(err error) { lookupErr = err }}
-	rep, err := Audit(ctx, p, snap, c)
+	snap := cluster.Snapshot(ctx, func(err error) { lookupErr = err })
+	rep, err := Audit(ctx, p, snap, cluster.Reader())
 	return rep, cmp.Or(err, lookupErr)
 }

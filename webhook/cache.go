@@ -19,16 +19,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// Field index names of the snapshot's cache.
-const (
-	indexHost         = "gateguard.dev/host"
-	indexDomain       = "gateguard.dev/domain"
-	indexGateway      = "gateguard.dev/gateway"
-	indexWorkloadPort = "gateguard.dev/workload-port"
-	indexCredential   = "gateguard.dev/credential"
-	indexSecretName   = "gateguard.dev/secret-name"
-)
-
 // NewScheme registers the kinds gateguard reads.
 func NewScheme() (*runtime.Scheme, error) {
 	s := runtime.NewScheme()
@@ -61,40 +51,11 @@ func cacheOptions() cache.Options {
 	return cache.Options{DefaultTransform: newTrimmer().object, ByObject: trimmedKinds(ptr.To(true))}
 }
 
-// fieldIndex is one field index of the snapshot's cache.
-type fieldIndex struct {
-	obj   client.Object
-	name  string
-	value client.IndexerFunc
-}
-
-// snapshotIndexes lists the indexes rules.Snapshot lookups hit.
-func snapshotIndexes(withCertificates bool) []fieldIndex {
-	vs := &networkingv1.VirtualService{}
-	out := []fieldIndex{
-		{vs, indexHost, func(o client.Object) []string { return rules.HostIndexKeys(o.(*networkingv1.VirtualService)) }},
-		{vs, indexDomain, func(o client.Object) []string { return rules.DomainIndexKeys(o.(*networkingv1.VirtualService)) }},
-		{vs, indexGateway, func(o client.Object) []string { return rules.GatewayIndexKeys(o.(*networkingv1.VirtualService)) }},
-		{&networkingv1.Gateway{}, indexWorkloadPort, func(o client.Object) []string {
-			return rules.WorkloadPortIndexKeys(o.(*networkingv1.Gateway))
-		}},
-		{&networkingv1.Gateway{}, indexCredential, func(o client.Object) []string {
-			return rules.CredentialIndexKeys(o.(*networkingv1.Gateway))
-		}},
-	}
-	if withCertificates {
-		out = append(out, fieldIndex{&certmanagerv1.Certificate{}, indexSecretName, func(o client.Object) []string {
-			return []string{o.GetNamespace() + "/" + o.(*certmanagerv1.Certificate).Spec.SecretName}
-		}})
-	}
-	return out
-}
-
-// indexFunc is the index as client-go's indexers take it.
-func (ix fieldIndex) indexFunc() toolscache.IndexFunc {
+// indexFunc is a rules index as client-go's indexers take it.
+func indexFunc(ix rules.Index) toolscache.IndexFunc {
 	return func(obj any) ([]string, error) {
 		if o, ok := obj.(client.Object); ok {
-			return ix.value(o), nil
+			return ix.Values(o), nil
 		}
 		return nil, fmt.Errorf("%T is not an object", obj)
 	}
@@ -105,26 +66,26 @@ func (ix fieldIndex) indexFunc() toolscache.IndexFunc {
 // would build a typed list by reflection for each of the half-dozen
 // lookups of a decision, and its Get would copy the object.
 type snapshotIndexers struct {
-	byName   map[string]toolscache.Indexer // each index's informer indexer, by index name
-	gateways toolscache.Indexer            // the Gateway informer's store, keyed namespace/name
+	byName   map[rules.IndexName]toolscache.Indexer // each index's informer indexer
+	gateways toolscache.Indexer                     // the Gateway informer's store, keyed namespace/name
 }
 
 // registerIndexes adds the indexes, and with them the informers, so that
 // the first admission never waits for a sync; pod events feed pods.
 func registerIndexes(ctx context.Context, c cache.Cache, withCertificates bool, pods *rules.PodPlacements) (snapshotIndexers, error) {
-	indexers := snapshotIndexers{byName: map[string]toolscache.Indexer{}}
-	for _, ix := range snapshotIndexes(withCertificates) {
-		informer, err := c.GetInformer(ctx, ix.obj, cache.BlockUntilSynced(false))
+	indexers := snapshotIndexers{byName: map[rules.IndexName]toolscache.Indexer{}}
+	for _, ix := range rules.Indexes(withCertificates) {
+		informer, err := c.GetInformer(ctx, ix.Object, cache.BlockUntilSynced(false))
 		if err != nil {
-			return snapshotIndexers{}, fmt.Errorf("informer for index %s: %w", ix.name, err)
+			return snapshotIndexers{}, fmt.Errorf("informer for index %s: %w", ix.Name, err)
 		}
-		err = informer.AddIndexers(toolscache.Indexers{ix.name: ix.indexFunc()})
+		err = informer.AddIndexers(toolscache.Indexers{string(ix.Name): indexFunc(ix)})
 		shared, ok := informer.(toolscache.SharedIndexInformer)
 		if err != nil || !ok {
-			return snapshotIndexers{}, fmt.Errorf("index %s: %w", ix.name, cmp.Or(err, fmt.Errorf("%T has no indexer", informer)))
+			return snapshotIndexers{}, fmt.Errorf("index %s: %w", ix.Name, cmp.Or(err, fmt.Errorf("%T has no indexer", informer)))
 		}
-		indexers.byName[ix.name] = shared.GetIndexer()
-		if _, ok := ix.obj.(*networkingv1.Gateway); ok {
+		indexers.byName[ix.Name] = shared.GetIndexer()
+		if _, ok := ix.Object.(*networkingv1.Gateway); ok {
 			indexers.gateways = shared.GetIndexer()
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	certmanagerv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
@@ -60,60 +61,79 @@ func cachedKinds(withCertificates bool) []cachedKind {
 	return kinds
 }
 
-// cachedObjects is the gauge gateguard_cached_objects{kind}: the objects
-// in each informer's store, counted when scraped.
+// cachedObjects is the gauge gateguard_cached_objects{kind}: each
+// informer's adds less its deletes, which is its store's size, and which
+// works for the namespaced Secret informers of a scoped install too.
 type cachedObjects struct {
 	desc   *prometheus.Desc
-	stores map[string]toolscache.Store
+	counts map[string]*atomic.Int64
 }
 
 func (c *cachedObjects) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 func (c *cachedObjects) Collect(ch chan<- prometheus.Metric) {
-	for kind, s := range c.stores {
-		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(len(s.ListKeys())), kind)
+	for kind, n := range c.counts {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n.Load()), kind)
 	}
 }
 
-// newCachedObjects builds the gauge over the cache's informers.
+// newCachedObjects counts the objects of the cache's informers.
 func newCachedObjects(ctx context.Context, c cache.Cache, kinds []cachedKind) (*cachedObjects, error) {
-	g := &cachedObjects{stores: map[string]toolscache.Store{}, desc: prometheus.NewDesc("gateguard_cached_objects",
+	g := &cachedObjects{counts: map[string]*atomic.Int64{}, desc: prometheus.NewDesc("gateguard_cached_objects",
 		"Objects in gateguard's cache by kind; memory grows with them (README, Sizing).", []string{"kind"}, nil)}
 	for _, k := range kinds {
 		informer, err := c.GetInformer(ctx, k.obj, cache.BlockUntilSynced(false))
 		if err != nil {
 			return nil, fmt.Errorf("informer for %s: %w", k.name, err)
 		}
-		shared, ok := informer.(toolscache.SharedIndexInformer)
-		if !ok {
-			return nil, fmt.Errorf("%T has no store", informer)
+		n := &atomic.Int64{}
+		if _, err := informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+			AddFunc: func(any) { n.Add(1) }, DeleteFunc: func(any) { n.Add(-1) },
+		}); err != nil {
+			return nil, err
 		}
-		g.stores[k.name] = shared.GetStore()
+		g.counts[k.name] = n
 	}
 	return g, nil
 }
 
 // countInCluster counts each kind in the cluster before the cache fills:
 // a one-item metadata list, for which the apiserver reports how many
-// items remain.
-func countInCluster(ctx context.Context, api client.Reader, kinds []cachedKind) (map[string]int64, error) {
+// items remain; Secrets only in secretNamespaces when those are set, as
+// the cache holds them.
+func countInCluster(ctx context.Context, api client.Reader, kinds []cachedKind, secretNamespaces []string) (map[string]int64, error) {
 	counts := map[string]int64{}
 	for _, k := range kinds {
-		list := &metav1.PartialObjectMetadataList{}
-		list.SetGroupVersionKind(k.gvk.GroupVersion().WithKind(k.gvk.Kind + "List"))
-		if err := api.List(ctx, list, client.Limit(1)); err != nil {
-			return nil, fmt.Errorf("counting %s: %w", k.name, err)
+		scopes := []string{metav1.NamespaceAll}
+		if k.name == "Secret" && len(secretNamespaces) > 0 {
+			scopes = secretNamespaces
 		}
-		n := int64(len(list.Items))
-		switch {
-		case list.RemainingItemCount != nil:
-			n += *list.RemainingItemCount
-		case list.Continue != "":
-			return nil, fmt.Errorf("counting %s: the apiserver did not say how many remain", k.name)
+		for _, ns := range scopes {
+			n, err := countOf(ctx, api, k.gvk, ns)
+			if err != nil {
+				return nil, fmt.Errorf("counting %s: %w", k.name, err)
+			}
+			counts[k.name] += n
 		}
-		counts[k.name] = n
 	}
 	return counts, nil
+}
+
+// countOf counts gvk's objects in namespace ("" for all) with a one-item list.
+func countOf(ctx context.Context, api client.Reader, gvk schema.GroupVersionKind, namespace string) (int64, error) {
+	list := &metav1.PartialObjectMetadataList{}
+	list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+	if err := api.List(ctx, list, client.Limit(1), client.InNamespace(namespace)); err != nil {
+		return 0, err
+	}
+	n := int64(len(list.Items))
+	switch {
+	case list.RemainingItemCount != nil:
+		n += *list.RemainingItemCount
+	case list.Continue != "":
+		return 0, errors.New("the apiserver did not say how many remain")
+	}
+	return n, nil
 }
 
 // estimatedNeed is the high-water mark the counts lead to.
@@ -169,7 +189,7 @@ func logCacheEstimate(log logr.Logger, kinds []cachedKind, counts map[string]int
 // reportCacheSize registers gateguard_cached_objects and logs the
 // estimate from the cluster's counts; a failed count is logged, never
 // fatal: it must not keep the webhook from starting.
-func reportCacheSize(ctx context.Context, c cache.Cache, api client.Reader, withCertificates bool,
+func reportCacheSize(ctx context.Context, c cache.Cache, api client.Reader, withCertificates bool, secretNamespaces []string,
 	reg prometheus.Registerer, log logr.Logger) error {
 	kinds := cachedKinds(withCertificates)
 	g, err := newCachedObjects(ctx, c, kinds)
@@ -181,7 +201,7 @@ func reportCacheSize(ctx context.Context, c cache.Cache, api client.Reader, with
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	counts, err := countInCluster(ctx, api, kinds)
+	counts, err := countInCluster(ctx, api, kinds, secretNamespaces)
 	if err != nil {
 		log.Error(err, "cache size estimate unavailable")
 		return nil

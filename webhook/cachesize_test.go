@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -18,7 +19,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllertest"
 )
 
 // TestCacheEstimateLogLine: with the counts of a large cluster and a limit
@@ -92,26 +95,45 @@ func TestMemoryLimitFromTheCgroup(t *testing.T) {
 	}
 }
 
-// TestCachedObjectsGauge exports each store's size by kind.
+// informerPerKind hands out one fake informer per kind it is asked for.
+type informerPerKind struct {
+	cache.Cache
+	informers map[string]*controllertest.FakeInformer
+}
+
+func (c *informerPerKind) GetInformer(_ context.Context, obj client.Object, _ ...cache.InformerGetOption) (cache.Informer, error) {
+	kind := fmt.Sprintf("%T", obj)
+	if m, ok := obj.(*metav1.PartialObjectMetadata); ok {
+		kind = m.Kind
+	}
+	if c.informers[kind] == nil {
+		c.informers[kind] = &controllertest.FakeInformer{}
+	}
+	return c.informers[kind], nil
+}
+
+// TestCachedObjectsGauge exports, by kind, each informer's adds less its
+// deletes; updates change nothing.
 func TestCachedObjectsGauge(t *testing.T) {
-	vs, pods := toolscache.NewStore(toolscache.MetaNamespaceKeyFunc), toolscache.NewStore(toolscache.MetaNamespaceKeyFunc)
-	for i := range 3 {
-		if err := vs.Add(&networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: fmt.Sprint(i)}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := pods.Add(metadataOf("Pod")); err != nil {
-		t.Fatal(err)
-	}
-	g, err := newCachedObjects(t.Context(), &recordingCache{}, nil)
+	c := &informerPerKind{informers: map[string]*controllertest.FakeInformer{}}
+	g, err := newCachedObjects(t.Context(), c, cachedKinds(false))
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.stores = map[string]toolscache.Store{"VirtualService": vs, "Pod": pods}
+	vs, pods := c.informers["*v1.VirtualService"], c.informers["Pod"]
+	for i := range 3 {
+		vs.Add(&networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: fmt.Sprint(i)}})
+	}
+	vs.Update(&networkingv1.VirtualService{}, &networkingv1.VirtualService{})
+	vs.Delete(&networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "0"}})
+	pods.Add(metadataOf("Pod"))
 	want := `# HELP gateguard_cached_objects Objects in gateguard's cache by kind; memory grows with them (README, Sizing).
 # TYPE gateguard_cached_objects gauge
+gateguard_cached_objects{kind="Gateway"} 0
+gateguard_cached_objects{kind="Namespace"} 0
 gateguard_cached_objects{kind="Pod"} 1
-gateguard_cached_objects{kind="VirtualService"} 3
+gateguard_cached_objects{kind="Secret"} 0
+gateguard_cached_objects{kind="VirtualService"} 2
 `
 	if err := testutil.CollectAndCompare(g, strings.NewReader(want)); err != nil {
 		t.Error(err)
@@ -197,9 +219,9 @@ func BenchmarkCachedObjectBytes(b *testing.B) {
 				}
 			}
 			indexers := toolscache.Indexers{}
-			for _, ix := range snapshotIndexes(true) {
-				if fmt.Sprintf("%T", ix.obj) == fmt.Sprintf("%T", realistic(b, kind, 0)) {
-					indexers[ix.name] = ix.indexFunc()
+			for _, ix := range rules.Indexes(true) {
+				if fmt.Sprintf("%T", ix.Object) == fmt.Sprintf("%T", realistic(b, kind, 0)) {
+					indexers[string(ix.Name)] = indexFunc(ix)
 				}
 			}
 			var perObject int64

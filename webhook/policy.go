@@ -20,20 +20,6 @@ type policySource struct {
 // Load returns the policy in force.
 func (s *policySource) Load() *rules.Policy { return s.current.Load() }
 
-// LoadPolicyFile reads and validates a policy file; "" means the built-in
-// defaults.
-func LoadPolicyFile(path string) (*rules.Policy, []byte, error) {
-	if path == "" {
-		return rules.DefaultPolicy(), nil, nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	p, err := rules.ParsePolicy(data)
-	return p, data, err
-}
-
 // policyReloader polls the policy file: a mounted ConfigMap changes by an
 // atomic symlink swap, which polling sees as surely as a watch and more
 // simply. An invalid new version is refused, logged and counted; the last

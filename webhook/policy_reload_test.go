@@ -102,7 +102,9 @@ const missingGateway = `Not found: "istio-system/missing": [unknown-gateway] Gat
 // of the two and never the invalid file's; each swap is counted as a
 // success or a failure.
 func TestPolicyReloadUnderLoadIsAllOrNothing(t *testing.T) {
-	const flips, workers, maxPerWorker = 300, 8, 1000
+	// The workers send until the flips are done; maxPerWorker only bounds the
+	// loop, far above what 300 flips take even on a starved machine.
+	const flips, workers, maxPerWorker = 300, 8, 20000
 	path := filepath.Join(t.TempDir(), "policy.yaml")
 	swapFile(t, path, reloadOutcomes()["A"].file)
 	r := newTestReloader(t, path)
@@ -182,7 +184,7 @@ func swapFile(t *testing.T, path, content string) {
 // newTestReloader loads path as Serve does and returns its reloader.
 func newTestReloader(t *testing.T, path string) *policyReloader {
 	t.Helper()
-	p, raw, err := LoadPolicyFile(path)
+	p, raw, err := rules.LoadPolicyFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

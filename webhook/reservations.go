@@ -53,12 +53,8 @@ func newReservations(ttl time.Duration, store reservationStore, log logr.Logger)
 		byKey: map[string]map[string]*reserved{}, store: store, log: log}
 }
 
-// Index key prefixes, one per Snapshot lookup the overlay serves.
-const (
-	keyHost    = "host:"
-	keyDomain  = "domain:"
-	keyGateway = "gateway:"
-)
+// reservationKey files a pending claim under one value of a rules index.
+func reservationKey(index rules.IndexName, value string) string { return string(index) + "|" + value }
 
 // decide runs fn under the lock with a snapshot that includes the pending
 // VirtualServices; when fn admits vs, vs is reserved (never for a dry run).
@@ -81,10 +77,11 @@ func (r *reservations) reserve(vs *networkingv1.VirtualService) {
 	// identity and spec, not kubectl's last-applied copy or managedFields.
 	vs.ManagedFields, vs.Annotations, vs.Labels = nil, nil, nil
 	p := &reserved{vs: vs, expires: r.now().Add(r.ttl)}
-	for prefix, keys := range map[string][]string{keyHost: rules.HostIndexKeys(vs),
-		keyDomain: rules.DomainIndexKeys(vs), keyGateway: rules.GatewayIndexKeys(vs)} {
-		for _, k := range keys {
-			p.keys = append(p.keys, prefix+k)
+	for _, ix := range rules.Indexes(false) {
+		if _, ok := ix.Object.(*networkingv1.VirtualService); ok {
+			for _, v := range ix.Values(vs) {
+				p.keys = append(p.keys, reservationKey(ix.Name, v))
+			}
 		}
 	}
 	for _, k := range p.keys {
@@ -205,15 +202,15 @@ type overlay struct {
 }
 
 func (o *overlay) VirtualServicesWithHost(host string) []*networkingv1.VirtualService {
-	return o.merge(o.Snapshot.VirtualServicesWithHost(host), keyHost+host)
+	return o.merge(o.Snapshot.VirtualServicesWithHost(host), reservationKey(rules.IndexHost, host))
 }
 
 func (o *overlay) VirtualServicesUnderDomain(domain string) []*networkingv1.VirtualService {
-	return o.merge(o.Snapshot.VirtualServicesUnderDomain(domain), keyDomain+domain)
+	return o.merge(o.Snapshot.VirtualServicesUnderDomain(domain), reservationKey(rules.IndexDomain, domain))
 }
 
 func (o *overlay) VirtualServicesForGateway(ref rules.GatewayRef) []*networkingv1.VirtualService {
-	return o.merge(o.Snapshot.VirtualServicesForGateway(ref), keyGateway+rules.GatewayRefIndexKey(ref))
+	return o.merge(o.Snapshot.VirtualServicesForGateway(ref), reservationKey(rules.IndexGateway, ref.String()))
 }
 
 // merge returns cached results with pending objects swapped in or added;

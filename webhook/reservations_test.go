@@ -48,7 +48,7 @@ func reserve(t *testing.T, r *reservations) *networkingv1.VirtualService {
 	vs := &networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "vs", UID: "u1", Generation: 1}}
 	vs.Spec.Hosts = []string{"a.example.com"}
 	err := r.decide(rules.NewMemorySnapshot(), vs, false, func(rules.Snapshot) (bool, error) { return true, nil })
-	if err != nil || len(r.pending) != 1 || len(r.byKey[keyHost+"a.example.com"]) != 1 {
+	if err != nil || len(r.pending) != 1 || len(r.byKey[reservationKey(rules.IndexHost, "a.example.com")]) != 1 {
 		t.Fatalf("not reserved: %v", err)
 	}
 	return vs

@@ -1,8 +1,10 @@
 package webhook
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/gateguard/gateguard/certs"
 	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -29,20 +32,22 @@ func bootstrapSelfSigned(ctx context.Context, cfg *rest.Config, scheme *runtime.
 	if err != nil {
 		return nil, err
 	}
-	for wait := time.Second; ; wait = min(2*wait, 15*time.Second) {
-		err := boot.Ensure(ctx)
-		if err == nil {
-			return boot, nil
+	// 1s, 2s, 4s, 8s, then every 15s: the delay stays at the cap.
+	backoff := wait.Backoff{Duration: time.Second, Factor: 2, Cap: 15 * time.Second, Steps: math.MaxInt32}
+	var last error
+	err = backoff.DelayFunc().Until(ctx, true, false, func(ctx context.Context) (bool, error) {
+		if last = boot.Ensure(ctx); last == nil {
+			return true, nil
 		}
 		if _, statErr := os.Stat(filepath.Join(opts.CertDir, "tls.crt")); statErr == nil {
-			log.Error(err, "self-signed bootstrap incomplete; serving and retrying")
-			return boot, nil
+			log.Error(last, "self-signed bootstrap incomplete; serving and retrying")
+			return true, nil
 		}
-		log.Error(err, "self-signed bootstrap failed; retrying", "in", wait)
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("self-signed bootstrap: %w", err)
-		case <-time.After(wait):
-		}
+		log.Error(last, "self-signed bootstrap failed; retrying")
+		return false, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("self-signed bootstrap: %w", cmp.Or(last, err))
 	}
+	return boot, nil
 }

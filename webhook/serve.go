@@ -45,6 +45,9 @@ type Options struct {
 	ReservationTTL     time.Duration // how long an admitted claim is held for the cache to catch up
 	ShutdownDelay      time.Duration // readiness drops this long before the listener closes
 	AuditInterval      time.Duration // how often existing objects are re-audited for the gauge; 0 disables
+	// SecretNamespaces, when set, are the only namespaces whose Secrets
+	// are cached and read (Roles there instead of the ClusterRole rule).
+	SecretNamespaces []string
 	// SelfSigned, when set, makes gateguard issue and renew its own serving
 	// certificate into CertDir and patch the caBundle (certs package);
 	// otherwise CertDir is filled by a Secret volume or cert-manager.
@@ -64,7 +67,7 @@ func DefaultOptions() Options {
 // error before anything else is read, the cluster config included.
 func Serve(ctx context.Context, restConfig func() (*rest.Config, error), opts Options) error {
 	log := ctrl.Log.WithName("gateguard")
-	policy, raw, err := LoadPolicyFile(opts.PolicyFile)
+	policy, raw, err := rules.LoadPolicyFile(opts.PolicyFile)
 	if err != nil {
 		return fmt.Errorf("policy %s: %w", opts.PolicyFile, err)
 	}
@@ -89,6 +92,9 @@ func Serve(ctx context.Context, restConfig func() (*rest.Config, error), opts Op
 	if err != nil {
 		return err
 	}
+	if err := crmetrics.Registry.Register(newCertExpiry(opts.CertDir)); err != nil {
+		return err
+	}
 	src := &policySource{}
 	src.current.Store(policy)
 	synced := &cacheSynced{}
@@ -110,19 +116,16 @@ func Serve(ctx context.Context, restConfig func() (*rest.Config, error), opts Op
 // admission handlers, and adds the periodic runnables.
 func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySource, raw []byte, m *metrics,
 	synced *cacheSynced, log logr.Logger) error {
-	certs := certificatesServed(mgr.GetRESTMapper())
-	pods := rules.NewPodPlacements()
-	indexers, err := registerIndexes(ctx, mgr.GetCache(), certs, pods)
+	source, err := newSnapshotSource(ctx, mgr.GetCache(), mgr.GetAPIReader(), mgr.GetRESTMapper(), opts.SecretNamespaces)
 	if err != nil {
 		return err
 	}
-	if err := reportCacheSize(ctx, mgr.GetCache(), mgr.GetAPIReader(), certs, crmetrics.Registry, log); err != nil {
+	if err := reportCacheSize(ctx, mgr.GetCache(), mgr.GetAPIReader(), source.certificates, opts.SecretNamespaces,
+		crmetrics.Registry, log); err != nil {
 		return err
 	}
-	snapshot := func(ctx context.Context) rules.Snapshot {
-		return &cacheSnapshot{ctx: ctx, cache: mgr.GetCache(), api: mgr.GetAPIReader(), indexers: indexers, certificates: certs, pods: pods,
-			onError: func(err error) { m.lookupErrors.Inc(); log.Error(err, "cache lookup failed") }}
-	}
+	lookupFailed := func(err error) { m.lookupErrors.Inc(); log.Error(err, "cache lookup failed") }
+	snapshot := func(ctx context.Context) rules.Snapshot { return source.snapshot(ctx, lookupFailed) }
 	res, err := newClaimReservations(ctx, mgr, opts.ReservationTTL, log)
 	if err != nil {
 		return err
@@ -181,6 +184,7 @@ func newManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	scopeSecrets(&cacheOpts, opts.SecretNamespaces)
 	return ctrl.NewManager(cfg, manager.Options{
 		Scheme:                  scheme,
 		Cache:                   cacheOpts,

@@ -7,22 +7,50 @@ import (
 	"github.com/gateguard/gateguard/rules"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// cacheSnapshot is the production rules.Snapshot: index lookups in the
-// manager's cache, plus one direct GET for a Secret's key names.
-type cacheSnapshot struct {
-	ctx          context.Context
+// snapshotSource is what every cache-backed snapshot reads: one cache
+// with the rules' indexes registered on its informers. serve and audit
+// both build theirs with newSnapshotSource.
+type snapshotSource struct {
 	cache        client.Reader
 	api          client.Reader // uncached, for the one Secret the key check reads
 	indexers     snapshotIndexers
 	certificates bool // cert-manager's CRD is served
 	pods         *rules.PodPlacements
-	// onError records cache failures; a lookup that fails reports nothing
-	// found, and the failure is counted and logged rather than guessed at.
+	secrets      secretScope // the namespaces whose Secrets may be read
+}
+
+// newSnapshotSource registers the indexes (and so the informers) on c;
+// the snapshots read once c has synced.
+func newSnapshotSource(ctx context.Context, c cache.Cache, api client.Reader, mapper meta.RESTMapper,
+	secrets secretScope) (*snapshotSource, error) {
+	src := &snapshotSource{cache: c, api: api, certificates: certificatesServed(mapper), pods: rules.NewPodPlacements(),
+		secrets: secrets}
+	indexers, err := registerIndexes(ctx, c, src.certificates, src.pods)
+	if err != nil {
+		return nil, err
+	}
+	src.indexers = indexers
+	return src, nil
+}
+
+// snapshot is the view of one decision. A lookup that fails reports
+// nothing found, and onError records the failure rather than guess at it.
+func (src *snapshotSource) snapshot(ctx context.Context, onError func(error)) rules.Snapshot {
+	return &cacheSnapshot{snapshotSource: src, ctx: ctx, onError: onError}
+}
+
+// cacheSnapshot is the production rules.Snapshot: index lookups in the
+// informers' indexers, plus one direct GET for a Secret's key names.
+type cacheSnapshot struct {
+	*snapshotSource
+	ctx     context.Context
 	onError func(error)
 }
 
@@ -30,8 +58,8 @@ var _ rules.Snapshot = (*cacheSnapshot)(nil)
 
 // byIndex returns the cached objects under an index key, uncopied: the
 // rules only read.
-func byIndex[T client.Object](s *cacheSnapshot, index, key string) []T {
-	items, err := s.indexers.byName[index].ByIndex(index, key)
+func byIndex[T client.Object](s *cacheSnapshot, index rules.IndexName, value string) []T {
+	items, err := s.indexers.byName[index].ByIndex(string(index), value)
 	if err != nil {
 		s.onError(err)
 	}
@@ -45,8 +73,8 @@ func byIndex[T client.Object](s *cacheSnapshot, index, key string) []T {
 }
 
 // Gateway reads the Gateway informer's store, uncopied.
-func (s *cacheSnapshot) Gateway(namespace, name string) *networkingv1.Gateway {
-	item, found, err := s.indexers.gateways.GetByKey(namespace + "/" + name)
+func (s *cacheSnapshot) Gateway(key types.NamespacedName) *networkingv1.Gateway {
+	item, found, err := s.indexers.gateways.GetByKey(key.String())
 	if err != nil {
 		s.onError(err)
 	}
@@ -57,24 +85,24 @@ func (s *cacheSnapshot) Gateway(namespace, name string) *networkingv1.Gateway {
 	return gw
 }
 
-func (s *cacheSnapshot) GatewaysOnPort(key string) []*networkingv1.Gateway {
-	return byIndex[*networkingv1.Gateway](s, indexWorkloadPort, key)
+func (s *cacheSnapshot) GatewaysOnPort(listener rules.PortKey) []*networkingv1.Gateway {
+	return byIndex[*networkingv1.Gateway](s, rules.IndexWorkloadPort, listener.String())
 }
 
 func (s *cacheSnapshot) GatewaysReferencingCredential(name string) []*networkingv1.Gateway {
-	return byIndex[*networkingv1.Gateway](s, indexCredential, name)
+	return byIndex[*networkingv1.Gateway](s, rules.IndexCredential, name)
 }
 
 func (s *cacheSnapshot) VirtualServicesWithHost(host string) []*networkingv1.VirtualService {
-	return byIndex[*networkingv1.VirtualService](s, indexHost, host)
+	return byIndex[*networkingv1.VirtualService](s, rules.IndexHost, host)
 }
 
 func (s *cacheSnapshot) VirtualServicesUnderDomain(domain string) []*networkingv1.VirtualService {
-	return byIndex[*networkingv1.VirtualService](s, indexDomain, domain)
+	return byIndex[*networkingv1.VirtualService](s, rules.IndexDomain, domain)
 }
 
 func (s *cacheSnapshot) VirtualServicesForGateway(ref rules.GatewayRef) []*networkingv1.VirtualService {
-	return byIndex[*networkingv1.VirtualService](s, indexGateway, rules.GatewayRefIndexKey(ref))
+	return byIndex[*networkingv1.VirtualService](s, rules.IndexGateway, ref.String())
 }
 
 func (s *cacheSnapshot) GatewayPodNamespaces(selector map[string]string) []string {
@@ -85,8 +113,10 @@ func (s *cacheSnapshot) GatewayPodLabelSets(selector map[string]string) []string
 	return s.pods.LabelSets(selector)
 }
 
-func (s *cacheSnapshot) SecretExists(namespace, name string) bool {
-	err := s.cache.Get(s.ctx, types.NamespacedName{Namespace: namespace, Name: name}, metadataOf("Secret"))
+func (s *cacheSnapshot) SecretsReadable(namespace string) bool { return s.secrets.readable(namespace) }
+
+func (s *cacheSnapshot) SecretExists(key types.NamespacedName) bool {
+	err := s.cache.Get(s.ctx, key, metadataOf("Secret"))
 	if client.IgnoreNotFound(err) != nil {
 		s.onError(err)
 	}
@@ -100,8 +130,7 @@ func (s *cacheSnapshot) SecretExists(namespace, name string) bool {
 // etcd a quorum read per TLS Gateway decision while never answering from
 // older state than the cache that said the Secret exists, whichever
 // apiserver replica answers. Without a cached version it reads from etcd.
-func (s *cacheSnapshot) SecretKeys(ctx context.Context, namespace, name string) ([]string, error) {
-	key := types.NamespacedName{Namespace: namespace, Name: name}
+func (s *cacheSnapshot) SecretKeys(ctx context.Context, key types.NamespacedName) ([]string, error) {
 	seen := &metav1.GetOptions{}
 	if m := metadataOf("Secret"); s.cache.Get(ctx, key, m) == nil {
 		seen.ResourceVersion = m.ResourceVersion
@@ -117,11 +146,11 @@ func (s *cacheSnapshot) SecretKeys(ctx context.Context, namespace, name string) 
 	return keys, nil
 }
 
-func (s *cacheSnapshot) CertificateForSecret(namespace, secretName string) (string, bool) {
+func (s *cacheSnapshot) CertificateForSecret(secret types.NamespacedName) (string, bool) {
 	if !s.certificates {
 		return "", false
 	}
-	items := byIndex[*certmanagerv1.Certificate](s, indexSecretName, namespace+"/"+secretName)
+	items := byIndex[*certmanagerv1.Certificate](s, rules.IndexSecretName, secret.String())
 	if len(items) == 0 {
 		return "", false
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gateguard/gateguard/rules"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
 )
 
@@ -15,16 +16,16 @@ import (
 func storesOf(t *testing.T, objs ...any) snapshotIndexers {
 	t.Helper()
 	byKind := map[reflect.Type]toolscache.Indexer{}
-	out := snapshotIndexers{byName: map[string]toolscache.Indexer{}}
-	for _, ix := range snapshotIndexes(false) {
-		kind := reflect.TypeOf(ix.obj)
+	out := snapshotIndexers{byName: map[rules.IndexName]toolscache.Indexer{}}
+	for _, ix := range rules.Indexes(false) {
+		kind := reflect.TypeOf(ix.Object)
 		if byKind[kind] == nil {
 			byKind[kind] = toolscache.NewIndexer(toolscache.MetaNamespaceKeyFunc, toolscache.Indexers{})
 		}
-		if err := byKind[kind].AddIndexers(toolscache.Indexers{ix.name: ix.indexFunc()}); err != nil {
+		if err := byKind[kind].AddIndexers(toolscache.Indexers{string(ix.Name): indexFunc(ix)}); err != nil {
 			t.Fatal(err)
 		}
-		out.byName[ix.name] = byKind[kind]
+		out.byName[ix.Name] = byKind[kind]
 	}
 	out.gateways = byKind[reflect.TypeOf(&networkingv1.Gateway{})]
 	for _, obj := range objs {
@@ -40,14 +41,15 @@ func storesOf(t *testing.T, objs ...any) snapshotIndexers {
 // which the snapshot reads from the informers' indexers directly.
 func TestCacheSnapshotLooksUpTheInformersStores(t *testing.T) {
 	snap := snapshotWithOwner(t) // the Gateway istio-system/public and team-a/shop for shop.example.com
-	gw := snap.Gateway("istio-system", "public")
+	public := types.NamespacedName{Namespace: "istio-system", Name: "public"}
+	gw := snap.Gateway(public)
 	owner := snap.VirtualServicesWithHost("shop.example.com")[0]
-	s := &cacheSnapshot{indexers: storesOf(t, gw, owner), onError: func(err error) { t.Errorf("lookup failed: %v", err) }}
+	s := &cacheSnapshot{snapshotSource: &snapshotSource{indexers: storesOf(t, gw, owner)}, onError: func(err error) { t.Errorf("lookup failed: %v", err) }}
 
-	if got := s.Gateway("istio-system", "public"); got != gw {
+	if got := s.Gateway(public); got != gw {
 		t.Errorf("Gateway(istio-system, public) = %v, want the stored object itself", got)
 	}
-	if got := s.Gateway("istio-system", "absent"); got != nil {
+	if got := s.Gateway(types.NamespacedName{Namespace: "istio-system", Name: "absent"}); got != nil {
 		t.Errorf("Gateway of an absent name = %v, want nil", got)
 	}
 	names := func(list []*networkingv1.VirtualService) (out []string) {
@@ -70,7 +72,7 @@ func TestCacheSnapshotLooksUpTheInformersStores(t *testing.T) {
 			t.Errorf("%s: %v, want %v", lookup, names(got), want)
 		}
 	}
-	if got := s.GatewaysOnPort(rules.WorkloadPortKey(gw.Spec.Selector, 80)); len(got) != 1 || got[0] != gw {
+	if got := s.GatewaysOnPort(rules.PortKey{Workload: "istio=ingressgateway", Port: 80}); len(got) != 1 || got[0] != gw {
 		t.Errorf("GatewaysOnPort(ingressgateway, 80) = %v, want the Gateway", got)
 	}
 }

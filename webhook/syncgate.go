@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -52,17 +53,12 @@ type syncGate struct {
 
 func (g syncGate) Handle(ctx context.Context, req admission.Request) admission.Response {
 	if !g.synced.done.Load() {
-		ctx, cancel := context.WithTimeout(ctx, maxSyncWait)
-		defer cancel()
-		tick := time.NewTicker(g.poll)
-		defer tick.Stop()
-		for !g.synced.done.Load() {
-			select {
-			case <-ctx.Done():
-				return admission.Errored(http.StatusServiceUnavailable,
-					errors.New("gateguard's caches have not synced yet; it cannot decide without them"))
-			case <-tick.C:
-			}
+		err := wait.PollUntilContextTimeout(ctx, g.poll, maxSyncWait, false, func(context.Context) (bool, error) {
+			return g.synced.done.Load(), nil
+		})
+		if err != nil {
+			return admission.Errored(http.StatusServiceUnavailable,
+				errors.New("gateguard's caches have not synced yet; it cannot decide without them"))
 		}
 	}
 	return g.next.Handle(ctx, req)

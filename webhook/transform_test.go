@@ -137,12 +137,7 @@ func corpusRun(t *testing.T, file string) (plain, request, audit []string) {
 			t.Fatal(err)
 		}
 	}
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	res, err := manifest.Read(f, file)
+	res, err := manifest.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
+	"github.com/gateguard/gateguard/rules"
 	"github.com/gateguard/gateguard/webhook"
 	"k8s.io/client-go/rest"
 )
@@ -14,38 +14,38 @@ import (
 // check formats and with its exit codes.
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var kubeconfig, policyFile, output string
-	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: gateguard audit [--kubeconfig FILE] [--policy FILE] [-o text|json|sarif]
+	var secretNamespaces []string
+	fs := newFlagSet("audit", stderr, `Usage: gateguard audit [--kubeconfig FILE] [--policy FILE] [--secret-namespaces NS,...] [-o text|json|sarif]
 
 Reads the live cluster through the same cache-backed snapshot as the webhook and
 judges every Gateway and VirtualService as if it were created now.
 Exit code: 0 nothing denied, 1 something denied, 2 usage error or invalid policy.
-
-Flags:
 `)
-		fs.PrintDefaults()
-	}
 	fs.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file; default $KUBECONFIG, then in-cluster")
 	fs.StringVar(&policyFile, "policy", "", "GatewayPolicy file; empty for the built-in defaults")
 	fs.StringVar(&output, "o", "text", "output format: text, json or sarif")
+	secretNamespacesFlag(fs, &secretNamespaces)
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}
-	if fs.NArg() > 0 || (output != "text" && output != "json" && output != "sarif") {
-		fs.Usage()
-		return exitError(exitBadArgs)
+	if fs.NArg() > 0 {
+		return usageFailure(fs, stderr, "unexpected arguments %q", fs.Args())
 	}
-	policy, _, err := webhook.LoadPolicyFile(policyFile)
+	if err := validOutput(fs, stderr, output); err != nil {
+		return err
+	}
+	if err := namespaceNames("--secret-namespaces", secretNamespaces); err != nil {
+		return usageFailure(fs, stderr, "%v", err)
+	}
+	policy, _, err := rules.LoadPolicyFile(policyFile)
 	if err != nil {
-		return inputError(stderr, fmt.Errorf("%s: %w", policyFile, err))
+		return inputError(stderr, "audit", fmt.Errorf("%s: %w", policyFile, err))
 	}
 	cfg, err := restConfig(kubeconfig)
 	if err != nil {
 		return err
 	}
-	rep, err := webhook.AuditCluster(ctx, rest.CopyConfig(cfg), policy)
+	rep, err := webhook.AuditCluster(ctx, rest.CopyConfig(cfg), policy, secretNamespaces)
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/gateguard/gateguard/report"
+	"github.com/gateguard/gateguard/rules"
 	"github.com/gateguard/gateguard/rules/check"
-	"github.com/gateguard/gateguard/webhook"
 )
 
 // Exit codes of gateguard check, the same in every output format.
@@ -30,21 +31,21 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	policy, _, err := webhook.LoadPolicyFile(opts.policy)
+	policy, _, err := rules.LoadPolicyFile(opts.policy)
 	if err != nil {
-		return inputError(stderr, fmt.Errorf("%s: %w", opts.policy, err))
+		return inputError(stderr, "check", fmt.Errorf("%s: %w", opts.policy, err))
 	}
 	applied, ignored, err := check.ReadPaths(opts.files, stdin)
 	if err != nil {
-		return inputError(stderr, err)
+		return inputError(stderr, "check", err)
 	}
 	existing, _, err := check.ReadPaths(opts.existing, stdin)
 	if err != nil {
-		return inputError(stderr, err)
+		return inputError(stderr, "check", err)
 	}
 	rep, err := check.Run(ctx, policy, check.Input{Applied: applied, Existing: existing, Namespace: opts.namespace, Ignored: ignored})
 	if err != nil {
-		return inputError(stderr, err)
+		return inputError(stderr, "check", err)
 	}
 	if err := writeReport(stdout, opts.output, rep); err != nil {
 		return err
@@ -55,22 +56,18 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	return nil
 }
 
-func parseCheckFlags(args []string, stderr io.Writer) (checkOptions, error) {
-	opts := checkOptions{namespace: "default", output: "text"}
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: gateguard check -f PATH [-f PATH ...] [--existing PATH ...] [--policy FILE] [-n NAMESPACE] [-o text|json|sarif]
+// checkUsage heads gateguard check's usage.
+const checkUsage = `Usage: gateguard check -f PATH [-f PATH ...] [--existing PATH ...] [--policy FILE] [-n NAMESPACE] [-o text|json|sarif]
 
 Runs the webhook's rules on YAML/JSON files with no cluster. The -f objects are
 applied in order (files in argument order, documents in file order) against the
 --existing objects; a later object that conflicts with an earlier one is reported.
 Exit code: 0 nothing denied, 1 something denied, 2 usage error or invalid input.
+`
 
-Flags:
-`)
-		fs.PrintDefaults()
-	}
+func parseCheckFlags(args []string, stderr io.Writer) (checkOptions, error) {
+	opts := checkOptions{namespace: "default", output: "text"}
+	fs := newFlagSet("check", stderr, checkUsage)
 	fs.Func("f", "file or directory (recursive; .yaml, .yml, .json) to apply, or - for stdin; repeatable",
 		func(s string) error { opts.files = append(opts.files, s); return nil })
 	fs.Func("existing", "file or directory of objects already in the cluster; repeatable",
@@ -83,38 +80,27 @@ Flags:
 	}
 	switch {
 	case len(opts.files) == 0:
-		fmt.Fprintln(stderr, "gateguard check: at least one -f PATH is required")
-		return opts, exitError(exitBadArgs)
+		return opts, usageFailure(fs, stderr, "at least one -f PATH is required")
 	case fs.NArg() > 0:
-		fmt.Fprintf(stderr, "gateguard check: unexpected arguments %v\n", fs.Args())
-		return opts, exitError(exitBadArgs)
-	case opts.output != "text" && opts.output != "json" && opts.output != "sarif":
-		fmt.Fprintf(stderr, "gateguard check: -o must be text, json or sarif, not %q\n", opts.output)
-		return opts, exitError(exitBadArgs)
+		return opts, usageFailure(fs, stderr, "unexpected arguments %q", fs.Args())
 	}
-	return opts, nil
+	return opts, validOutput(fs, stderr, opts.output)
 }
 
-func writeReport(w io.Writer, format string, rep *check.Report) error {
+// validOutput refuses an unknown -o format.
+func validOutput(fs *flag.FlagSet, stderr io.Writer, format string) error {
+	if format != "text" && format != "json" && format != "sarif" {
+		return usageFailure(fs, stderr, "-o must be text, json or sarif, not %q", format)
+	}
+	return nil
+}
+
+func writeReport(w io.Writer, format string, rep *report.Report) error {
 	switch format {
 	case "json":
-		return check.WriteJSON(w, rep)
+		return report.WriteJSON(w, rep)
 	case "sarif":
-		return check.WriteSARIF(w, rep, version)
+		return report.WriteSARIF(w, rep, version)
 	}
-	return check.WriteText(w, rep)
-}
-
-// inputError reports unreadable or invalid input, exit code 2.
-func inputError(stderr io.Writer, err error) error {
-	fmt.Fprintln(stderr, "gateguard check:", err)
-	return exitError(exitBadArgs)
-}
-
-// usageError keeps -h a success and makes other flag errors exit 2.
-func usageError(err error) error {
-	if err == flag.ErrHelp {
-		return err
-	}
-	return exitError(exitBadArgs)
+	return report.WriteText(w, rep)
 }

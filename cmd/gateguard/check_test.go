@@ -178,7 +178,7 @@ func TestCheckInvalidInputNamesTheLocation(t *testing.T) {
 // TestCheckIstioSamples runs Istio's sample corpus through the CLI: every
 // Gateway and VirtualService must get the outcome of expect.txt.
 func TestCheckIstioSamples(t *testing.T) {
-	dirs, _ := filepath.Glob("../../../shared/corpus/istio-samples/[0-9]*")
+	dirs, _ := filepath.Glob("../../rules/testdata/istio-samples/[0-9]*")
 	if len(dirs) != 28 {
 		t.Fatalf("found %d scenarios, want 28", len(dirs))
 	}

@@ -35,28 +35,39 @@ Usage:
 Run "gateguard COMMAND -h" for a command's flags.
 `
 
-// run dispatches a subcommand.
+// run dispatches a subcommand. An error a subcommand returns without
+// having reported it is prefixed with the subcommand, so that every line
+// says which of them failed.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, "gateguard: a command is required\n\n", usage)
 		return errUsage
 	}
+	var err error
 	switch args[0] {
 	case "serve":
-		return runServe(ctx, args[1:], stderr)
+		err = runServe(ctx, args[1:], stderr)
 	case "check":
-		return runCheck(ctx, args[1:], stdin, stdout, stderr)
+		err = runCheck(ctx, args[1:], stdin, stdout, stderr)
 	case "audit":
-		return runAudit(ctx, args[1:], stdout, stderr)
+		err = runAudit(ctx, args[1:], stdout, stderr)
 	case "version":
-		_, err := fmt.Fprintln(stdout, version)
-		return err
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "gateguard version: unexpected arguments %q\n\n%s", args[1:], usage)
+			return errUsage
+		}
+		_, err = fmt.Fprintln(stdout, version)
 	case "-h", "-help", "--help", "help":
-		_, err := fmt.Fprint(stdout, usage)
+		_, err = fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "gateguard: unknown command %q\n\n%s", args[0], usage)
+		return errUsage
+	}
+	var handled exitError
+	if err == nil || errors.As(err, &handled) || errors.Is(err, flag.ErrHelp) {
 		return err
 	}
-	fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
-	return errUsage
+	return fmt.Errorf("%s: %w", args[0], err)
 }
 
 // exitCode maps run's error to the process exit code: 0 ok, 2 usage, 1
@@ -71,7 +82,7 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, errUsage):
 		return 2
 	}
-	fmt.Fprintln(stderr, "gateguard:", err)
+	fmt.Fprintln(stderr, "gateguard", err) // err names its subcommand first
 	return 1
 }
 

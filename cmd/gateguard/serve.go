@@ -5,9 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
-	"github.com/gateguard/gateguard/certs"
 	"github.com/gateguard/gateguard/webhook"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -15,47 +13,23 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 )
 
-// runServe parses serve's flags into webhook.Options and runs the webhook.
+// runServe parses and validates serve's flags, then runs the webhook. A
+// bad flag is refused here, before the kubeconfig is read.
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
-	opts := webhook.DefaultOptions()
-	var kubeconfig string
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: gateguard serve [flags]\n\nRuns the admission webhook.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	fs.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file; default $KUBECONFIG, then the in-cluster service account")
-	fs.IntVar(&opts.Port, "port", opts.Port, "HTTPS port of the webhook server")
-	fs.StringVar(&opts.CertDir, "cert-dir", opts.CertDir, "directory with tls.crt and tls.key; reloaded when they change")
-	fs.StringVar(&opts.MetricsAddr, "metrics-bind-address", opts.MetricsAddr, `Prometheus metrics address; "0" disables`)
-	fs.StringVar(&opts.ProbeAddr, "health-probe-bind-address", opts.ProbeAddr, "address of /healthz and /readyz")
-	fs.StringVar(&opts.PprofAddr, "pprof-bind-address", opts.PprofAddr,
-		`net/http/pprof address, for profiling; empty or "0" disables`)
-	fs.StringVar(&opts.PolicyFile, "policy", opts.PolicyFile, "GatewayPolicy file; empty for the built-in defaults")
-	fs.DurationVar(&opts.PolicyPollInterval, "policy-poll-interval", opts.PolicyPollInterval, "how often the policy file is re-read")
-	fs.BoolVar(&opts.EnableHTTP2, "enable-http2", opts.EnableHTTP2, "serve HTTP/2 as well as HTTP/1.1")
-	fs.DurationVar(&opts.ReservationTTL, "reservation-ttl", opts.ReservationTTL,
-		"how long an admitted host claim is held while the cache catches up")
-	fs.DurationVar(&opts.ShutdownDelay, "shutdown-delay", opts.ShutdownDelay,
-		"on SIGTERM, how long readiness fails before the listener closes")
-	fs.DurationVar(&opts.AuditInterval, "audit-interval", opts.AuditInterval,
-		"how often existing objects are re-audited for gateguard_existing_violations; 0 disables")
-	selfSigned := selfSignedFlags(fs)
-	zapOpts := zap.Options{}
-	zapOpts.BindFlags(fs)
+	var opts serveOptions
+	fs := newFlagSet("serve", stderr, "Usage: gateguard serve [flags]\n\nRuns the admission webhook.\n")
+	opts.bind(fs)
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected arguments %v", errUsage, fs.Args())
+		return usageFailure(fs, stderr, "unexpected arguments %q", fs.Args())
 	}
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
-	if selfSigned.enabled {
-		selfSigned.opts.CertDir = opts.CertDir
-		opts.SelfSigned = &selfSigned.opts
+	if err := opts.validate(); err != nil {
+		return usageFailure(fs, stderr, "%v", err)
 	}
-	return webhook.Serve(ctx, func() (*rest.Config, error) { return restConfig(kubeconfig) }, opts)
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts.zap)))
+	return webhook.Serve(ctx, func() (*rest.Config, error) { return restConfig(opts.kubeconfig) }, opts.webhookOptions())
 }
 
 // restConfig loads a kubeconfig file when given, else controller-runtime's
@@ -75,27 +49,37 @@ func restConfig(kubeconfig string) (*rest.Config, error) {
 	return cfg, nil
 }
 
-// selfSignedOptions are the flags of self-signed certificate mode.
-type selfSignedOptions struct {
-	enabled bool
-	opts    certs.Options
+// newFlagSet is a subcommand's flag set: errors and usage go to stderr,
+// and the usage is the header followed by the flags.
+func newFlagSet(name string, stderr io.Writer, header string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, header, "\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	return fs
 }
 
-// selfSignedFlags registers the self-signed mode flags on fs.
-func selfSignedFlags(fs *flag.FlagSet) *selfSignedOptions {
-	s := &selfSignedOptions{}
-	fs.BoolVar(&s.enabled, "self-signed-certs", false,
-		"issue and renew a self-signed serving certificate into --cert-dir, stored in --cert-secret, and patch the caBundle")
-	fs.StringVar(&s.opts.Namespace, "cert-namespace", os.Getenv("POD_NAMESPACE"), "namespace of the certificate Secret and the Service")
-	fs.StringVar(&s.opts.SecretName, "cert-secret", certs.DefaultSecretName, "Secret holding the CA and serving certificate")
-	fs.StringVar(&s.opts.ServiceName, "service-name", certs.DefaultServiceName, "Service the webhook configurations call")
-	fs.StringVar(&s.opts.WebhookConfigName, "webhook-configuration", certs.DefaultWebhookConfigName,
-		"name of both webhook configurations whose caBundle is kept current")
-	fs.DurationVar(&s.opts.Validity, "cert-validity", certs.DefaultValidity, "serving certificate validity")
-	fs.DurationVar(&s.opts.RenewBefore, "cert-renew-before", certs.DefaultRenewBefore, "renew this long before expiry")
-	fs.DurationVar(&s.opts.CheckInterval, "cert-check-interval", 0,
-		"how often the certificate and caBundle are checked; 0 for min(renew-before/4, 1h)")
-	fs.Func("cert-extra-dns-name", "an extra DNS name for the serving certificate (out-of-cluster serving); repeatable",
-		func(v string) error { s.opts.ExtraDNSNames = append(s.opts.ExtraDNSNames, v); return nil })
-	return s
+// usageFailure reports what is wrong with a command line, then the
+// command's usage, and exits 2.
+func usageFailure(fs *flag.FlagSet, stderr io.Writer, format string, args ...any) error {
+	fmt.Fprintf(stderr, "gateguard %s: %s\n\n", fs.Name(), fmt.Sprintf(format, args...))
+	fs.Usage()
+	return exitError(exitBadArgs)
+}
+
+// usageError keeps -h a success and makes other flag errors exit 2; the
+// flag package has already printed the error and the usage.
+func usageError(err error) error {
+	if err == flag.ErrHelp {
+		return err
+	}
+	return exitError(exitBadArgs)
+}
+
+// inputError reports unreadable or invalid input of a command, exit 2.
+func inputError(stderr io.Writer, command string, err error) error {
+	fmt.Fprintf(stderr, "gateguard %s: %v\n", command, err)
+	return exitError(exitBadArgs)
 }

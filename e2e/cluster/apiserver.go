@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 )
 
@@ -55,13 +56,17 @@ func (e *Cluster) StartAPIServer(ctx context.Context) error {
 		return err
 	}
 	hc.Timeout = 2 * time.Second
-	for readyz := strings.TrimSuffix(e.AdminConfig.Host, "/") + "/readyz"; ctx.Err() == nil; time.Sleep(100 * time.Millisecond) {
-		if resp, err := hc.Get(readyz); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
+	readyz := strings.TrimSuffix(e.AdminConfig.Host, "/") + "/readyz"
+	err = wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(context.Context) (bool, error) {
+		resp, err := hc.Get(readyz)
+		if err != nil {
+			return false, nil
 		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, nil
+	})
+	if err != nil {
+		return fmt.Errorf("apiserver not ready: %w", err)
 	}
-	return fmt.Errorf("apiserver not ready: %w", ctx.Err())
+	return nil
 }

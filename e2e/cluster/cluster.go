@@ -7,6 +7,7 @@ package cluster
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -37,6 +38,7 @@ type Cluster struct {
 	webhooks envtest.WebhookInstallOptions
 	root     string // the repository
 	policy   string
+	rbac     string // the kustomization installRBAC renders
 
 	AdminConfig *rest.Config  // cluster-admin
 	Client      client.Client // cluster-admin, with gateguard's scheme
@@ -60,6 +62,9 @@ type Options struct {
 	// snapshot can be seeded first; call StartGateguard, then
 	// RegisterWebhooks.
 	SkipGateguard bool
+	// RBAC is the kustomization whose ServiceAccount and RBAC gateguard
+	// runs with; "" for manifests/base.
+	RBAC string
 }
 
 // Start brings up etcd and kube-apiserver (built from source and
@@ -91,7 +96,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	e := &Cluster{testEnv: &envtest.Environment{
 		BinaryAssetsDirectory: assets,
 		CRDInstallOptions:     envtest.CRDInstallOptions{Paths: crds, ErrorIfPathMissing: true},
-	}, root: root, policy: opts.Policy, Kubectl: filepath.Join(assets, "kubectl")}
+	}, root: root, policy: opts.Policy, rbac: cmp.Or(opts.RBAC, "manifests/base"), Kubectl: filepath.Join(assets, "kubectl")}
 	if e.Dir, err = os.MkdirTemp("", "gateguard-e2e-"); err != nil {
 		return nil, err
 	}
@@ -172,14 +177,11 @@ func controlPlaneAssets(ctx context.Context, root string) (string, error) {
 	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
 		return dir, nil
 	}
-	cmd := exec.CommandContext(ctx, "bash", filepath.Join(root, "hack", "build-control-plane.sh"))
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
+	dir, err := cachedBuild(ctx, root, "build-control-plane.sh")
 	if err != nil {
 		return "", fmt.Errorf("building the control plane: %w", err)
 	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	return lines[len(lines)-1], nil
+	return dir, nil
 }
 
 // crdPaths finds Istio's CRDs in the istio.io/api module and cert-manager's
@@ -196,6 +198,7 @@ func crdPaths() ([]string, error) {
 	return []string{
 		filepath.Join(istio, "kubernetes", "customresourcedefinitions.gen.yaml"),
 		filepath.Join(certManager, "deploy", "crds", "cert-manager.io_certificates.yaml"),
+		filepath.Join(certManager, "deploy", "crds", "cert-manager.io_issuers.yaml"), // the chart's cert-manager mode
 	}, nil
 }
 
@@ -270,10 +273,10 @@ func (e *Cluster) renderedManifests(ctx context.Context, kustomization string) (
 	return objs, nil
 }
 
-// installRBAC creates the Namespace, ServiceAccount, ClusterRole and
-// binding from the rendered manifests.
+// installRBAC creates the Namespace, ServiceAccount and RBAC objects of
+// the kustomization Options.RBAC names.
 func (e *Cluster) installRBAC(ctx context.Context) error {
-	return e.InstallRBAC(ctx, "manifests/base")
+	return e.InstallRBAC(ctx, e.rbac)
 }
 
 // InstallRBAC creates the Namespace, ServiceAccount and RBAC objects a
@@ -287,10 +290,29 @@ func (e *Cluster) InstallRBAC(ctx context.Context, kustomization string) error {
 	for _, o := range objs {
 		switch o.GetKind() {
 		case "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
+			if err := e.ensureNamespace(ctx, o.GetNamespace()); err != nil {
+				return err
+			}
 			if err := e.Client.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
 				return fmt.Errorf("creating %s %s: %w", o.GetKind(), o.GetName(), err)
 			}
 		}
+	}
+	return nil
+}
+
+// ensureNamespace creates a namespace that a Role is for (istio-system for
+// the scoped-secrets overlay), as a cluster with Istio would have it.
+func (e *Cluster) ensureNamespace(ctx context.Context, name string) error {
+	if name == "" {
+		return nil
+	}
+	ns := &unstructured.Unstructured{}
+	ns.SetAPIVersion("v1")
+	ns.SetKind("Namespace")
+	ns.SetName(name)
+	if err := e.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating namespace %s: %w", name, err)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // Gateguard is the real gateguard binary serving the webhook.
@@ -133,22 +136,22 @@ func (e *Cluster) serveArgv(p *Gateguard) []string {
 
 // waitReady polls /readyz until it answers 200.
 func (p *Gateguard) waitReady(ctx context.Context, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
+	var exited error
+	err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, limit, false, func(context.Context) (bool, error) {
 		select {
 		case err := <-p.done:
-			log, _ := os.ReadFile(p.LogPath)
-			return fmt.Errorf("gateguard exited (%v):\n%s", err, log)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
+			exited = fmt.Errorf("gateguard exited (%v)", err)
+			return false, exited
+		default:
 		}
-		if code, err := httpGet("http://" + p.ProbeAddr + "/readyz"); err == nil && code == 200 {
-			return nil
-		}
+		code, err := httpGet("http://" + p.ProbeAddr + "/readyz")
+		return err == nil && code == 200, nil
+	})
+	if err == nil {
+		return nil
 	}
 	log, _ := os.ReadFile(p.LogPath)
-	return fmt.Errorf("gateguard not ready after %s:\n%s", limit, log)
+	return fmt.Errorf("gateguard not ready after %s: %w:\n%s", limit, cmp.Or(exited, err), log)
 }
 
 // PID is gateguard's process ID.

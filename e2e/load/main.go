@@ -1,4 +1,4 @@
-// Command load measures gateguard under load (issue 7, "Performance").
+// Command load measures gateguard under load against the performance targets of the README.
 //
 // It starts a real kube-apiserver and etcd (e2e/cluster), seeds a large
 // snapshot before gateguard starts, and records gateguard's time to ready
@@ -11,7 +11,7 @@
 // targets.
 //
 //	export KUBEBUILDER_ASSETS=$(bash hack/build-control-plane.sh)
-//	go run ./e2e/load                          # the defaults of issue 7
+//	go run ./e2e/load                          # the default run: every target
 //	go run ./e2e/load --concurrency 1,8 --duration 20s --virtualservices 10000
 //
 // Every loop is bounded in count and time; everything listens on and

@@ -75,7 +75,7 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 // print writes the report as tables.
 func (r *report) print(w io.Writer) {
 	o := r.opts
-	fmt.Fprintf(w, "\ngateguard load (issue 7)\n")
+	fmt.Fprintf(w, "\ngateguard load\n")
 	fmt.Fprintf(w, "snapshot:      %d VirtualServices, %d Gateways, %d Secrets, %d Pods; seeded %s\n",
 		o.VirtualServices, o.Gateways, o.Secrets, o.Pods, r.seeded)
 	r.printStarts(w)
@@ -186,7 +186,7 @@ func (r *report) printPath(w io.Writer) {
 	fmt.Fprintln(w)
 }
 
-// printTargets judges issue 7's targets.
+// printTargets judges the performance targets, one verdict line each.
 func (r *report) printTargets(w io.Writer) {
 	fmt.Fprintln(w, "targets")
 	verdict := func(name string, got any, ok bool) {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/gateguard/gateguard/rules"
@@ -57,6 +58,27 @@ func Read(r io.Reader, file string) (Result, error) {
 		res.Ignored += part.Ignored
 	}
 	return res, nil
+}
+
+// ReadFile reads every document of one file, as Read does.
+func ReadFile(path string) (Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Result{}, err
+	}
+	defer f.Close()
+	return Read(f, path)
+}
+
+// Defaulted gives every namespaced document without a namespace the
+// namespace ns, as kubectl apply -n does, and returns docs.
+func Defaulted(docs []Document, ns string) []Document {
+	for _, d := range docs {
+		if d.Object.GetNamespace() == "" && d.Object.GetObjectKind().GroupVersionKind().Kind != "Namespace" {
+			d.Object.SetNamespace(ns)
+		}
+	}
+	return docs
 }
 
 // Decode converts one document; documents decode independently, so callers

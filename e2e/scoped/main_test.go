@@ -1,0 +1,58 @@
+// Package scoped runs gateguard with least privilege for Secrets, through
+// a real kube-apiserver: the RBAC of manifests/overlays/scoped-secrets (no
+// cluster-wide Secrets rule, a Role in istio-system) and
+// --secret-namespaces=istio-system, as that overlay deploys it.
+package scoped
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/gateguard/gateguard/e2e/cluster"
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+)
+
+// env is this package's control plane, with gateguard serving scoped.
+var env *cluster.Cluster
+
+// scope is the --secret-namespaces value the overlay passes.
+const scope = "--secret-namespaces=istio-system"
+
+func TestMain(m *testing.M) {
+	ctrllog.SetLogger(logr.Discard())
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	code, err := run(ctx, m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "scoped setup:", err)
+	}
+	if env != nil {
+		env.Stop()
+	}
+	cancel()
+	os.Exit(code)
+}
+
+// run starts the control plane with the overlay's RBAC, the state the
+// tests judge against, then gateguard and its webhooks, and runs the tests.
+func run(ctx context.Context, m *testing.M) (int, error) {
+	var err error
+	env, err = cluster.Start(ctx, cluster.Options{RBAC: "manifests/overlays/scoped-secrets", SkipGateguard: true,
+		Policy: "apiVersion: gateguard.dev/v1alpha1\nkind: GatewayPolicy\n"})
+	if err != nil {
+		return 1, err
+	}
+	if err := seed(ctx); err != nil {
+		return 1, err
+	}
+	if err := env.StartGateguard(ctx, scope); err != nil {
+		return 1, err
+	}
+	if err := env.RegisterWebhooks(ctx); err != nil {
+		return 1, err
+	}
+	return m.Run(), nil
+}

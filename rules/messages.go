@@ -1,0 +1,67 @@
+package rules
+
+import "fmt"
+
+// The messages the rules give, one constructor each, so that a message is
+// worded in one place and the tests and docs quote one text.
+
+// via names where a claim's routes land: the mesh, or a gateway route
+// table and the Gateway that put the host there.
+func (c claim) via() string {
+	if c.mesh {
+		return "on the mesh"
+	}
+	return fmt.Sprintf("on %s (Gateway %s)", c.where(), c.ref)
+}
+
+// msgDuplicate words a duplicate host by how Istio resolves it.
+func msgDuplicate(c collision, split bool) string {
+	owner := c.other.Namespace + "/" + c.other.Name
+	switch {
+	case c.mine.mesh:
+		return fmt.Sprintf("host %q is already claimed on the mesh by VirtualService %s; Istio keeps only the first and "+
+			"silently drops the other: merge your routes into %s, use a different host, or ask its owner", c.mine.host, owner, owner)
+	case split:
+		return fmt.Sprintf("host %q is also claimed by VirtualService %s %s; Istio merges the two in no defined order "+
+			"(allowed by allowSameNamespaceMerge)", c.mine.host, owner, c.mine.via())
+	case c.mine.class == classTCP:
+		return fmt.Sprintf("%s already routes TCP to VirtualService %s (Gateway %s); Istio uses only the first: "+
+			"use another port or gateway, or ask the owner of %s", c.mine.where(), owner, c.mine.ref, owner)
+	case c.mine.class == classPassthrough:
+		return fmt.Sprintf("SNI host %q is already routed by VirtualService %s %s; Istio silently skips the later one: "+
+			"use a different SNI host, or ask the owner of %s", c.mine.host, owner, c.mine.via(), owner)
+	}
+	return fmt.Sprintf("host %q is already claimed by VirtualService %s %s; use a different host, bind to another gateway, "+
+		"or ask the owner of %s", c.mine.host, owner, c.mine.via(), owner)
+}
+
+// msgOverlap words a wildcard that overlaps another VirtualService's host.
+func msgOverlap(c collision) string {
+	owner := c.other.Namespace + "/" + c.other.Name
+	return fmt.Sprintf("host %q overlaps host %q of VirtualService %s %s; the more specific host takes the "+
+		"requests it matches: make the hosts disjoint, or agree the split with the owner of %s",
+		c.mine.host, c.theirs.host, owner, c.mine.via(), owner)
+}
+
+// msgOutsideOwnDomains: a host outside the domains the policy gives the namespace.
+func msgOutsideOwnDomains(host, namespace string, domains []string) string {
+	return fmt.Sprintf("host %q is outside the domains of namespace %s %v; use a host under them, or ask the platform team",
+		host, namespace, domains)
+}
+
+// msgOwnedByOthers: a host under (or, for a wildcard, over) another owner's domain.
+func msgOwnedByOthers(host, domain, owner string, under bool) string {
+	relation := "is under"
+	if !under {
+		relation = "would catch requests for"
+	}
+	return fmt.Sprintf("host %q %s %q, which the policy gives to %s; use a host of your own, or ask that team",
+		host, relation, domain, owner)
+}
+
+// msgSecretsUnreadable: a credential in a namespace outside --secret-namespaces.
+func msgSecretsUnreadable(name, namespace string) string {
+	return fmt.Sprintf("gateguard may not read Secrets in namespace %s, where Istio reads %q, so it cannot check that the "+
+		"Secret exists and has its keys: add %s to gateguard's --secret-namespaces (chart value secretNamespaces), "+
+		"with the Role that lets it read them", namespace, name, namespace)
+}
