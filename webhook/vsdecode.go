@@ -31,7 +31,8 @@ import (
 // informer.
 
 // newInformer is the cache's informer constructor: the stock one, but
-// with VirtualServices listed and watched through dyn.
+// with VirtualServices listed and watched through dyn, in every namespace
+// and with no selector, as the cache options ask for them.
 func newInformer(dyn dynamic.Interface) func(toolscache.ListerWatcher, runtime.Object, time.Duration,
 	toolscache.Indexers) toolscache.SharedIndexInformer {
 	return func(lw toolscache.ListerWatcher, obj runtime.Object, resync time.Duration, ix toolscache.Indexers) toolscache.SharedIndexInformer {
