@@ -26,8 +26,9 @@ import (
 
 // cachedKind is one kind the cache holds, and what one object of it
 // costs at gateguard's memory high-water mark: the trimmed object and its
-// index entries (BenchmarkCachedObjectBytes), times 3.3, the ratio of the
-// load tool's high-water mark after its runs at 50k VirtualServices to
+// index entries (BenchmarkCachedObjectBytes), times 2.63, the ratio of the
+// load tool's high-water mark after its runs at 50k VirtualServices, less
+// baseBytes, to
 // those objects' sum; the Go heap grows to twice its live size between
 // collections, and decoding and requests add the rest (README, "Sizing").
 type cachedKind struct {
@@ -49,15 +50,15 @@ const headroom = 0.75
 func cachedKinds(withCertificates bool) []cachedKind {
 	core := corev1.SchemeGroupVersion
 	kinds := []cachedKind{
-		{"VirtualService", networkingv1.SchemeGroupVersion.WithKind("VirtualService"), &networkingv1.VirtualService{}, 4400},
-		{"Gateway", networkingv1.SchemeGroupVersion.WithKind("Gateway"), &networkingv1.Gateway{}, 8700},
-		{"Secret", core.WithKind("Secret"), metadataOf("Secret"), 1500},
-		{"Pod", core.WithKind("Pod"), metadataOf("Pod"), 5900},
-		{"Namespace", core.WithKind("Namespace"), metadataOf("Namespace"), 3100},
+		{"VirtualService", networkingv1.SchemeGroupVersion.WithKind("VirtualService"), &networkingv1.VirtualService{}, 3480},
+		{"Gateway", networkingv1.SchemeGroupVersion.WithKind("Gateway"), &networkingv1.Gateway{}, 6920},
+		{"Secret", core.WithKind("Secret"), metadataOf("Secret"), 1200},
+		{"Pod", core.WithKind("Pod"), metadataOf("Pod"), 4680},
+		{"Namespace", core.WithKind("Namespace"), metadataOf("Namespace"), 2470},
 	}
 	if withCertificates {
 		kinds = append(kinds, cachedKind{"Certificate", certmanagerv1.SchemeGroupVersion.WithKind("Certificate"),
-			&certmanagerv1.Certificate{}, 4200})
+			&certmanagerv1.Certificate{}, 3350})
 	}
 	return kinds
 }

@@ -32,7 +32,7 @@ func TestCacheEstimateLogLine(t *testing.T) {
 	counts := map[string]int64{"VirtualService": 50000, "Gateway": 2000, "Secret": 20000, "Pod": 10000, "Namespace": 2500,
 		"Certificate": 0}
 	need := estimatedNeed(kinds, counts)
-	want := int64(baseBytes) + 50000*4400 + 2000*8700 + 20000*1500 + 10000*5900 + 2500*3100
+	want := int64(baseBytes) + 50000*3480 + 2000*6920 + 20000*1200 + 10000*4680 + 2500*2470
 	if need != want {
 		t.Fatalf("estimate %d, want %d", need, want)
 	}
@@ -51,7 +51,7 @@ func TestCacheEstimateLogLine(t *testing.T) {
 		want  map[string]any
 	}{
 		{256 << 20, line("memoryLimitBytes", 268435456., "error", "the cache may not fit the memory limit",
-			"raise", "resources.limits.memory to at least 512Mi (and requests.memory with it)")},
+			"raise", "resources.limits.memory to at least 448Mi (and requests.memory with it)")},
 		{512 << 20, line("memoryLimitBytes", 536870912., "level", 0.)},
 		{0, line("memoryLimitBytes", 0., "level", 0.)},
 	} {
