@@ -28,9 +28,9 @@ import (
 // costs at gateguard's memory high-water mark: the trimmed object and its
 // index entries (BenchmarkCachedObjectBytes), times 2.63, the ratio of the
 // load tool's high-water mark after its runs at 50k VirtualServices, less
-// baseBytes, to
-// those objects' sum; the Go heap grows to twice its live size between
-// collections, and decoding and requests add the rest (README, "Sizing").
+// baseBytes, to those objects' sum: the Go heap grows to twice its live
+// size between collections, and decoding and requests add the rest
+// (README, "Sizing").
 type cachedKind struct {
 	name  string
 	gvk   schema.GroupVersionKind
