@@ -15,7 +15,7 @@ import (
 // promtool test rules. Every alert must have a test that fires it and one
 // that does not.
 func TestAlertRules(t *testing.T) {
-	rule := find(t, render(t, "prometheusRule.enabled=true"), "PrometheusRule", "gateguard")
+	rule := find(t, render(t, "prometheusRule.enabled=true", "serviceMonitor.enabled=true"), "PrometheusRule", "gateguard")
 	groups, _, _ := unstructured.NestedSlice(rule.Object, "spec", "groups")
 	rules, err := yaml.Marshal(map[string]any{"groups": groups})
 	if err != nil {
@@ -83,8 +83,8 @@ func checkEveryAlertTested(t *testing.T, groups []any, testFile []byte) {
 		}
 	}
 	want := []string{"GateguardDown", "GateguardNoReplicaReady", "GateguardAdmissionLatencyHigh", "GateguardWebhookCallsFailing",
-		"GateguardWebhookFailingOpen", "GateguardErrorResponses", "GateguardSnapshotErrors", "GateguardCertificateNearExpiry",
-		"GateguardPolicyReloadFailing", "GateguardExistingViolations"}
+		"GateguardWebhookFailingOpen", "GateguardErrorResponses", "GateguardAdmissionErrors", "GateguardSnapshotErrors", "GateguardCertificateNearExpiry",
+		"GateguardCertificateUnreadable", "GateguardPolicyReloadFailing", "GateguardExistingViolations"}
 	if !slices.Equal(alerts, want) {
 		t.Errorf("alerts rendered\n got: %q\nwant: %q", alerts, want)
 	}

@@ -13,8 +13,8 @@ import (
 // baseObjects are what the defaults render (cert-manager mode), as
 // kind/name.
 var baseObjects = []string{
-	"Certificate/gateguard-serving-cert", "ClusterRole/gateguard", "ClusterRoleBinding/gateguard",
-	"ConfigMap/gateguard-policy", "Deployment/gateguard", "Issuer/gateguard-selfsigned",
+	"Certificate/gateguard-ca", "Certificate/gateguard-serving-cert", "ClusterRole/gateguard", "ClusterRoleBinding/gateguard",
+	"ConfigMap/gateguard-policy", "Deployment/gateguard", "Issuer/gateguard-ca", "Issuer/gateguard-selfsigned",
 	"MutatingWebhookConfiguration/gateguard", "PodDisruptionBudget/gateguard", "Service/gateguard",
 	"ServiceAccount/gateguard", "ValidatingWebhookConfiguration/gateguard",
 }
@@ -32,10 +32,13 @@ var toggles = []struct {
 	{name: "defaults"},
 	{name: "self-signed", sets: []string{"certificates.mode=self-signed"},
 		add:  []string{"ClusterRole/gateguard-webhook-ca", "ClusterRoleBinding/gateguard-webhook-ca", "Role/gateguard-serving-cert", "RoleBinding/gateguard-serving-cert"},
-		drop: []string{"Certificate/gateguard-serving-cert", "Issuer/gateguard-selfsigned"}},
+		drop: []string{"Certificate/gateguard-ca", "Certificate/gateguard-serving-cert", "Issuer/gateguard-ca", "Issuer/gateguard-selfsigned"}},
 	{name: "serviceMonitor", sets: []string{"serviceMonitor.enabled=true"},
 		add: []string{"Service/gateguard-metrics", "ServiceMonitor/gateguard"}},
-	{name: "prometheusRule", sets: []string{"prometheusRule.enabled=true"}, add: []string{"PrometheusRule/gateguard"}},
+	{name: "prometheusRule", sets: []string{"prometheusRule.enabled=true", "prometheusRule.job=kubernetes-pods"},
+		add: []string{"PrometheusRule/gateguard"}},
+	{name: "prometheusRule and serviceMonitor", sets: []string{"prometheusRule.enabled=true", "serviceMonitor.enabled=true"},
+		add: []string{"PrometheusRule/gateguard", "Service/gateguard-metrics", "ServiceMonitor/gateguard"}},
 	{name: "grafanaDashboard", sets: []string{"grafanaDashboard.enabled=true"}, add: []string{"ConfigMap/gateguard-dashboard"},
 		check: checkDashboardConfigMap},
 	{name: "networkPolicy", sets: []string{"networkPolicy.enabled=true", "networkPolicy.metricsNamespaces={monitoring,observability}"},
@@ -47,7 +50,7 @@ var toggles = []struct {
 		"image.repository=registry.example.com/gateguard", "image.digest=sha256:" + strings.Repeat("ab", 32)},
 		check: checkPodPlacement},
 	{name: "secretNamespaces", sets: []string{"secretNamespaces={istio-system,istio-edge}"},
-		add: []string{"Role/gateguard-secrets", "RoleBinding/gateguard-secrets", "Role/gateguard-secrets", "RoleBinding/gateguard-secrets"},
+		add:        []string{"Role/gateguard-secrets", "RoleBinding/gateguard-secrets", "Role/gateguard-secrets", "RoleBinding/gateguard-secrets"},
 		namespaces: []string{"istio-system", "istio-edge"}, check: checkScopedSecrets},
 	{name: "webhook settings", sets: []string{"webhook.failurePolicy.validation=Ignore", "webhook.timeoutSeconds=3",
 		"webhook.namespaceSelector.matchExpressions=null", "webhook.namespaceSelector.matchLabels.gateguard=enabled"},
@@ -221,5 +224,21 @@ func checkScopedSecrets(t *testing.T, objs []*unstructured.Unstructured) {
 	}
 	if slices.Sort(roles); !slices.Equal(roles, []string{"istio-edge", "istio-system"}) {
 		t.Errorf("Roles in %q, want istio-edge and istio-system", roles)
+	}
+}
+
+// TestPrometheusRuleNeedsItsSeries: alerts with nothing scraping gateguard
+// would report it down forever and see nothing else, so the chart refuses
+// them without a ServiceMonitor or a named job; with a job, the alerts
+// select that job.
+func TestPrometheusRuleNeedsItsSeries(t *testing.T) {
+	_, stderr, ok := helm(t, "template", "gateguard", chartDir, "--namespace", "gateguard-system", "--set", "prometheusRule.enabled=true")
+	if want := "prometheusRule.enabled needs gateguard's series in Prometheus: set serviceMonitor.enabled, or prometheusRule.job"; ok ||
+		!strings.Contains(stderr, want) {
+		t.Errorf("helm template with prometheusRule alone: ok=%v, stderr %s; want it refused with %q", ok, stderr, want)
+	}
+	rule := jsonOf(t, render(t, "prometheusRule.enabled=true", "prometheusRule.job=kubernetes-pods"))
+	if !strings.Contains(rule, `up{job=\"kubernetes-pods\",namespace=\"gateguard-system\"} == 1`) {
+		t.Errorf("the alerts do not select job kubernetes-pods:\n%s", rule)
 	}
 }

@@ -99,6 +99,13 @@ func TestChartInstalledServesThroughKubectl(t *testing.T) {
 // the warning that names the namespace.
 func scopedSecretsHold(t *testing.T) {
 	ctx := context.Background()
+	mustApply(t, tlsSecret("istio-system", "chart-scoped-cert"))
+	mustApply(t, "apiVersion: v1\nkind: Secret\nmetadata: {name: chart-scoped-half, namespace: istio-system}\ndata: {tls.crt: Y2VydA==}\n")
+	// The key names are read with the chart's Role: a good Secret admits,
+	// one without tls.key is denied.
+	eventuallyApply(t, httpsGateway("team-a", "chart-scoped-good", "chart-scoped-good.example.com", "chart-scoped-cert"))
+	mustDeny(t, httpsGateway("team-a", "chart-scoped-half", "chart-scoped-half.example.com", "chart-scoped-half"),
+		`[missing-credential] Secret istio-system/chart-scoped-half has neither tls.crt+tls.key nor cert+key`)
 	mustDeny(t, httpsGateway("team-a", "chart-scoped-missing", "chart-scoped-tls.example.com", "no-such-cert"),
 		`[missing-credential] Secret "no-such-cert" does not exist in namespace istio-system, where Istio reads it`)
 	review := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
@@ -228,24 +235,26 @@ func fillVolumes(t *testing.T, pod corev1.PodSpec) map[string]string {
 	return mounts
 }
 
-// actAsCertManager issues the chart's Certificate into its Secret, as
-// cert-manager's self-signed Issuer would (the certificate is its own CA;
-// localhost is added, the name the apiserver reaches the local process
-// by), puts it in the Deployment's certs volume, and injects its CA into
-// every configuration whose cert-manager.io/inject-ca-from names it, as
-// the cainjector would. It returns the CA.
+// actAsCertManager does what cert-manager and its cainjector would with
+// the chart's objects, following them rather than assuming: the serving
+// Certificate's Issuer must be a CA Issuer whose Secret a CA Certificate
+// (isCA) fills; the CA goes into that Secret, a serving certificate signed
+// by it (with localhost, the name the apiserver reaches the local process
+// by) into the serving Certificate's Secret and the Deployment's certs
+// volume, and the CA into every configuration whose inject-ca-from names
+// the CA Certificate. It returns the CA.
 func actAsCertManager(t *testing.T, mounts map[string]string) (caPEM []byte) {
 	t.Helper()
-	ctx := context.Background()
-	cert := &unstructured.Unstructured{}
-	cert.SetAPIVersion("cert-manager.io/v1")
-	cert.SetKind("Certificate")
-	if err := env.Client.Get(ctx, key("gateguard-system", "gateguard-serving-cert"), cert); err != nil {
-		t.Fatal(err)
+	serving := certManagerObject(t, "Certificate", "gateguard-serving-cert")
+	dnsNames, _, _ := unstructured.NestedStringSlice(serving.Object, "spec", "dnsNames")
+	secretName, _, _ := unstructured.NestedString(serving.Object, "spec", "secretName")
+	issuerName, _, _ := unstructured.NestedString(serving.Object, "spec", "issuerRef", "name")
+	caSecret, _, _ := unstructured.NestedString(certManagerObject(t, "Issuer", issuerName).Object, "spec", "ca", "secretName")
+	caCert := certManagerObject(t, "Certificate", caSecret) // the chart names the CA Certificate as its Secret
+	if isCA, _, _ := unstructured.NestedBool(caCert.Object, "spec", "isCA"); !isCA {
+		t.Fatalf("Issuer %s signs with Secret %s, which no CA Certificate fills", issuerName, caSecret)
 	}
-	dnsNames, _, _ := unstructured.NestedStringSlice(cert.Object, "spec", "dnsNames")
-	secretName, _, _ := unstructured.NestedString(cert.Object, "spec", "secretName")
-	ca, err := certs.NewCA("gateguard-selfsigned", 24*time.Hour, time.Now())
+	ca, err := certs.NewCA(caCert.GetName(), 24*time.Hour, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,16 +262,10 @@ func actAsCertManager(t *testing.T, mounts map[string]string) (caPEM []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret := &corev1.Secret{Type: corev1.SecretTypeTLS, Data: map[string][]byte{"tls.crt": pair.CertPEM, "tls.key": pair.KeyPEM, "ca.crt": ca.CertPEM}}
-	secret.Name, secret.Namespace = secretName, "gateguard-system"
-	// One a self-signed run left behind is replaced, as a reissue would.
-	if err := client.IgnoreNotFound(env.Client.Delete(ctx, secret.DeepCopy())); err != nil {
-		t.Fatal(err)
-	}
-	create(t, secret)
-	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), secret) })
+	storeTLSSecret(t, caSecret, map[string][]byte{"tls.crt": ca.CertPEM, "tls.key": ca.KeyPEM, "ca.crt": ca.CertPEM})
+	secret := storeTLSSecret(t, secretName, map[string][]byte{"tls.crt": pair.CertPEM, "tls.key": pair.KeyPEM, "ca.crt": ca.CertPEM})
 	deploy := &appsv1.Deployment{}
-	if err := env.Client.Get(ctx, key("gateguard-system", "gateguard"), deploy); err != nil {
+	if err := env.Client.Get(context.Background(), key("gateguard-system", "gateguard"), deploy); err != nil {
 		t.Fatal(err)
 	}
 	mounted := false
@@ -279,8 +282,34 @@ func actAsCertManager(t *testing.T, mounts map[string]string) (caPEM []byte) {
 	if !mounted {
 		t.Fatalf("the Deployment mounts no volume of Secret %s, which the Certificate fills", secretName)
 	}
-	injectCA(t, "gateguard-system/"+cert.GetName(), ca.CertPEM)
+	injectCA(t, "gateguard-system/"+caCert.GetName(), ca.CertPEM)
 	return ca.CertPEM
+}
+
+// certManagerObject reads one of the chart's cert-manager objects.
+func certManagerObject(t *testing.T, kind, name string) *unstructured.Unstructured {
+	t.Helper()
+	obj := &unstructured.Unstructured{}
+	obj.SetAPIVersion("cert-manager.io/v1")
+	obj.SetKind(kind)
+	if err := env.Client.Get(context.Background(), key("gateguard-system", name), obj); err != nil {
+		t.Fatalf("the chart's %s %s: %v", kind, name, err)
+	}
+	return obj
+}
+
+// storeTLSSecret writes a kubernetes.io/tls Secret as cert-manager would,
+// replacing one a self-signed run left behind, as a reissue would.
+func storeTLSSecret(t *testing.T, name string, data map[string][]byte) *corev1.Secret {
+	t.Helper()
+	secret := &corev1.Secret{Type: corev1.SecretTypeTLS, Data: data}
+	secret.Name, secret.Namespace = name, "gateguard-system"
+	if err := client.IgnoreNotFound(env.Client.Delete(context.Background(), secret.DeepCopy())); err != nil {
+		t.Fatal(err)
+	}
+	create(t, secret)
+	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), secret) })
+	return secret
 }
 
 // selfSignedCA is the CA self-signed mode issued, from its Secret.

@@ -27,7 +27,7 @@ func TestDashboardQueriesNameLiveMetrics(t *testing.T) {
 	fixtures(t)
 	names := dashboardMetrics(t, dashboard)
 	want := []string{
-		"controller_runtime_webhook_latency_seconds_bucket", "controller_runtime_webhook_requests_total",
+		"controller_runtime_webhook_latency_seconds_bucket", "gateguard_admission_errors_total",
 		"gateguard_decisions_total", "gateguard_existing_violations", "gateguard_policy_reloads_total",
 		"gateguard_serving_certificate_expiry_timestamp_seconds", "gateguard_snapshot_errors_total",
 	}

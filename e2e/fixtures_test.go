@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -54,7 +55,7 @@ func createFixtures() error {
 	probe := vsYAML("team-b", "probe", "probe.example.com", "istio-system/public")
 	return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 15*time.Second, true, func(context.Context) (bool, error) {
 		res, err := runKubectl(probe, "apply", "-f", "-", "--dry-run=server")
-		return err == nil && res.exitCode != 0, err
+		return err == nil && strings.Contains(res.stderr, "[duplicate-host]"), err
 	})
 }
 

@@ -110,7 +110,7 @@ func pollProbes(stop <-chan struct{}) <-chan map[string]int {
 	go func() {
 		failed := map[string]int{}
 		c := http.Client{Timeout: time.Second}
-		for {
+		wait.Until(func() {
 			for _, path := range []string{"/healthz", "/readyz"} {
 				resp, err := c.Get("http://" + env.Gateguard.ProbeAddr + path)
 				if err == nil {
@@ -120,13 +120,8 @@ func pollProbes(stop <-chan struct{}) <-chan map[string]int {
 					failed[path]++
 				}
 			}
-			select {
-			case <-stop:
-				out <- failed
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
+		}, 100*time.Millisecond, stop)
+		out <- failed
 	}()
 	return out
 }

@@ -60,8 +60,9 @@ helm_ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$helm_version -X
 for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
   helm_ldflags+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$k8s_minor"
 done
-# Prometheus tags v0.X.Y for its 3.X.Y release.
-prom_release="3.$(echo "$prom_version" | cut -d. -f2 | sed 's/^3//').$(echo "$prom_version" | cut -d. -f3)"
+# Prometheus tags v0.3XX.Y for its 3.XX.Y release (v0.316.0 is 3.16.0).
+prom_minor="$(echo "$prom_version" | cut -d. -f2)"
+prom_release="3.$((10#$prom_minor - 300)).$(echo "$prom_version" | cut -d. -f3)"
 log "building helm $helm_version, promtool $prom_version into $dest"
 build helm helm.sh/helm/v3/cmd/helm -ldflags "$helm_ldflags"
 build promtool github.com/prometheus/prometheus/cmd/promtool \

@@ -45,7 +45,6 @@ type Kind string
 const (
 	KindGateway        Kind = "Gateway"
 	KindVirtualService Kind = "VirtualService"
-	KindSecret         Kind = "Secret"
 )
 
 // Rule is one validating policy rule. It has a check for each kind it

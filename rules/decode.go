@@ -12,7 +12,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	kjson "sigs.k8s.io/json"
 )
 
 // ErrIgnoredKind is returned for a kind the rules do not read.
@@ -49,16 +51,46 @@ func DecodeObjectAs(gvk schema.GroupVersionKind, data []byte) (client.Object, er
 	return obj, nil
 }
 
-// istioObject is an Istio Gateway or VirtualService with its spec left
-// raw, decoded by protojson instead of Istio's legacy jsonpb shim: the
-// same proto3 JSON mapping, at a fraction of the cost.
+// istioObject is an Istio Gateway or VirtualService as the rules read it:
+// identity, generation, labels, the exemption annotation, and the spec
+// left raw for protojson, which decodes it instead of Istio's legacy
+// jsonpb shim (the same proto3 JSON mapping, at a fraction of the cost).
+// Nothing else is decoded: managedFields and every other annotation —
+// kubectl's last-applied one is a copy of the whole object — are scanned
+// past, never allocated.
 type istioObject struct {
-	metav1.TypeMeta   `json:",inline"`
-	metav1.ObjectMeta `json:"metadata,omitempty"`
-	Spec              json.RawMessage `json:"spec,omitempty"`
+	APIVersion string          `json:"apiVersion"`
+	Kind       string          `json:"kind"`
+	Metadata   istioMetadata   `json:"metadata"`
+	Spec       json.RawMessage `json:"spec"`
 }
 
-// decodeInto fills obj from data.
+// istioMetadata is the part of metadata the rules and the claim
+// reservations read.
+type istioMetadata struct {
+	Name            string            `json:"name"`
+	Namespace       string            `json:"namespace"`
+	UID             types.UID         `json:"uid"`
+	ResourceVersion string            `json:"resourceVersion"`
+	Generation      int64             `json:"generation"`
+	Labels          map[string]string `json:"labels"`
+	Annotations     struct {
+		Exempt *string `json:"gateguard.dev/exempt"` // ExemptAnnotation
+	} `json:"annotations"`
+}
+
+// objectMeta is m as the typed objects carry it.
+func (m istioMetadata) objectMeta() metav1.ObjectMeta {
+	meta := metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion,
+		Generation: m.Generation, Labels: m.Labels}
+	if m.Annotations.Exempt != nil {
+		meta.Annotations = map[string]string{ExemptAnnotation: *m.Annotations.Exempt}
+	}
+	return meta
+}
+
+// decodeInto fills obj from data. Keys match case-sensitively, as the
+// apiserver matches them: "gateguard.dev/Exempt" is not the exemption.
 func decodeInto(data []byte, obj client.Object) error {
 	gw, isGateway := obj.(*networkingv1.Gateway)
 	vs, isVirtualService := obj.(*networkingv1.VirtualService)
@@ -66,14 +98,15 @@ func decodeInto(data []byte, obj client.Object) error {
 		return json.Unmarshal(data, obj)
 	}
 	var raw istioObject
-	if err := json.Unmarshal(data, &raw); err != nil {
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(data, &raw); err != nil {
 		return err
 	}
+	tm := metav1.TypeMeta{APIVersion: raw.APIVersion, Kind: raw.Kind}
 	var spec proto.Message
 	if isGateway {
-		gw.TypeMeta, gw.ObjectMeta, spec = raw.TypeMeta, raw.ObjectMeta, &gw.Spec
+		gw.TypeMeta, gw.ObjectMeta, spec = tm, raw.Metadata.objectMeta(), &gw.Spec
 	} else {
-		vs.TypeMeta, vs.ObjectMeta, spec = raw.TypeMeta, raw.ObjectMeta, &vs.Spec
+		vs.TypeMeta, vs.ObjectMeta, spec = tm, raw.Metadata.objectMeta(), &vs.Spec
 	}
 	if len(raw.Spec) == 0 || string(raw.Spec) == "null" {
 		return nil

@@ -8,13 +8,15 @@ import (
 )
 
 // TestMessagesOnTheMeshAndOnGateways: every rule that judges a
-// VirtualService, with its whole message, once for a VirtualService bound
+// VirtualService (duplicate-host, overlapping-host, wildcard-host,
+// host-ownership, unknown-gateway, host-not-in-gateway), with its whole message, once for a VirtualService bound
 // to the mesh and once for one bound to a gateway. A rule that has nothing
 // to say on the mesh is shown saying nothing.
 func TestMessagesOnTheMeshAndOnGateways(t *testing.T) {
 	state := []runtime.Object{
 		pod("istio-system", "ingress-1", ingressSelector),
 		gateway("istio-system", "public", ingressSelector, httpServer(80, "*")),
+		gateway("istio-system", "blog", ingressSelector, httpServer(8080, "*.blog.example.com")),
 		httpVS("team-a", "shop", []string{"shop.example.com"}, "istio-system/public"),
 		httpVS("team-a", "cart", []string{"cart.team-a.svc.cluster.local"}),
 		httpVS("team-a", "api", []string{"api.example.com"}),
@@ -62,6 +64,12 @@ func TestMessagesOnTheMeshAndOnGateways(t *testing.T) {
 				msg: `spec.hosts[0]: Forbidden: [host-ownership] host "orders.example.com" is under "*.example.com", which ` +
 					`the policy gives to namespaces team-a; use a host of your own, or ask that team`}}},
 		{name: "unknown-gateway on the mesh: no gateway to miss"},
+		{name: "host-not-in-gateway on the mesh: no Gateway to expose it", vs: onMesh("orders.example.org")},
+		{name: "host-not-in-gateway on a gateway", vs: onGateway("istio-system/blog", "orders.example.org"), want: []want{{
+			rule: HostNotInGateway, action: Warn, field: "spec.gateways[0]",
+			msg: `spec.gateways[0]: Invalid value: "istio-system/blog": [host-not-in-gateway] Gateway istio-system/blog ` +
+				`exposes none of the hosts ["orders.example.org"] to namespace team-b (its server hosts: ["*.blog.example.com"]), ` +
+				`so Istio binds no route through it: use a host the Gateway serves, or have its owner add one for team-b`}}},
 		{name: "unknown-gateway on a gateway", vs: onGateway("istio-system/nope", "new.example.com"), want: []want{{
 			rule: UnknownGateway, action: Warn, field: "spec.gateways[0]",
 			msg: `spec.gateways[0]: Not found: "istio-system/nope": [unknown-gateway] Gateway istio-system/nope does not ` +

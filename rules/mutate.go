@@ -4,7 +4,6 @@ import (
 	"slices"
 
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -24,36 +23,6 @@ func (m Mutation) Field() string {
 		return field.NewPath(m.Path[0], m.Path[1]).Key(m.Path[2]).String()
 	}
 	return field.NewPath(m.Path[0], m.Path[1:]...).String()
-}
-
-// ApplyMutations adds the mutations to an object decoded as JSON, creating
-// parents as needed; callers build JSON patches from the result.
-func ApplyMutations(obj map[string]any, muts []Mutation) error {
-	for _, m := range muts {
-		dropNullParent(obj, m.Path)
-		if err := unstructured.SetNestedField(obj, m.Value, m.Path...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// dropNullParent removes a null on the way to path, so that SetNestedField
-// creates a map there instead of failing: YAML "labels:" with no value
-// reaches the webhook as "labels": null, and its labels are still missing.
-func dropNullParent(obj map[string]any, path []string) {
-	for i := 0; i+1 < len(path); i++ {
-		v, ok := obj[path[i]]
-		if ok && v == nil {
-			delete(obj, path[i])
-			return
-		}
-		next, isMap := v.(map[string]any)
-		if !isMap {
-			return
-		}
-		obj = next
-	}
 }
 
 // mutatingRule adds defaults to an object it is given a copy of.

@@ -169,14 +169,18 @@ func TestMutate(t *testing.T) {
 				t.Error("second Mutate changed the object")
 			}
 
-			// The mutations, applied to the object as JSON, give the
-			// mutated object: what the webhook's JSON patch will do.
-			raw := toJSONMap(t, in)
-			if err := ApplyMutations(raw, muts); err != nil {
+			// The JSON patch of the mutations, applied to the object as
+			// the request carries it, gives the mutated object.
+			raw, err := json.Marshal(in)
+			if err != nil {
 				t.Fatal(err)
 			}
-			if want := toJSONMap(t, out); !reflect.DeepEqual(raw, want) {
-				t.Errorf("ApplyMutations result differs from Mutate's object:\n got: %v\nwant: %v", raw, want)
+			var patched map[string]any
+			if err := json.Unmarshal(applyPatch(t, raw, muts), &patched); err != nil {
+				t.Fatal(err)
+			}
+			if want := toJSONMap(t, out); !reflect.DeepEqual(patched, want) {
+				t.Errorf("the patched object differs from Mutate's object:\n got: %v\nwant: %v", patched, want)
 			}
 		})
 	}
@@ -214,66 +218,6 @@ func toJSONMap(t *testing.T, obj client.Object) map[string]any {
 		t.Fatal(err)
 	}
 	return m
-}
-
-// TestApplyMutations: the parents of an added field are created when the
-// raw object lacks them, or holds null there (YAML "labels:" with no value
-// becomes null in JSON); siblings are kept.
-func TestApplyMutations(t *testing.T) {
-	muts := []Mutation{
-		{Rule: DefaultSelectorID, Path: []string{"spec", "selector"}, Value: map[string]any{"istio": "ingressgateway"}},
-		{Rule: DefaultLabelsID, Path: []string{"metadata", "labels", "team"}, Value: "shop"},
-	}
-	tests := []struct {
-		name string
-		in   string
-		want string
-	}{
-		{
-			name: "no metadata.labels",
-			in:   `{"metadata":{"name":"gw"},"spec":{"servers":[]}}`,
-			want: `{"metadata":{"labels":{"team":"shop"},"name":"gw"},"spec":{"selector":{"istio":"ingressgateway"},"servers":[]}}`,
-		},
-		{
-			name: "no metadata, no spec",
-			in:   `{}`,
-			want: `{"metadata":{"labels":{"team":"shop"}},"spec":{"selector":{"istio":"ingressgateway"}}}`,
-		},
-		{
-			name: "null labels and selector",
-			in:   `{"metadata":{"name":"gw","labels":null},"spec":{"selector":null}}`,
-			want: `{"metadata":{"labels":{"team":"shop"},"name":"gw"},"spec":{"selector":{"istio":"ingressgateway"}}}`,
-		},
-		{
-			name: "other labels kept",
-			in:   `{"metadata":{"labels":{"app":"web"}},"spec":{}}`,
-			want: `{"metadata":{"labels":{"app":"web","team":"shop"}},"spec":{"selector":{"istio":"ingressgateway"}}}`,
-		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			var obj map[string]any
-			if err := json.Unmarshal([]byte(tc.in), &obj); err != nil {
-				t.Fatal(err)
-			}
-			if err := ApplyMutations(obj, muts); err != nil {
-				t.Fatalf("ApplyMutations: %v", err)
-			}
-			got, _ := json.Marshal(obj)
-			if string(got) != tc.want {
-				t.Errorf("\n got: %s\nwant: %s", got, tc.want)
-			}
-		})
-	}
-}
-
-// TestApplyMutationsNotAMap: a parent that holds a scalar is not replaced.
-func TestApplyMutationsNotAMap(t *testing.T) {
-	obj := map[string]any{"metadata": map[string]any{"labels": "oops"}}
-	err := ApplyMutations(obj, []Mutation{{Rule: DefaultLabelsID, Path: []string{"metadata", "labels", "team"}, Value: "x"}})
-	if err == nil || err.Error() != "value cannot be set because .metadata.labels is not a map[string]interface{}" {
-		t.Errorf("err = %v", err)
-	}
 }
 
 func TestMutationField(t *testing.T) {

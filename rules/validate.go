@@ -82,7 +82,7 @@ const ratchetNote = " (present before this update, so allowed: fix it when you c
 // Validate judges one change against the policy and the snapshot. An UPDATE
 // that adds no violation its old object did not have is allowed: the
 // violations it keeps come back as warnings. Of deletions only a Secret's
-// is judged, by the rules for KindSecret.
+// is judged, by the rules with a Secret check.
 func Validate(ctx context.Context, p *Policy, snap Snapshot, c Change) (Decision, error) {
 	obj := c.Object
 	if c.Operation == Delete {

@@ -27,12 +27,11 @@ func StartClusterSnapshot(ctx context.Context, cfg *rest.Config, secretNamespace
 	if err != nil {
 		return nil, err
 	}
-	opts, err := withVirtualServiceDecoder(cacheOptions(), cfg)
+	opts, err := withVirtualServiceDecoder(cacheOptionsFor(secretNamespaces), cfg)
 	if err != nil {
 		return nil, err
 	}
 	opts.Scheme = scheme
-	scopeSecrets(&opts, secretNamespaces)
 	c, err := cache.New(cfg, opts)
 	if err != nil {
 		return nil, err

@@ -24,6 +24,7 @@ type testServer struct {
 	*httptest.Server
 	metrics *metrics
 	res     *reservations
+	policy  *policySource
 }
 
 func newTestServer(t *testing.T, snap rules.Snapshot) *testServer {
@@ -43,7 +44,7 @@ func newTestServerTB(t testing.TB, snap rules.Snapshot) *testServer {
 	mux := http.NewServeMux()
 	mux.Handle(ValidatePath, &webhook.Admission{Handler: &validator{policy: src, snapshot: snapshot, reservations: res, metrics: m}})
 	mux.Handle(MutatePath, &webhook.Admission{Handler: &mutator{policy: src, snapshot: snapshot}})
-	s := &testServer{Server: httptest.NewServer(mux), metrics: m, res: res}
+	s := &testServer{Server: httptest.NewServer(mux), metrics: m, res: res, policy: src}
 	t.Cleanup(s.Close)
 	return s
 }

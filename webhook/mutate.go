@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 
 	"github.com/gateguard/gateguard/rules"
@@ -10,9 +9,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 )
 
-// mutator answers /mutate: the policy's defaults as a JSON patch computed
-// against the raw request object, never by re-serialising the typed one
-// (Istio's JSON shims would rewrite the whole spec).
+// mutator answers /mutate: the policy's defaults as a JSON patch built
+// from the mutations against the raw request object, never by
+// re-serialising the typed one (Istio's JSON shims would rewrite the whole
+// spec) nor by diffing a re-encoded copy.
 type mutator struct {
 	policy   *policySource
 	snapshot func(context.Context) rules.Snapshot
@@ -31,18 +31,11 @@ func (m *mutator) Handle(ctx context.Context, req admission.Request) admission.R
 	if len(muts) == 0 {
 		return admission.Allowed("")
 	}
-	var obj map[string]any
-	if err := json.Unmarshal(req.Object.Raw, &obj); err != nil {
-		return admission.Errored(http.StatusBadRequest, err)
-	}
-	if err := rules.ApplyMutations(obj, muts); err != nil {
-		return m.failed(req, err)
-	}
-	mutated, err := json.Marshal(obj)
+	patch, err := rules.JSONPatch(req.Object.Raw, muts)
 	if err != nil {
 		return m.failed(req, err)
 	}
-	return admission.PatchResponseFromRaw(req.Object.Raw, mutated)
+	return admission.Patched("", patch...)
 }
 
 // failed logs a mutation that could not be built, with the request's

@@ -58,10 +58,12 @@ func (r *policyReloader) reload() {
 	r.source.current.Store(p)
 	r.last = data
 	r.metrics.policyReloads.WithLabelValues("success").Inc()
+	r.metrics.policyFileValid.Set(1)
 	r.log.Info("policy reloaded", "file", r.path)
 }
 
 func (r *policyReloader) fail(err error) {
 	r.metrics.policyReloads.WithLabelValues("failure").Inc()
+	r.metrics.policyFileValid.Set(0)
 	r.log.Error(err, "policy file refused; the last good policy stays in force", "file", r.path)
 }

@@ -329,3 +329,31 @@ func (v *verdictTally) check(t *testing.T) {
 		}
 	}
 }
+
+// TestPolicyFileValidLastsAsLongAsTheBadFile: the gauge drops to 0 on a
+// refused file and stays there, poll after poll, until a valid one is in
+// force again; the failure counter counts the refusal once.
+func TestPolicyFileValidLastsAsLongAsTheBadFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "policy.yaml")
+	swapFile(t, path, reloadOutcomes()["A"].file)
+	r := newTestReloader(t, path)
+	valid := func() float64 { return testutil.ToFloat64(r.metrics.policyFileValid) }
+	if valid() != 1 {
+		t.Fatalf("gateguard_policy_file_valid = %v at start, want 1", valid())
+	}
+	swapFile(t, path, badReloadPolicy())
+	for range 3 {
+		r.reload()
+		if valid() != 0 {
+			t.Fatalf("gateguard_policy_file_valid = %v with the refused file in place, want 0", valid())
+		}
+	}
+	if got := testutil.ToFloat64(r.metrics.policyReloads.WithLabelValues("failure")); got != 1 {
+		t.Errorf("failures counted %v times, want once", got)
+	}
+	swapFile(t, path, reloadOutcomes()["B"].file)
+	r.reload()
+	if valid() != 1 {
+		t.Errorf("gateguard_policy_file_valid = %v after a valid file, want 1", valid())
+	}
+}

@@ -31,6 +31,7 @@ type reservations struct {
 	byKey   map[string]map[string]*reserved // index key -> namespace/name -> claim
 	store   reservationStore
 	log     logr.Logger
+	indexes []rules.Index // the VirtualService indexes a claim is filed under
 }
 
 // reservationStore is where reservations look for their objects.
@@ -48,9 +49,15 @@ type reserved struct {
 	keys    []string
 }
 
+// newReservations lists the VirtualService indexes once: each Index holds
+// an empty object of its kind, too big to build for every claim.
 func newReservations(ttl time.Duration, store reservationStore, log logr.Logger) *reservations {
+	indexes := slices.DeleteFunc(rules.Indexes(false), func(ix rules.Index) bool {
+		_, vs := ix.Object.(*networkingv1.VirtualService)
+		return !vs
+	})
 	return &reservations{ttl: ttl, now: time.Now, pending: map[string]*reserved{},
-		byKey: map[string]map[string]*reserved{}, store: store, log: log}
+		byKey: map[string]map[string]*reserved{}, store: store, log: log, indexes: indexes}
 }
 
 // reservationKey files a pending claim under one value of a rules index.
@@ -77,11 +84,9 @@ func (r *reservations) reserve(vs *networkingv1.VirtualService) {
 	// identity and spec, not kubectl's last-applied copy or managedFields.
 	vs.ManagedFields, vs.Annotations, vs.Labels = nil, nil, nil
 	p := &reserved{vs: vs, expires: r.now().Add(r.ttl)}
-	for _, ix := range rules.Indexes(false) {
-		if _, ok := ix.Object.(*networkingv1.VirtualService); ok {
-			for _, v := range ix.Values(vs) {
-				p.keys = append(p.keys, reservationKey(ix.Name, v))
-			}
+	for _, ix := range r.indexes {
+		for _, v := range ix.Values(vs) {
+			p.keys = append(p.keys, reservationKey(ix.Name, v))
 		}
 	}
 	for _, k := range p.keys {

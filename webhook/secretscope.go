@@ -7,6 +7,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 )
 
+// cacheOptionsFor are the cache options of serve and audit alike: what
+// the rules read, with Secrets scoped to secretNamespaces when set.
+func cacheOptionsFor(secretNamespaces []string) cache.Options {
+	opts := cacheOptions()
+	scopeSecrets(&opts, secretNamespaces)
+	return opts
+}
+
 // scopeSecrets limits the Secret metadata cache to namespaces, so that a
 // scoped install lists and watches Secrets only where its Roles let it;
 // no namespaces means the whole cluster, under the ClusterRole.

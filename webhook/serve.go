@@ -22,7 +22,6 @@ import (
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 )
 
 // Paths the webhook configurations call.
@@ -133,9 +132,10 @@ func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySou
 	v := synced.gated(&validator{policy: src, snapshot: snapshot, reservations: res, metrics: m, log: log})
 	mut := synced.gated(&mutator{policy: src, snapshot: snapshot, log: log})
 	srv := mgr.GetWebhookServer()
-	srv.Register(ValidatePath, &webhook.Admission{Handler: v, LogConstructor: requestLogger})
-	srv.Register(ValidateSecretPath, &webhook.Admission{Handler: v, LogConstructor: requestLogger})
-	srv.Register(MutatePath, &webhook.Admission{Handler: mut, LogConstructor: requestLogger})
+	srv.Register(ValidatePath, &webhook.Admission{Handler: countErrors("validate", v, m.admissionErrors), LogConstructor: requestLogger})
+	srv.Register(ValidateSecretPath, &webhook.Admission{Handler: countErrors("validate-secret", v, m.admissionErrors),
+		LogConstructor: requestLogger})
+	srv.Register(MutatePath, &webhook.Admission{Handler: countErrors("mutate", mut, m.admissionErrors), LogConstructor: requestLogger})
 	var runnables []manager.Runnable
 	if opts.PolicyFile != "" {
 		runnables = append(runnables, &policyReloader{path: opts.PolicyFile, interval: opts.PolicyPollInterval,
@@ -180,11 +180,10 @@ func newManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 			c.NextProtos = []string{"http/1.1"}
 		}
 	}}
-	cacheOpts, err := withVirtualServiceDecoder(cacheOptions(), cfg)
+	cacheOpts, err := withVirtualServiceDecoder(cacheOptionsFor(opts.SecretNamespaces), cfg)
 	if err != nil {
 		return nil, err
 	}
-	scopeSecrets(&cacheOpts, opts.SecretNamespaces)
 	return ctrl.NewManager(cfg, manager.Options{
 		Scheme:                  scheme,
 		Cache:                   cacheOpts,
@@ -196,19 +195,6 @@ func newManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 			Port: opts.Port, CertDir: opts.CertDir, TLSOpts: tlsOpts,
 		}),
 	})
-}
-
-// requestLogger replaces controller-runtime's per-request logger, whose six
-// key/value pairs zap encodes eagerly on every request (3% of a decision's
-// CPU) for lines that mostly run at debug verbosity. It keeps the request
-// UID, which the apiserver's audit log shares, so that a recovered panic
-// can still be traced to its request; the handlers log the object's
-// identity themselves where they log.
-func requestLogger(base logr.Logger, req *admission.Request) logr.Logger {
-	if req == nil {
-		return base
-	}
-	return base.WithValues("requestID", req.UID)
 }
 
 // addProbes: /healthz while the process runs; /readyz only once caches

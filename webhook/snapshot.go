@@ -2,6 +2,9 @@ package webhook
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"slices"
 
 	certmanagerv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 	"github.com/gateguard/gateguard/rules"
@@ -24,6 +27,7 @@ type snapshotSource struct {
 	certificates bool // cert-manager's CRD is served
 	pods         *rules.PodPlacements
 	secrets      secretScope // the namespaces whose Secrets may be read
+	keys         *secretKeyMemo
 }
 
 // newSnapshotSource registers the indexes (and so the informers) on c;
@@ -31,12 +35,19 @@ type snapshotSource struct {
 func newSnapshotSource(ctx context.Context, c cache.Cache, api client.Reader, mapper meta.RESTMapper,
 	secrets secretScope) (*snapshotSource, error) {
 	src := &snapshotSource{cache: c, api: api, certificates: certificatesServed(mapper), pods: rules.NewPodPlacements(),
-		secrets: secrets}
+		secrets: secrets, keys: newSecretKeyMemo(secretKeyMemoSize)}
 	indexers, err := registerIndexes(ctx, c, src.certificates, src.pods)
 	if err != nil {
 		return nil, err
 	}
 	src.indexers = indexers
+	secretInformer, err := c.GetInformer(ctx, metadataOf("Secret"))
+	if err != nil {
+		return nil, fmt.Errorf("informer for Secret: %w", err)
+	}
+	if _, err := secretInformer.AddEventHandler(src.keys.handler()); err != nil {
+		return nil, err
+	}
 	return src, nil
 }
 
@@ -123,26 +134,28 @@ func (s *cacheSnapshot) SecretExists(key types.NamespacedName) bool {
 	return err == nil
 }
 
-// SecretKeys reads one Secret from the apiserver and returns its key names
-// only; the Secret value goes out of scope here, unlogged. It reads at the
-// resourceVersion the metadata cache holds, which the apiserver serves
-// from its watch cache when that is as new ("not older than"), sparing
-// etcd a quorum read per TLS Gateway decision while never answering from
-// older state than the cache that said the Secret exists, whichever
-// apiserver replica answers. Without a cached version it reads from etcd.
+// SecretKeys returns one Secret's key names: remembered for the version
+// the metadata cache holds, else read from the apiserver, the value going
+// out of scope here, unlogged and unkept. It reads at the resourceVersion
+// the metadata cache holds, which the apiserver serves from its watch
+// cache when that is as new ("not older than"), sparing etcd a quorum
+// read, while never answering from older state than the cache that said
+// the Secret exists, whichever apiserver replica answers. Without a cached
+// version it reads from etcd.
 func (s *cacheSnapshot) SecretKeys(ctx context.Context, key types.NamespacedName) ([]string, error) {
 	seen := &metav1.GetOptions{}
 	if m := metadataOf("Secret"); s.cache.Get(ctx, key, m) == nil {
+		if names, ok := s.keys.get(m.UID, m.ResourceVersion); ok {
+			return names, nil
+		}
 		seen.ResourceVersion = m.ResourceVersion
 	}
 	secret := &corev1.Secret{}
 	if err := s.api.Get(ctx, key, secret, &client.GetOptions{Raw: seen}); err != nil {
 		return nil, client.IgnoreNotFound(err)
 	}
-	keys := make([]string, 0, len(secret.Data))
-	for k := range secret.Data {
-		keys = append(keys, k)
-	}
+	keys := slices.Collect(maps.Keys(secret.Data))
+	s.keys.put(secret.UID, secret.ResourceVersion, keys)
 	return keys, nil
 }
 

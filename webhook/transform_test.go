@@ -3,6 +3,8 @@ package webhook
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +20,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -141,10 +144,11 @@ func corpusRun(t *testing.T, file string) (plain, request, audit []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	marks := corpusMarks(t, file, res.Documents)
 	given, fromCache := rules.NewMemorySnapshot(), rules.NewMemorySnapshot()
-	judge := func(snap rules.Snapshot, obj client.Object) rules.Decision {
+	judge := func(snap rules.Snapshot, obj client.Object, op string) rules.Decision {
 		c := rules.Change{Operation: rules.Create, Object: obj, Namespace: obj.GetNamespace()}
-		if obj.GetAnnotations()["test.gateguard.dev/operation"] == string(rules.Delete) {
+		if op == string(rules.Delete) {
 			c = rules.Change{Operation: rules.Delete, OldObject: obj, Namespace: obj.GetNamespace()}
 		} else {
 			c.Object, _ = rules.Mutate(policy, snap, c)
@@ -155,16 +159,16 @@ func corpusRun(t *testing.T, file string) (plain, request, audit []string) {
 		}
 		return dec
 	}
-	for _, d := range res.Documents {
-		if _, judged := d.Object.GetAnnotations()[corpusExpect]; judged {
-			dec := judge(given, d.Object.DeepCopyObject().(client.Object))
+	for i, d := range res.Documents {
+		if mark := marks[i]; mark.judged {
+			dec := judge(given, d.Object.DeepCopyObject().(client.Object), mark.operation)
 			plain = append(plain, findings(dec))
-			request = append(request, findings(judge(fromCache, d.Object.DeepCopyObject().(client.Object))))
+			request = append(request, findings(judge(fromCache, d.Object.DeepCopyObject().(client.Object), mark.operation)))
 			audit = append(audit, request[len(request)-1])
 			if audited(d.Object) {
-				audit[len(audit)-1] = findings(judge(fromCache, cached(t, d.Object)))
+				audit[len(audit)-1] = findings(judge(fromCache, cached(t, d.Object), mark.operation))
 			}
-			if len(dec.Denied()) > 0 || d.Object.GetAnnotations()["test.gateguard.dev/operation"] != "" {
+			if len(dec.Denied()) > 0 || mark.operation != "" {
 				continue // denied, or a deletion: the corpus test covers what a deletion leaves
 			}
 		}
@@ -176,6 +180,46 @@ func corpusRun(t *testing.T, file string) (plain, request, audit []string) {
 		}
 	}
 	return plain, request, audit
+}
+
+// corpusMark is what a corpus document's test annotations say.
+type corpusMark struct {
+	judged    bool
+	operation string
+}
+
+// corpusMarks reads the test annotations of file's documents from the
+// YAML itself: the objects docs holds keep only the annotations gateguard
+// reads. It fails unless the documents line up with docs.
+func corpusMarks(t *testing.T, file string, docs []manifest.Document) []corpusMark {
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dec := utilyaml.NewYAMLOrJSONDecoder(f, 4096)
+	var marks []corpusMark
+	for {
+		u := &unstructured.Unstructured{}
+		if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if len(u.Object) == 0 {
+			continue // a document of comments only
+		}
+		i := len(marks)
+		if i >= len(docs) || docs[i].Object.GetName() != u.GetName() {
+			t.Fatalf("%s: document %d (%s) does not line up with what the manifest reader read", file, i, u.GetName())
+		}
+		_, judged := u.GetAnnotations()[corpusExpect]
+		marks = append(marks, corpusMark{judged: judged, operation: u.GetAnnotations()["test.gateguard.dev/operation"]})
+	}
+	if len(marks) != len(docs) {
+		t.Fatalf("%s: %d documents, the manifest reader read %d", file, len(marks), len(docs))
+	}
+	return marks
 }
 
 // audited reports whether the audit judges objects of obj's kind.

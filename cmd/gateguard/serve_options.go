@@ -82,7 +82,7 @@ func (o *serveOptions) validate() error {
 		notNegative("--shutdown-delay", o.ShutdownDelay),
 		notNegative("--audit-interval", o.AuditInterval),
 	}
-	if o.CertDir == "" {
+	if o.CertDir == "" && !o.selfSigned { // self-signed mode's own check names it
 		errs = append(errs, errors.New("--cert-dir must not be empty"))
 	}
 	errs = append(errs, namespaceNames("--secret-namespaces", o.SecretNamespaces))
@@ -112,9 +112,10 @@ func secretNamespacesFlag(fs *flag.FlagSet, into *[]string) {
 		"and where Gateways keep certificates); empty for every namespace, under the ClusterRole",
 		func(v string) error {
 			for _, ns := range strings.Split(v, ",") {
-				if ns = strings.TrimSpace(ns); ns != "" {
-					*into = append(*into, ns)
+				if ns = strings.TrimSpace(ns); ns == "" {
+					return fmt.Errorf("an empty namespace in %q: list namespaces, or leave the flag out for every namespace", v)
 				}
+				*into = append(*into, ns)
 			}
 			return nil
 		})

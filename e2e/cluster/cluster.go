@@ -273,6 +273,27 @@ func (e *Cluster) renderedManifests(ctx context.Context, kustomization string) (
 	return objs, nil
 }
 
+// DeploymentArgs returns the args of the gateguard container of the
+// Deployment a kustomization renders, so that a test runs gateguard with
+// the flags an overlay deploys it with.
+func (e *Cluster) DeploymentArgs(ctx context.Context, kustomization string) ([]string, error) {
+	objs, err := e.renderedManifests(ctx, kustomization)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range objs {
+		if o.GetKind() != "Deployment" || o.GetName() != "gateguard" {
+			continue
+		}
+		containers, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
+		if len(containers) > 0 {
+			args, _, err := unstructured.NestedStringSlice(containers[0].(map[string]any), "args")
+			return args, err
+		}
+	}
+	return nil, fmt.Errorf("%s renders no gateguard Deployment", kustomization)
+}
+
 // installRBAC creates the Namespace, ServiceAccount and RBAC objects of
 // the kustomization Options.RBAC names.
 func (e *Cluster) installRBAC(ctx context.Context) error {

@@ -6,9 +6,11 @@
 // the apiserver with gateguard's webhooks unregistered, then registered)
 // and drives pre-built AdmissionReview requests straight at gateguard's
 // HTTPS endpoint and at a floor server (a minimal HTTPS handler that only
-// decodes the review and allows it), at each concurrency, and prints
-// throughput, latency percentiles, errors, gateguard's RSS and the issue's
-// targets.
+// decodes the review and allows it), closed-loop at each concurrency and
+// open-loop at fixed arrival rates (vegeta's pacer, latency from each
+// request's intended send time), and prints throughput, latency
+// percentiles, errors, gateguard's RSS and a verdict per performance
+// target.
 //
 //	export KUBEBUILDER_ASSETS=$(bash hack/build-control-plane.sh)
 //	go run ./e2e/load                          # the default run: every target
@@ -25,6 +27,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -53,6 +56,8 @@ type options struct {
 	Profile         string        // directory for gateguard's pprof profiles; "" = none
 	Starts          int           // gateguard starts against the seeded snapshot; the last one serves the runs
 	GateguardEnv    [][]string    // per start, cycled: KEY=VALUE set in gateguard's environment only
+	OpenLoop        []int         // open-loop rates, in % of the floor's c=1 throughput; none = skip
+	OpenDuration    time.Duration // timed part of each open-loop run
 }
 
 func defaultOptions() options {
@@ -60,6 +65,7 @@ func defaultOptions() options {
 		VirtualServices: 10000, Gateways: 1000, Secrets: 10000, Pods: 2000, Namespaces: 500, SeedWorkers: 32,
 		Concurrency: []int{1, 8}, Duration: 20 * time.Second, Warmup: 2 * time.Second, MaxRequests: 2_000_000,
 		Pool: 2000, Mix: defaultMix(), Creates: 200, Timeout: 20 * time.Minute, Starts: 1,
+		OpenLoop: []int{25, 50, 75}, OpenDuration: 10 * time.Second,
 	}
 }
 
@@ -88,6 +94,9 @@ func parseFlags(args []string) (options, error) {
 		"recording each time to ready and memory at ready; the last one serves the runs")
 	env := fs.String("gateguard-env", "", "comma-separated KEY=VALUE set for gateguard alone, e.g. GOMEMLIMIT=200MiB; "+
 		"sets separated by | apply to successive starts, cycled, e.g. '|KUBE_FEATURE_WatchListClient=false' alternates")
+	open := fs.String("open-loop", "25,50,75", "open-loop arrival rates in % of the floor's c=1 throughput, "+
+		"each run on the floor and gateguard (needs 1 in --concurrency); none skips")
+	fs.DurationVar(&o.OpenDuration, "open-duration", o.OpenDuration, "timed duration of each open-loop run")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -97,6 +106,11 @@ func parseFlags(args []string) (options, error) {
 	}
 	if o.GateguardEnv, err = parseEnv(*env); err != nil {
 		return o, fmt.Errorf("--gateguard-env: %w", err)
+	}
+	if o.OpenLoop = nil; *open != "none" {
+		if o.OpenLoop, err = parseInts(*open); err != nil {
+			return o, fmt.Errorf("--open-loop: %w", err)
+		}
 	}
 	return o, o.validate()
 }
@@ -110,6 +124,8 @@ func (o options) validate() error {
 		return fmt.Errorf("--secrets (%d) must cover one credential per Gateway (%d)", o.Secrets, o.Gateways)
 	case o.Pool < 1 || o.MaxRequests < 1 || o.Starts < 1 || o.Duration <= 0 || o.Creates < 0:
 		return fmt.Errorf("--pool, --max-requests and --starts must be at least 1, --duration positive, --creates not negative")
+	case len(o.OpenLoop) > 0 && (o.OpenDuration <= 0 || !slices.Contains(o.Concurrency, 1)):
+		return fmt.Errorf("--open-loop needs a positive --open-duration and 1 in --concurrency (its rates are shares of the floor's c=1 throughput)")
 	}
 	return nil
 }

@@ -158,6 +158,10 @@ func driveAll(ctx context.Context, c *cluster.Cluster, o options, rep *report, p
 			}
 		}
 	}
+	rep.closedRSS, _ = procMemory(c.Gateguard.PID())
+	if err := driveOpenLoop(ctx, targets, pool, o, rep, prof, ca, fl.ca); err != nil {
+		return err
+	}
 	rep.floorRSS, _ = procMemory(fl.cmd.Process.Pid)
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,8 +21,12 @@ import (
 // env is this package's control plane, with gateguard serving scoped.
 var env *cluster.Cluster
 
-// scope is the --secret-namespaces value the overlay passes.
-const scope = "--secret-namespaces=istio-system"
+// overlay is the install under test.
+const overlay = "manifests/overlays/scoped-secrets"
+
+// scope is the --secret-namespaces flag the overlay's Deployment passes,
+// read from it; the tests expect it to name istio-system alone.
+var scope string
 
 func TestMain(m *testing.M) {
 	ctrllog.SetLogger(logr.Discard())
@@ -40,10 +46,20 @@ func TestMain(m *testing.M) {
 // tests judge against, then gateguard and its webhooks, and runs the tests.
 func run(ctx context.Context, m *testing.M) (int, error) {
 	var err error
-	env, err = cluster.Start(ctx, cluster.Options{RBAC: "manifests/overlays/scoped-secrets", SkipGateguard: true,
+	env, err = cluster.Start(ctx, cluster.Options{RBAC: overlay, SkipGateguard: true,
 		Policy: "apiVersion: gateguard.dev/v1alpha1\nkind: GatewayPolicy\n"})
 	if err != nil {
 		return 1, err
+	}
+	args, err := env.DeploymentArgs(ctx, overlay)
+	if err != nil {
+		return 1, err
+	}
+	if i := slices.IndexFunc(args, func(a string) bool { return strings.HasPrefix(a, "--secret-namespaces=") }); i >= 0 {
+		scope = args[i]
+	}
+	if scope != "--secret-namespaces=istio-system" {
+		return 1, fmt.Errorf("%s deploys gateguard with %q, want --secret-namespaces=istio-system", overlay, args)
 	}
 	if err := seed(ctx); err != nil {
 		return 1, err

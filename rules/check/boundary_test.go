@@ -9,8 +9,17 @@ import (
 
 // TestCheckLinksNoWebhookServer: the offline runner, and the report it
 // shares with audit, build without gateguard's webhook package or
-// controller-runtime's webhook server and cache.
+// controller-runtime's webhook server and cache; and the webhook uses the
+// shared report, not the offline runner.
 func TestCheckLinksNoWebhookServer(t *testing.T) {
+	webhookDeps, err := exec.Command("go", "list", "-deps", "../../webhook").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	if deps := strings.Fields(string(webhookDeps)); slices.Contains(deps, "github.com/gateguard/gateguard/rules/check") ||
+		!slices.Contains(deps, "github.com/gateguard/gateguard/report") {
+		t.Errorf("webhook should import report and not rules/check")
+	}
 	out, err := exec.Command("go", "list", "-deps", ".", "../../report").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)

@@ -46,7 +46,7 @@ app.kubernetes.io/name: {{ .Chart.Name }}
 
 {{/* The selector of gateguard's own series in Prometheus: the ServiceMonitor's job. */}}
 {{- define "gateguard.seriesSelector" -}}
-{{- printf "job=%q,namespace=%q" (printf "%s-metrics" (include "gateguard.fullname" .)) .Release.Namespace -}}
+{{- printf "job=%q,namespace=%q" (.Values.prometheusRule.job | default (printf "%s-metrics" (include "gateguard.fullname" .))) .Release.Namespace -}}
 {{- end -}}
 
 {{/* The webhooks' namespaceSelector, which may name the release's namespace. */}}
@@ -63,10 +63,10 @@ clientConfig:
     path: {{ .path }}
 {{- end -}}
 
-{{/* The inject-ca-from annotation of cert-manager mode. */}}
+{{/* The inject-ca-from annotation of cert-manager mode: the CA Certificate. */}}
 {{- define "gateguard.webhookAnnotations" -}}
 {{- if eq .Values.certificates.mode "cert-manager" }}
   annotations:
-    cert-manager.io/inject-ca-from: {{ .Release.Namespace }}/{{ include "gateguard.certSecret" . }}
+    cert-manager.io/inject-ca-from: {{ .Release.Namespace }}/{{ include "gateguard.fullname" . }}-ca
 {{- end }}
 {{- end -}}
