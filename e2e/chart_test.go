@@ -365,6 +365,9 @@ func startAsDeployment(t *testing.T, c corev1.Container, mounts map[string]strin
 		switch {
 		case e.ValueFrom != nil && e.ValueFrom.FieldRef != nil && e.ValueFrom.FieldRef.FieldPath == "metadata.namespace":
 			envArgs = append(envArgs, e.Name+"=gateguard-system")
+		case e.ValueFrom != nil && e.ValueFrom.ResourceFieldRef != nil && e.ValueFrom.ResourceFieldRef.Resource == "limits.memory":
+			// The kubelet's value with no divisor: the container's limit in bytes.
+			envArgs = append(envArgs, e.Name+"="+strconv.FormatInt(c.Resources.Limits.Memory().Value(), 10))
 		case e.ValueFrom == nil:
 			envArgs = append(envArgs, e.Name+"="+e.Value)
 		default:

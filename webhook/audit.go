@@ -22,7 +22,8 @@ func Audit(ctx context.Context, p *rules.Policy, snap rules.Snapshot, r client.R
 		return nil, err
 	}
 	rep := report.NewReport()
-	for _, obj := range objs {
+	for _, cached := range objs {
+		obj := withKind(cached)
 		dec, err := rules.Validate(ctx, p, snap, rules.Change{Operation: rules.Create, Object: obj, Namespace: obj.GetNamespace()})
 		if err != nil {
 			return nil, fmt.Errorf("%s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
@@ -33,30 +34,44 @@ func Audit(ctx context.Context, p *rules.Policy, snap rules.Snapshot, r client.R
 }
 
 // existingObjects lists Gateways then VirtualServices, each sorted by
-// namespace and name.
+// namespace and name. They are the cache's own objects, uncopied: a copy
+// of every VirtualService at once would double the cache's memory at
+// every audit, the first of them right as the cache has filled.
 func existingObjects(ctx context.Context, r client.Reader) ([]client.Object, error) {
 	gws := &networkingv1.GatewayList{}
-	if err := r.List(ctx, gws); err != nil {
+	if err := r.List(ctx, gws, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
 	vss := &networkingv1.VirtualServiceList{}
-	if err := r.List(ctx, vss); err != nil {
+	if err := r.List(ctx, vss, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
-	var out []client.Object
+	byName := func(a, b client.Object) int {
+		return cmp.Or(cmp.Compare(a.GetNamespace(), b.GetNamespace()), cmp.Compare(a.GetName(), b.GetName()))
+	}
+	out := make([]client.Object, 0, len(gws.Items)+len(vss.Items))
 	for _, gw := range gws.Items {
-		gw.SetGroupVersionKind(networkingv1.SchemeGroupVersion.WithKind(string(rules.KindGateway)))
 		out = append(out, gw)
 	}
+	slices.SortStableFunc(out, byName)
 	for _, vs := range vss.Items {
-		vs.SetGroupVersionKind(networkingv1.SchemeGroupVersion.WithKind(string(rules.KindVirtualService)))
 		out = append(out, vs)
 	}
-	slices.SortStableFunc(out, func(a, b client.Object) int {
-		return cmp.Or(cmp.Compare(a.GetObjectKind().GroupVersionKind().Kind, b.GetObjectKind().GroupVersionKind().Kind),
-			cmp.Compare(a.GetNamespace(), b.GetNamespace()), cmp.Compare(a.GetName(), b.GetName()))
-	})
+	slices.SortStableFunc(out[len(gws.Items):], byName)
 	return out, nil
+}
+
+// withKind is a copy of a cached object with its kind set, which the
+// report names; one copy lives at a time.
+func withKind(obj client.Object) client.Object {
+	out := obj.DeepCopyObject().(client.Object)
+	switch out.(type) {
+	case *networkingv1.Gateway:
+		out.GetObjectKind().SetGroupVersionKind(networkingv1.SchemeGroupVersion.WithKind(string(rules.KindGateway)))
+	case *networkingv1.VirtualService:
+		out.GetObjectKind().SetGroupVersionKind(networkingv1.SchemeGroupVersion.WithKind(string(rules.KindVirtualService)))
+	}
+	return out
 }
 
 // AuditCluster builds the same cache-backed snapshot the webhook uses,

@@ -40,58 +40,15 @@ func metadataOf(kind string) *metav1.PartialObjectMetadata {
 	return m
 }
 
-// cacheOptions keeps only what the rules read: Secrets, Pods and
-// Namespaces as metadata, Pods and Secrets stripped to identity and labels.
+// cacheOptions keeps only what the rules read (transform.go).
 func cacheOptions() cache.Options {
-	keepIdentity := func(withLabels bool) func(any) (any, error) {
-		return func(o any) (any, error) {
-			m, ok := o.(*metav1.PartialObjectMetadata)
-			if !ok {
-				return o, nil
-			}
-			slim := &metav1.PartialObjectMetadata{TypeMeta: m.TypeMeta, ObjectMeta: metav1.ObjectMeta{
-				Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion,
-			}}
-			if withLabels {
-				slim.Labels = m.Labels
-			}
-			return slim, nil
-		}
-	}
 	// The rules only read cached objects (mutations work on the request's
 	// own copy), so metadata reads skip the deep copy. Not so Gateways and
 	// VirtualServices: without a deep copy the cache's Get copies the
 	// struct, protobuf state and all, racing the state's lazy setup (the
 	// race detector caught it); the snapshot reads them from the informers'
 	// indexers instead, uncopied.
-	readOnly := ptr.To(true)
-	return cache.Options{
-		DefaultTransform: cache.TransformStripManagedFields(),
-		ByObject: map[client.Object]cache.ByObject{
-			metadataOf("Secret"):           {Transform: keepIdentity(false), UnsafeDisableDeepCopy: readOnly},
-			metadataOf("Pod"):              {Transform: keepIdentity(true)}, // read only by event handlers
-			&networkingv1.Gateway{}:        {Transform: slimIstioObject},
-			&networkingv1.VirtualService{}: {Transform: slimIstioObject},
-		},
-	}
-}
-
-// slimIstioObject drops what the rules never read from a cached Gateway or
-// VirtualService — managedFields and annotations such as kubectl's
-// last-applied copy of the whole object — keeping the exemption annotation,
-// which the audit honours.
-func slimIstioObject(o any) (any, error) {
-	obj, ok := o.(client.Object)
-	if !ok {
-		return o, nil
-	}
-	obj.SetManagedFields(nil)
-	if exempt, ok := obj.GetAnnotations()[rules.ExemptAnnotation]; ok {
-		obj.SetAnnotations(map[string]string{rules.ExemptAnnotation: exempt})
-	} else {
-		obj.SetAnnotations(nil)
-	}
-	return obj, nil
+	return cache.Options{DefaultTransform: newTrimmer().object, ByObject: trimmedKinds(ptr.To(true))}
 }
 
 // indexFunc is a rules index as client-go's indexers take it.

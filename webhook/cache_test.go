@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/gateguard/gateguard/rules"
-	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -75,25 +74,5 @@ func TestSecretsAreCachedAsMetadataOnly(t *testing.T) {
 	want := metav1.ObjectMeta{Name: "tls", Namespace: "istio-system", UID: "u1", ResourceVersion: "7"}
 	if fmt.Sprint(got.ObjectMeta) != fmt.Sprint(want) {
 		t.Errorf("cached Secret metadata = %+v, want only %+v", got.ObjectMeta, want)
-	}
-}
-
-// TestCachedIstioObjectsKeepOnlyWhatTheRulesRead: managedFields and
-// annotations (kubectl's last-applied copy of the object) are dropped;
-// the exemption annotation, which the audit honours, stays.
-func TestCachedIstioObjectsKeepOnlyWhatTheRulesRead(t *testing.T) {
-	vs := &networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{Name: "vs", Namespace: "a",
-		ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}},
-		Annotations: map[string]string{"kubectl.kubernetes.io/last-applied-configuration": "{...}",
-			rules.ExemptAnnotation: "wildcard-host"}}}
-	vs.Spec.Hosts = []string{"a.example.com"}
-	out, err := slimIstioObject(vs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := out.(*networkingv1.VirtualService)
-	if got.ManagedFields != nil || len(got.Annotations) != 1 || got.Annotations[rules.ExemptAnnotation] != "wildcard-host" ||
-		got.Spec.Hosts[0] != "a.example.com" {
-		t.Errorf("slimmed object: managedFields %v, annotations %v, hosts %v", got.ManagedFields, got.Annotations, got.Spec.Hosts)
 	}
 }

@@ -27,7 +27,10 @@ func StartClusterSnapshot(ctx context.Context, cfg *rest.Config, secretNamespace
 	if err != nil {
 		return nil, err
 	}
-	opts := cacheOptionsFor(secretNamespaces)
+	opts, err := withVirtualServiceDecoder(cacheOptionsFor(secretNamespaces), cfg)
+	if err != nil {
+		return nil, err
+	}
 	opts.Scheme = scheme
 	c, err := cache.New(cfg, opts)
 	if err != nil {

@@ -5,12 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 
-	"github.com/gateguard/gateguard/rules/manifest"
 	admissionv1 "k8s.io/api/admission/v1"
 )
 
@@ -53,22 +49,11 @@ func newFuzzServer(f *testing.F) http.Handler {
 
 // fuzzSeeds wraps every rules corpus document in CREATE and UPDATE reviews.
 func fuzzSeeds(f *testing.F) [][]byte {
-	files, _ := filepath.Glob("../rules/testdata/*.yaml")
-	files = slices.DeleteFunc(files, func(f string) bool { return strings.HasSuffix(f, ".policy.yaml") })
-	if len(files) == 0 {
-		f.Fatal("no corpus files in ../rules/testdata")
-	}
 	seeds := [][]byte{nil, []byte("{}"), []byte(`{"request":{}}`), []byte(`{"request":{"uid":"x","object":{}}}`)}
-	for _, file := range files {
-		res, err := manifest.ReadFile(file)
-		if err != nil {
-			f.Fatalf("corpus seed %v", err) // a seed that cannot be read is a broken corpus, not a skip
-		}
-		for _, d := range res.Documents {
-			raw, _ := json.Marshal(d.Object)
-			kind := d.Object.GetObjectKind().GroupVersionKind().Kind
-			seeds = append(seeds, review(kind, "", "CREATE", d.Object.GetNamespace(), d.Object.GetName(), string(raw), false))
-		}
+	for _, d := range corpusDocuments(f) {
+		raw, _ := json.Marshal(d.Object)
+		kind := d.Object.GetObjectKind().GroupVersionKind().Kind
+		seeds = append(seeds, review(kind, "", "CREATE", d.Object.GetNamespace(), d.Object.GetName(), string(raw), false))
 	}
 	return seeds
 }

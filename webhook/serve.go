@@ -119,6 +119,10 @@ func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySou
 	if err != nil {
 		return err
 	}
+	if err := reportCacheSize(ctx, mgr.GetCache(), mgr.GetAPIReader(), source.certificates, opts.SecretNamespaces,
+		crmetrics.Registry, log); err != nil {
+		return err
+	}
 	lookupFailed := func(err error) { m.lookupErrors.Inc(); log.Error(err, "cache lookup failed") }
 	snapshot := func(ctx context.Context) rules.Snapshot { return source.snapshot(ctx, lookupFailed) }
 	res, err := newClaimReservations(ctx, mgr, opts.ReservationTTL, log)
@@ -176,7 +180,10 @@ func newManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 			c.NextProtos = []string{"http/1.1"}
 		}
 	}}
-	cacheOpts := cacheOptionsFor(opts.SecretNamespaces)
+	cacheOpts, err := withVirtualServiceDecoder(cacheOptionsFor(opts.SecretNamespaces), cfg)
+	if err != nil {
+		return nil, err
+	}
 	return ctrl.NewManager(cfg, manager.Options{
 		Scheme:                  scheme,
 		Cache:                   cacheOpts,

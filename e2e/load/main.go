@@ -42,7 +42,7 @@ type options struct {
 	VirtualServices int           // seeded VirtualServices
 	Gateways        int           // seeded Gateways, each with its own credential
 	Secrets         int           // seeded Secrets: the Gateways' credentials plus filler
-	Pods            int           // seeded gateway Pods in istio-system
+	Pods            int           // seeded Pods: a tenth gateway replicas in istio-system, the rest application pods
 	Namespaces      int           // team namespaces the VirtualServices spread over
 	SeedWorkers     int           // parallel creates while seeding
 	Concurrency     []int         // in-flight requests, one run per value
@@ -54,6 +54,8 @@ type options struct {
 	Creates         int           // sequential creates of the kubectl path, per phase
 	Timeout         time.Duration // bound on the whole run
 	Profile         string        // directory for gateguard's pprof profiles; "" = none
+	Starts          int           // gateguard starts against the seeded snapshot; the last one serves the runs
+	GateguardEnv    [][]string    // per start, cycled: KEY=VALUE set in gateguard's environment only
 	OpenLoop        []int         // open-loop rates, in % of the floor's c=1 throughput; none = skip
 	OpenDuration    time.Duration // timed part of each open-loop run
 }
@@ -62,7 +64,7 @@ func defaultOptions() options {
 	return options{
 		VirtualServices: 10000, Gateways: 1000, Secrets: 10000, Pods: 2000, Namespaces: 500, SeedWorkers: 32,
 		Concurrency: []int{1, 8}, Duration: 20 * time.Second, Warmup: 2 * time.Second, MaxRequests: 2_000_000,
-		Pool: 2000, Mix: defaultMix(), Creates: 200, Timeout: 20 * time.Minute,
+		Pool: 2000, Mix: defaultMix(), Creates: 200, Timeout: 20 * time.Minute, Starts: 1,
 		OpenLoop: []int{25, 50, 75}, OpenDuration: 10 * time.Second,
 	}
 }
@@ -74,7 +76,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.VirtualServices, "virtualservices", o.VirtualServices, "VirtualServices seeded before gateguard starts")
 	fs.IntVar(&o.Gateways, "gateways", o.Gateways, "Gateways seeded (HTTPS with its own credential, plus HTTP port 80)")
 	fs.IntVar(&o.Secrets, "secrets", o.Secrets, "Secrets seeded: one credential per Gateway in istio-system, the rest filler")
-	fs.IntVar(&o.Pods, "pods", o.Pods, "gateway Pods seeded in istio-system (istio: ingressgateway)")
+	fs.IntVar(&o.Pods, "pods", o.Pods, "Pods seeded: a tenth are gateway replicas in istio-system (istio: ingressgateway), the rest application pods")
 	fs.IntVar(&o.Namespaces, "namespaces", o.Namespaces, "team namespaces the VirtualServices and filler Secrets spread over")
 	fs.IntVar(&o.SeedWorkers, "seed-workers", o.SeedWorkers, "parallel creates while seeding")
 	conc := fs.String("concurrency", "1,8", "in-flight requests; a comma-separated list runs each")
@@ -88,6 +90,10 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "bound on the whole run")
 	fs.StringVar(&o.Profile, "profile", o.Profile,
 		"save gateguard's CPU profile of each timed run and its heap and allocation profiles into this directory")
+	fs.IntVar(&o.Starts, "starts", o.Starts, "start gateguard this many times against the seeded snapshot, "+
+		"recording each time to ready and memory at ready; the last one serves the runs")
+	env := fs.String("gateguard-env", "", "comma-separated KEY=VALUE set for gateguard alone, e.g. GOMEMLIMIT=200MiB; "+
+		"sets separated by | apply to successive starts, cycled, e.g. '|KUBE_FEATURE_WatchListClient=false' alternates")
 	open := fs.String("open-loop", "25,50,75", "open-loop arrival rates in % of the floor's c=1 throughput, "+
 		"each run on the floor and gateguard (needs 1 in --concurrency); none skips")
 	fs.DurationVar(&o.OpenDuration, "open-duration", o.OpenDuration, "timed duration of each open-loop run")
@@ -97,6 +103,9 @@ func parseFlags(args []string) (options, error) {
 	var err error
 	if o.Concurrency, err = parseInts(*conc); err != nil {
 		return o, fmt.Errorf("--concurrency: %w", err)
+	}
+	if o.GateguardEnv, err = parseEnv(*env); err != nil {
+		return o, fmt.Errorf("--gateguard-env: %w", err)
 	}
 	if o.OpenLoop = nil; *open != "none" {
 		if o.OpenLoop, err = parseInts(*open); err != nil {
@@ -113,8 +122,8 @@ func (o options) validate() error {
 		return fmt.Errorf("--gateways, --virtualservices, --pods, --namespaces and --seed-workers must be at least 1")
 	case o.Secrets < o.Gateways:
 		return fmt.Errorf("--secrets (%d) must cover one credential per Gateway (%d)", o.Secrets, o.Gateways)
-	case o.Pool < 1 || o.MaxRequests < 1 || o.Duration <= 0 || o.Creates < 0:
-		return fmt.Errorf("--pool and --max-requests must be at least 1, --duration positive, --creates not negative")
+	case o.Pool < 1 || o.MaxRequests < 1 || o.Starts < 1 || o.Duration <= 0 || o.Creates < 0:
+		return fmt.Errorf("--pool, --max-requests and --starts must be at least 1, --duration positive, --creates not negative")
 	case len(o.OpenLoop) > 0 && (o.OpenDuration <= 0 || !slices.Contains(o.Concurrency, 1)):
 		return fmt.Errorf("--open-loop needs a positive --open-duration and 1 in --concurrency (its rates are shares of the floor's c=1 throughput)")
 	}
@@ -132,6 +141,24 @@ func parseInts(s string) ([]int, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// parseEnv parses "K=V,K2=V2|K3=V3" into sets; "" is one empty set.
+func parseEnv(s string) ([][]string, error) {
+	var sets [][]string
+	for _, set := range strings.Split(s, "|") {
+		var vars []string
+		if set != "" {
+			vars = strings.Split(set, ",")
+		}
+		for _, kv := range vars {
+			if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+				return nil, fmt.Errorf("%q is not KEY=VALUE", kv)
+			}
+		}
+		sets = append(sets, vars)
+	}
+	return sets, nil
 }
 
 func main() {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gateguard/gateguard/webhook"
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // servingArgs are gateguard serve's production defaults for the settings
@@ -67,6 +68,32 @@ func (p *profiler) cpu(ctx context.Context, name string, d time.Duration) func()
 	done := make(chan error, 1)
 	go func() {
 		done <- p.save(ctx, name, fmt.Sprintf("profile?seconds=%d", max(1, int(d.Seconds()))))
+	}()
+	return func() error { return <-done }
+}
+
+// startup profiles gateguard's CPU from the moment its pprof endpoint
+// answers, which is when its informers start, for 30s, covering the
+// initial sync; it returns a wait for the profile.
+func (p *profiler) startup(ctx context.Context) func() error {
+	if p == nil {
+		return func() error { return nil }
+	}
+	done := make(chan error, 1)
+	go func() {
+		up := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
+			resp, err := http.Get("http://" + p.addr + "/debug/pprof/")
+			if err != nil {
+				return false, nil
+			}
+			resp.Body.Close()
+			return resp.StatusCode == http.StatusOK, nil
+		})
+		if up != nil {
+			done <- fmt.Errorf("pprof never answered: %w", up)
+			return
+		}
+		done <- p.save(ctx, "startup-cpu.pprof", "profile?seconds=30")
 	}()
 	return func() error { return <-done }
 }

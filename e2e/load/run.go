@@ -86,11 +86,10 @@ func startSeeded(ctx context.Context, o options, rep *report, prof *profiler, ce
 	rep.seeded = seedRate(n, time.Since(start), o.SeedWorkers)
 	step("seeded %s; starting gateguard", rep.seeded)
 	rep.revision = revision()
-	if err := c.StartGateguard(ctx, servingArgs(prof.address())...); err != nil {
+	if err := startGateguard(ctx, c, o, rep, prof); err != nil {
 		return c, err
 	}
-	rep.readyAfter = c.Gateguard.ReadyAfter
-	step("gateguard (pid %d) ready after %s; registering its webhooks", c.Gateguard.PID(), rep.readyAfter.Round(time.Millisecond))
+	step("registering gateguard's webhooks")
 	return c, c.RegisterWebhooks(ctx)
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gateguard/gateguard/webhook"
+	"google.golang.org/protobuf/types/known/durationpb"
 	networking "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -18,14 +19,6 @@ import (
 // gatewayNamespace is where the seeded Gateways, their credentials and the
 // gateway Pods live: Istio reads credentials where the pods run.
 const gatewayNamespace = "istio-system"
-
-// gatewayLabels are the labels of every seeded gateway Pod, as a gateway
-// Deployment's replicas carry them; the Gateways select istio=ingressgateway.
-var gatewayLabels = map[string]string{
-	"istio": "ingressgateway", "app": "istio-ingressgateway", "pod-template-hash": "6fd6575b8b",
-	"service.istio.io/canonical-name": "istio-ingressgateway", "service.istio.io/canonical-revision": "latest",
-	"sidecar.istio.io/inject": "false",
-}
 
 // fastClient is a cluster-admin client without client-side rate limiting.
 func fastClient(admin *rest.Config) (client.Client, error) {
@@ -47,40 +40,53 @@ func seededHost(j, gateways int) string {
 	return fmt.Sprintf("app-%d.%s", j, gatewayDomain(j%gateways))
 }
 
-// seed creates the snapshot with SeedWorkers parallel creates: namespaces
-// first, then Secrets, Pods, Gateways and VirtualServices. It returns how
-// many objects it created.
+// writer stores the i-th object of a group.
+type writer func(ctx context.Context, c client.Client, obj client.Object, i int) error
+
+// seed writes the snapshot with SeedWorkers parallel writers: namespaces
+// first, then Secrets, Pods, Gateways and VirtualServices, each the way it
+// reaches a real cluster. It returns how many objects it wrote.
 func seed(ctx context.Context, c client.Client, o options, certPEM, keyPEM []byte) (int, error) {
-	groups := [][]client.Object{namespaces(o), secrets(o, certPEM, keyPEM), pods(o), gateways(o), virtualServices(o)}
+	groups := []struct {
+		objs  []client.Object
+		write writer
+	}{
+		{namespaces(o), created}, {secrets(o, certPEM, keyPEM), applied}, {pods(o), runningPod},
+		{gateways(o), applied}, {virtualServices(o), applied},
+	}
 	total := 0
-	for _, objs := range groups {
-		if err := createAll(ctx, c, objs, o.SeedWorkers); err != nil {
+	for _, g := range groups {
+		if err := writeAll(ctx, c, g.objs, g.write, o.SeedWorkers); err != nil {
 			return total, err
 		}
-		total += len(objs)
+		total += len(g.objs)
 	}
 	return total, nil
 }
 
-// createAll creates objs with at most workers in flight; the first error
+// writeAll writes objs with at most workers in flight; the first error
 // stops it.
-func createAll(ctx context.Context, c client.Client, objs []client.Object, workers int) error {
+func writeAll(ctx context.Context, c client.Client, objs []client.Object, write writer, workers int) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	jobs := make(chan client.Object)
+	type job struct {
+		obj client.Object
+		i   int
+	}
+	jobs := make(chan job)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			for obj := range jobs {
-				if err := c.Create(ctx, obj); err != nil {
-					cancel(fmt.Errorf("creating %T %s/%s: %w", obj, obj.GetNamespace(), obj.GetName(), err))
+			for j := range jobs {
+				if err := write(ctx, c, j.obj, j.i); err != nil {
+					cancel(fmt.Errorf("writing %T %s/%s: %w", j.obj, j.obj.GetNamespace(), j.obj.GetName(), err))
 				}
 			}
 		})
 	}
-	for _, obj := range objs {
+	for i, obj := range objs {
 		select {
-		case jobs <- obj:
+		case jobs <- job{obj, i}:
 		case <-ctx.Done():
 		}
 	}
@@ -109,20 +115,6 @@ func secrets(o options, certPEM, keyPEM []byte) []client.Object {
 			s.Namespace, s.Name = teamNamespace(i, o.Namespaces), fmt.Sprintf("filler-%d", i)
 		}
 		out = append(out, s)
-	}
-	return out
-}
-
-// pods are the gateway Deployment's replicas; nothing schedules them.
-func pods(o options) []client.Object {
-	out := make([]client.Object, 0, o.Pods)
-	for i := range o.Pods {
-		out = append(out, &corev1.Pod{
-			ObjectMeta: metav1.ObjectMeta{Namespace: gatewayNamespace, Name: fmt.Sprintf("istio-ingressgateway-6fd6575b8b-%05d", i),
-				Labels: gatewayLabels},
-			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "istio-proxy", Image: "docker.io/istio/proxyv2:1.31.4",
-				Args: []string{"proxy", "router", "--domain", "$(POD_NAMESPACE).svc.cluster.local"}}}},
-		})
 	}
 	return out
 }
@@ -162,12 +154,29 @@ func seededVirtualService(o options, j int) *networkingv1.VirtualService {
 		Name: fmt.Sprintf("app-%d", j)}}
 	vs.Spec.Hosts = []string{seededHost(j, o.Gateways)}
 	vs.Spec.Gateways = []string{gatewayNamespace + "/" + gatewayName(j%o.Gateways)}
-	vs.Spec.Http = []*networking.HTTPRoute{{
+	vs.Spec.Http = []*networking.HTTPRoute{apiRoute(vs.Name), {
 		Match: []*networking.HTTPMatchRequest{{Uri: &networking.StringMatch{MatchType: &networking.StringMatch_Prefix{Prefix: "/"}}}},
 		Route: []*networking.HTTPRouteDestination{{Destination: &networking.Destination{Host: vs.Name,
 			Port: &networking.PortSelector{Number: 8080}}}},
 	}}
 	return vs
+}
+
+// apiRoute is the kind of route real VirtualServices carry before their
+// catch-all: a canary split with retries, a timeout and header edits.
+func apiRoute(app string) *networking.HTTPRoute {
+	dest := func(subset string, weight int32) *networking.HTTPRouteDestination {
+		return &networking.HTTPRouteDestination{Weight: weight, Destination: &networking.Destination{Host: app + "-api",
+			Subset: subset, Port: &networking.PortSelector{Number: 8080}}}
+	}
+	return &networking.HTTPRoute{
+		Name:    "api",
+		Match:   []*networking.HTTPMatchRequest{{Uri: &networking.StringMatch{MatchType: &networking.StringMatch_Prefix{Prefix: "/api/"}}}},
+		Route:   []*networking.HTTPRouteDestination{dest("stable", 90), dest("canary", 10)},
+		Timeout: durationpb.New(10 * time.Second),
+		Retries: &networking.HTTPRetry{Attempts: 3, PerTryTimeout: durationpb.New(2 * time.Second), RetryOn: "5xx,reset,connect-failure"},
+		Headers: &networking.Headers{Request: &networking.Headers_HeaderOperations{Set: map[string]string{"x-team": app}}},
+	}
 }
 
 // seedRate formats a seeding summary.
