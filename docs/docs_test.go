@@ -31,11 +31,10 @@ func trackedFiles(t *testing.T) (root string, files []string) {
 // workspace's spec or an issue tracker a clone cannot open.
 func TestNothingCitesOutsideTheRepository(t *testing.T) {
 	root, files := trackedFiles(t)
-	outside := regexp.MustCompile(`\.\./shared|shared/corpus|DESIGN\.md|DESIGN §|§[0-9]|\bissue [0-9]+\b`)
+	// Spelled in pieces, so that this file does not cite what it forbids.
+	outside := regexp.MustCompile(strings.Join([]string{`\.\./` + `shared`, `shared` + `/corpus`, `DESIGN\.md`, `DESIGN` + ` §`,
+		`§` + `[0-9]`, `\bissue [0-9]+\b`}, "|"))
 	for _, f := range files {
-		if f == "docs/docs_test.go" {
-			continue
-		}
 		data, err := os.ReadFile(filepath.Join(root, f))
 		if err != nil {
 			t.Fatal(err)
