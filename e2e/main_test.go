@@ -5,14 +5,10 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/gateguard/gateguard/e2e/cluster"
-	"github.com/go-logr/logr"
-	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // env is the control plane and gateguard, started once for the package.
@@ -27,36 +23,8 @@ defaults:
 `
 
 func TestMain(m *testing.M) {
-	ctrllog.SetLogger(logr.Discard()) // envtest logs through controller-runtime; gateguard's own log is its file
-	code, err := runSuite(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e setup:", err)
-		os.Exit(1)
-	}
-	os.Exit(code)
-}
-
-// runSuite starts everything, runs the tests and always tears down.
-func runSuite(m *testing.M) (int, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-	defer cancel()
-	var err error
-	env, err = cluster.Start(ctx, cluster.Options{Policy: e2ePolicy})
-	if env != nil {
-		defer env.Stop()
-	}
-	if err != nil {
-		return 1, err
-	}
-	code := m.Run()
-	// A race in gateguard does not stop it; under GATEGUARD_E2E_RACE=1 its
-	// reports fail the suite here.
-	reports, err := env.RaceReports()
-	for _, r := range reports {
-		fmt.Fprintln(os.Stderr, "gateguard race detector report:\n"+r)
-	}
-	if err != nil || len(reports) > 0 {
-		return 1, err
-	}
-	return code, nil
+	os.Exit(cluster.RunSuite(m, "e2e", cluster.Options{Policy: e2ePolicy}, func(_ context.Context, c *cluster.Cluster) error {
+		env = c
+		return nil
+	}))
 }

@@ -6,14 +6,10 @@ package contract
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/gateguard/gateguard/e2e/cluster"
-	"github.com/go-logr/logr"
-	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // env is a control plane of this package's own, without gateguard: the
@@ -21,19 +17,8 @@ import (
 var env *cluster.Cluster
 
 func TestMain(m *testing.M) {
-	ctrllog.SetLogger(logr.Discard())
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	var err error
-	env, err = cluster.Start(ctx, cluster.Options{SkipGateguard: true})
-	code := 1
-	if err == nil {
-		code = m.Run()
-	} else {
-		fmt.Fprintln(os.Stderr, "contract setup:", err)
-	}
-	if env != nil {
-		env.Stop()
-	}
-	cancel()
-	os.Exit(code)
+	os.Exit(cluster.RunSuite(m, "contract", cluster.Options{SkipGateguard: true}, func(_ context.Context, c *cluster.Cluster) error {
+		env = c
+		return nil
+	}))
 }

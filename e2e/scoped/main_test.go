@@ -11,11 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gateguard/gateguard/e2e/cluster"
-	"github.com/go-logr/logr"
-	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // env is this package's control plane, with gateguard serving scoped.
@@ -29,46 +26,30 @@ const overlay = "manifests/overlays/scoped-secrets"
 var scope string
 
 func TestMain(m *testing.M) {
-	ctrllog.SetLogger(logr.Discard())
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	code, err := run(ctx, m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "scoped setup:", err)
-	}
-	if env != nil {
-		env.Stop()
-	}
-	cancel()
-	os.Exit(code)
+	opts := cluster.Options{RBAC: overlay, SkipGateguard: true, Policy: "apiVersion: gateguard.dev/v1alpha1\nkind: GatewayPolicy\n"}
+	os.Exit(cluster.RunSuite(m, "scoped", opts, setup))
 }
 
-// run starts the control plane with the overlay's RBAC, the state the
-// tests judge against, then gateguard and its webhooks, and runs the tests.
-func run(ctx context.Context, m *testing.M) (int, error) {
-	var err error
-	env, err = cluster.Start(ctx, cluster.Options{RBAC: overlay, SkipGateguard: true,
-		Policy: "apiVersion: gateguard.dev/v1alpha1\nkind: GatewayPolicy\n"})
-	if err != nil {
-		return 1, err
-	}
+// setup keeps the control plane (started with the overlay's RBAC), seeds
+// the state the tests judge against, then starts gateguard with the
+// overlay's flag and registers its webhooks.
+func setup(ctx context.Context, c *cluster.Cluster) error {
+	env = c
 	args, err := env.DeploymentArgs(ctx, overlay)
 	if err != nil {
-		return 1, err
+		return err
 	}
 	if i := slices.IndexFunc(args, func(a string) bool { return strings.HasPrefix(a, "--secret-namespaces=") }); i >= 0 {
 		scope = args[i]
 	}
 	if scope != "--secret-namespaces=istio-system" {
-		return 1, fmt.Errorf("%s deploys gateguard with %q, want --secret-namespaces=istio-system", overlay, args)
+		return fmt.Errorf("%s deploys gateguard with %q, want --secret-namespaces=istio-system", overlay, args)
 	}
 	if err := seed(ctx); err != nil {
-		return 1, err
+		return err
 	}
 	if err := env.StartGateguard(ctx, scope); err != nil {
-		return 1, err
+		return err
 	}
-	if err := env.RegisterWebhooks(ctx); err != nil {
-		return 1, err
-	}
-	return m.Run(), nil
+	return env.RegisterWebhooks(ctx)
 }
