@@ -102,11 +102,11 @@ func outcomeLine(obj client.Object, dec rules.Decision, wantRule string) string 
 // placing objects without a namespace in default.
 func readDocs(t *testing.T, path string) []manifest.Document {
 	t.Helper()
-	res, err := manifest.ReadFile(path)
+	docs, err := manifest.ReadFileIn(path, "default")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return manifest.Defaulted(res.Documents, "default")
+	return docs
 }
 
 func readFile(t *testing.T, path string) string {

@@ -87,9 +87,7 @@ func (o *serveOptions) validate() error {
 	}
 	errs = append(errs, namespaceNames("--secret-namespaces", o.SecretNamespaces))
 	if o.selfSigned {
-		c := o.certs
-		c.CertDir = o.CertDir
-		errs = append(errs, c.Validate())
+		errs = append(errs, o.selfSignedOptions().Validate())
 	}
 	return errors.Join(errs...)
 }
@@ -98,11 +96,18 @@ func (o *serveOptions) validate() error {
 func (o *serveOptions) webhookOptions() webhook.Options {
 	opts := o.Options
 	if o.selfSigned {
-		c := o.certs
-		c.CertDir = o.CertDir
+		c := o.selfSignedOptions()
 		opts.SelfSigned = &c
 	}
 	return opts
+}
+
+// selfSignedOptions are the self-signed flags with the one --cert-dir
+// both modes serve from.
+func (o *serveOptions) selfSignedOptions() certs.Options {
+	c := o.certs
+	c.CertDir = o.CertDir
+	return c
 }
 
 // secretNamespacesFlag registers --secret-namespaces, a comma-separated

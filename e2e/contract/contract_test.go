@@ -102,11 +102,11 @@ func corpus(t *testing.T) []scenario {
 
 func readDocs(t *testing.T, path string) []manifest.Document {
 	t.Helper()
-	res, err := manifest.ReadFile(path)
+	docs, err := manifest.ReadFileIn(path, "default")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return manifest.Defaulted(res.Documents, "default")
+	return docs
 }
 
 // judge decides one document with both snapshots and compares them.

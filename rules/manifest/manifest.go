@@ -74,6 +74,13 @@ func ReadFile(path string) (Result, error) {
 	return Read(f, path)
 }
 
+// ReadFileIn reads one file's documents, as ReadFile does, with namespace
+// for those that name none, as kubectl apply -n does.
+func ReadFileIn(path, namespace string) ([]Document, error) {
+	res, err := ReadFile(path)
+	return Defaulted(res.Documents, namespace), err
+}
+
 // Defaulted gives every namespaced document without a namespace the
 // namespace ns, as kubectl apply -n does, and returns docs.
 func Defaulted(docs []Document, ns string) []Document {
