@@ -9,7 +9,7 @@ import (
 
 // defaultLabels: add the policy's labels, static or copied from the
 // namespace, where the object does not set them; never overwrite.
-func defaultLabels(p *Policy, nsLabels map[string]string, obj client.Object) []Mutation {
+func defaultLabels[T client.Object](p *Policy, nsLabels map[string]string, obj T) []Mutation {
 	want := maps.Clone(p.Defaults.Labels)
 	if want == nil {
 		want = map[string]string{}

@@ -4,13 +4,11 @@ import (
 	"maps"
 
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // defaultSelector: a Gateway with no selector gets the policy's default
 // (per namespace), instead of applying to every gateway proxy in the mesh.
-func defaultSelector(p *Policy, _ map[string]string, obj client.Object) []Mutation {
-	gw := obj.(*networkingv1.Gateway)
+func defaultSelector(p *Policy, _ map[string]string, gw *networkingv1.Gateway) []Mutation {
 	sel := p.gatewaySelectorFor(gw.Namespace)
 	if len(gw.Spec.Selector) > 0 || len(sel) == 0 {
 		return nil
