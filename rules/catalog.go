@@ -7,6 +7,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
 )
 
 // RuleID is a rule's stable name, used in policies, messages and metrics.
@@ -57,6 +59,12 @@ type Rule struct {
 	Gateway        check[*networkingv1.Gateway]
 	VirtualService check[*networkingv1.VirtualService]
 	Secret         check[*corev1.Secret]
+	// The Gateway API kinds (docs/gateway-api.md#rules-for-the-gateway-api):
+	// one check for the four route kinds, which bind alike.
+	KubeGateway    check[*gatewayv1.Gateway]
+	ListenerSet    check[*gatewayv1.ListenerSet]
+	Route          func(r *request, rt route) ([]violation, error)
+	ReferenceGrant check[*gatewayv1beta1.ReferenceGrant]
 }
 
 // check judges one object of the kind it is declared for.
@@ -72,6 +80,15 @@ func (rule Rule) checkOf(obj client.Object) func(*request) ([]violation, error) 
 		return bind(rule.VirtualService, o)
 	case *corev1.Secret:
 		return bind(rule.Secret, o)
+	case *gatewayv1.Gateway:
+		return bind(rule.KubeGateway, o)
+	case *gatewayv1.ListenerSet:
+		return bind(rule.ListenerSet, o)
+	case *gatewayv1beta1.ReferenceGrant:
+		return bind(rule.ReferenceGrant, o)
+	}
+	if rt, ok := routeOf(obj); ok && rule.Route != nil {
+		return func(r *request) ([]violation, error) { return rule.Route(r, rt) }
 	}
 	return nil
 }

@@ -133,7 +133,11 @@ func newObject(gv schema.GroupVersion, kind string) client.Object {
 			return &corev1.Pod{}
 		case "Namespace":
 			return &corev1.Namespace{}
+		case "Service":
+			return &corev1.Service{}
 		}
+	case gv.Group == gatewayGroup:
+		return newGatewayAPIObject(gv.Version, kind)
 	case gv == certmanagerv1.SchemeGroupVersion && kind == "Certificate":
 		return &certmanagerv1.Certificate{}
 	}

@@ -48,6 +48,7 @@ func Indexes(withCertificates bool) []Index {
 		{IndexWorkloadPort, &networkingv1.Gateway{}, gw(workloadPortIndexValues)},
 		{IndexCredential, &networkingv1.Gateway{}, gw(credentialIndexValues)},
 	}
+	out = append(out, gatewayAPIIndexes()...)
 	if withCertificates {
 		out = append(out, Index{IndexSecretName, &certmanagerv1.Certificate{}, func(o client.Object) []string {
 			return []string{o.GetNamespace() + "/" + o.(*certmanagerv1.Certificate).Spec.SecretName}

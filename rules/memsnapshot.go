@@ -22,7 +22,8 @@ type MemorySnapshot struct {
 	gateways        map[types.NamespacedName]*networkingv1.Gateway
 	virtualServices map[types.NamespacedName]*networkingv1.VirtualService
 	certificates    map[types.NamespacedName]*certmanagerv1.Certificate
-	indexes         map[IndexName]index
+	indexes         map[indexID]index
+	gatewayAPI      gatewayAPIObjects
 	pods            *PodPlacements
 	secretKeys      map[types.NamespacedName][]string
 	namespaces      map[string]map[string]string
@@ -34,13 +35,14 @@ func NewMemorySnapshot() *MemorySnapshot {
 		gateways:        map[types.NamespacedName]*networkingv1.Gateway{},
 		virtualServices: map[types.NamespacedName]*networkingv1.VirtualService{},
 		certificates:    map[types.NamespacedName]*certmanagerv1.Certificate{},
-		indexes:         map[IndexName]index{},
+		indexes:         map[indexID]index{},
+		gatewayAPI:      newGatewayAPIObjects(),
 		pods:            NewPodPlacements(),
 		secretKeys:      map[types.NamespacedName][]string{},
 		namespaces:      map[string]map[string]string{},
 	}
 	for _, ix := range Indexes(true) {
-		s.indexes[ix.Name] = index{}
+		s.indexes[idOf(ix)] = index{}
 	}
 	return s
 }
@@ -62,7 +64,9 @@ func (s *MemorySnapshot) Add(obj runtime.Object) error {
 	case *corev1.Namespace:
 		s.namespaces[o.Name] = o.Labels
 	default:
-		return fmt.Errorf("%T is not a kind the rules read", obj)
+		if !s.addGatewayAPI(obj) {
+			return fmt.Errorf("%T is not a kind the rules read", obj)
+		}
 	}
 	return nil
 }
@@ -84,7 +88,9 @@ func (s *MemorySnapshot) Delete(obj runtime.Object) error {
 	case *corev1.Namespace:
 		delete(s.namespaces, o.Name)
 	default:
-		return fmt.Errorf("%T is not a kind the rules read", obj)
+		if !s.deleteGatewayAPI(obj) {
+			return fmt.Errorf("%T is not a kind the rules read", obj)
+		}
 	}
 	return nil
 }
@@ -109,7 +115,7 @@ func unstore[T client.Object](s *MemorySnapshot, byName map[types.NamespacedName
 func (s *MemorySnapshot) reindex(obj client.Object, fn func(index, []string)) {
 	for _, ix := range Indexes(true) {
 		if reflect.TypeOf(ix.Object) == reflect.TypeOf(obj) {
-			fn(s.indexes[ix.Name], ix.Values(obj))
+			fn(s.indexes[idOf(ix)], ix.Values(obj))
 		}
 	}
 }
@@ -191,9 +197,19 @@ func (s *MemorySnapshot) NamespaceLabels(namespace string) (map[string]string, b
 	return l, ok
 }
 
+// indexID names one index of one kind: the route indexes share a name
+// across the four route kinds, as their informers do.
+type indexID struct {
+	name IndexName
+	kind reflect.Type
+}
+
+func idOf(ix Index) indexID { return indexID{ix.Name, reflect.TypeOf(ix.Object)} }
+
 // lookup returns the objects of type T under one value of an index.
 func lookup[T client.Object](s *MemorySnapshot, name IndexName, value string) []T {
-	entries := s.indexes[name][value]
+	var zero T
+	entries := s.indexes[indexID{name, reflect.TypeOf(zero)}][value]
 	out := make([]T, 0, len(entries))
 	for _, e := range entries {
 		out = append(out, e.obj.(T))

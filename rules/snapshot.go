@@ -49,6 +49,8 @@ type Snapshot interface {
 	CertificateForSecret(secret types.NamespacedName) (string, bool)
 	// NamespaceLabels returns a namespace's labels, and whether it is known.
 	NamespaceLabels(namespace string) (map[string]string, bool)
+	// GatewayAPIState: the Kubernetes Gateway API kinds.
+	GatewayAPIState
 }
 
 // PortKey names a listener of gateway pods: the pods a selector picks, a

@@ -1,0 +1,135 @@
+package rules
+
+import (
+	"strings"
+
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// gatewayGroup is the API group of the Gateway API's own kinds.
+const gatewayGroup = "gateway.networking.k8s.io"
+
+// route is what the rules read of a route of any of the four kinds: they
+// differ in their rules, not in how they bind.
+type route struct {
+	obj        client.Object
+	kind       Kind
+	parentRefs []gatewayv1.ParentReference
+	hostnames  []gatewayv1.Hostname
+	backends   []backendAt
+}
+
+// backendAt is one backendRef (or mirror backend) and where it is written.
+type backendAt struct {
+	ref  gatewayv1.BackendObjectReference
+	path *field.Path
+}
+
+// routeOf views obj as a route, or reports that it is not one.
+func routeOf(obj client.Object) (route, bool) {
+	r := route{obj: obj}
+	rulesPath := field.NewPath("spec", "rules")
+	switch o := obj.(type) {
+	case *gatewayv1.HTTPRoute:
+		r.kind, r.parentRefs, r.hostnames = KindHTTPRoute, o.Spec.ParentRefs, o.Spec.Hostnames
+		for i, rule := range o.Spec.Rules {
+			for j, b := range rule.BackendRefs {
+				r.backends = append(r.backends, backendAt{b.BackendObjectReference, rulesPath.Index(i).Child("backendRefs").Index(j)})
+			}
+			r.backends = append(r.backends, httpMirrors(rule.Filters, rulesPath.Index(i).Child("filters"))...)
+		}
+	case *gatewayv1.GRPCRoute:
+		r.kind, r.parentRefs, r.hostnames = KindGRPCRoute, o.Spec.ParentRefs, o.Spec.Hostnames
+		for i, rule := range o.Spec.Rules {
+			for j, b := range rule.BackendRefs {
+				r.backends = append(r.backends, backendAt{b.BackendObjectReference, rulesPath.Index(i).Child("backendRefs").Index(j)})
+			}
+		}
+	case *gatewayv1.TLSRoute:
+		r.kind, r.parentRefs, r.hostnames = KindTLSRoute, o.Spec.ParentRefs, o.Spec.Hostnames
+		for i, rule := range o.Spec.Rules {
+			r.backends = append(r.backends, plainBackends(rule.BackendRefs, rulesPath.Index(i))...)
+		}
+	case *gatewayv1.TCPRoute:
+		r.kind, r.parentRefs = KindTCPRoute, o.Spec.ParentRefs
+		for i, rule := range o.Spec.Rules {
+			r.backends = append(r.backends, plainBackends(rule.BackendRefs, rulesPath.Index(i))...)
+		}
+	default:
+		return route{}, false
+	}
+	return r, true
+}
+
+func plainBackends(refs []gatewayv1.BackendRef, rulePath *field.Path) []backendAt {
+	out := make([]backendAt, 0, len(refs))
+	for j, b := range refs {
+		out = append(out, backendAt{b.BackendObjectReference, rulePath.Child("backendRefs").Index(j)})
+	}
+	return out
+}
+
+// httpMirrors lists the backends of RequestMirror filters, which reach
+// another namespace as a backendRef does.
+func httpMirrors(filters []gatewayv1.HTTPRouteFilter, filtersPath *field.Path) []backendAt {
+	var out []backendAt
+	for k, f := range filters {
+		if f.RequestMirror != nil {
+			out = append(out, backendAt{f.RequestMirror.BackendRef, filtersPath.Index(k).Child("requestMirror", "backendRef")})
+		}
+	}
+	return out
+}
+
+// parentKeyOf resolves a parentRef's defaults: group gateway.networking.k8s.io,
+// kind Gateway, the route's namespace. ok is false for a parent that is not
+// a Gateway or ListenerSet of that group (a Service on the mesh, say).
+func parentKeyOf(ref gatewayv1.ParentReference, routeNamespace string) (ParentKey, bool) {
+	group, kind := gatewayGroup, string(KindGateway)
+	if ref.Group != nil {
+		group = string(*ref.Group)
+	}
+	if ref.Kind != nil {
+		kind = string(*ref.Kind)
+	}
+	ns := routeNamespace
+	if ref.Namespace != nil {
+		ns = string(*ref.Namespace)
+	}
+	key := ParentKey{Kind: Kind(kind), NamespacedName: types.NamespacedName{Namespace: ns, Name: string(ref.Name)}}
+	return key, group == gatewayGroup && (key.Kind == KindGateway || key.Kind == KindListenerSet)
+}
+
+// isMeshParent reports whether a parentRef names a Service or ServiceEntry:
+// a mesh (GAMMA) route, which no listener serves.
+func isMeshParent(ref gatewayv1.ParentReference) bool {
+	if ref.Kind == nil {
+		return false
+	}
+	group := gatewayGroup
+	if ref.Group != nil {
+		group = string(*ref.Group)
+	}
+	return (*ref.Kind == "Service" && group == "") || (*ref.Kind == "ServiceEntry" && group == "networking.istio.io")
+}
+
+// backendNamespace is where a backendRef points: its namespace, or the route's.
+func backendNamespace(ref gatewayv1.BackendObjectReference, routeNamespace string) string {
+	if ref.Namespace != nil && *ref.Namespace != "" {
+		return string(*ref.Namespace)
+	}
+	return routeNamespace
+}
+
+// lowerHostnames lists the route's hostnames lower-cased (the CRD allows
+// lower case only; objects from files may not have passed it).
+func (r route) lowerHostnames() []string {
+	out := make([]string, len(r.hostnames))
+	for i, h := range r.hostnames {
+		out[i] = strings.ToLower(string(h))
+	}
+	return out
+}
