@@ -132,7 +132,9 @@ func TestRouteDuplicateHost(t *testing.T) {
 		},
 		{
 			name: "a wildcard route overlaps a specific hostname",
-			obj:  func() client.Object { return httpRoute("team-b", "wild", []string{"*.example.com"}, section(public, "http")) },
+			obj: func() client.Object {
+				return httpRoute("team-b", "wild", []string{"*.example.com"}, section(public, "http"))
+			},
 			want: []want{{OverlappingHost, Warn, "spec.hostnames[0]", `spec.hostnames[0]: Invalid value: "*.example.com": ` +
 				`[overlapping-host] host "*.example.com" overlaps host "shop.example.com" of HTTPRoute team-a/shop on HTTP ` +
 				`port 80 of listener istio-system/public/http; the more specific host takes the requests it matches: make ` +
