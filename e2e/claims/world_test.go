@@ -115,7 +115,9 @@ func (w *world) owner(name string, keys ...claims.Key) claims.Owner {
 }
 
 // objectMeta names an object of the default namespace.
-func objectMeta(name string) metav1.ObjectMeta { return metav1.ObjectMeta{Namespace: "default", Name: name} }
+func objectMeta(name string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Namespace: "default", Name: name}
+}
 
 // lines is keys as configMapRules reads them.
 func lines(keys []claims.Key) string {
