@@ -14,18 +14,38 @@ const hashLen = 10
 const maxName = 253
 
 // Name is the HostClaim name of host in routeTable: the host made a valid
-// DNS subdomain ("*" spelled "wildcard", other characters "-"), then a
-// hash of the exact key, so that hosts which read alike once sanitised
-// ("*.x.com" and "wildcard.x.com", "a.com." and "a.com") and one host in
-// two route tables get names of their own (docs/claims.md#names).
+// DNS subdomain ("*" spelled "wildcard", other characters "-"), the
+// table's port when its key has one, then a hash of the exact key, so
+// that hosts which read alike once sanitised ("*.x.com" and
+// "wildcard.x.com", "a.com." and "a.com") and one host in two route
+// tables get names of their own (docs/claims.md#hostclaim-names).
 func Name(routeTable, host string) string {
 	sum := sha256.Sum256([]byte(routeTable + "\x00" + host))
 	suffix := "-" + hex.EncodeToString(sum[:])[:hashLen]
+	if port := portOf(routeTable); port != "" {
+		suffix = "-" + port + suffix
+	}
 	readable := readableHost(host, maxName-len(suffix))
 	if readable == "" {
 		readable = "tcp" // a TCP listener's claim has no host
 	}
 	return readable + suffix
+}
+
+// portOf is the port in a route-table key ("http|<pods>|80|<bind>", see
+// docs/claims.md#route-table-keys), or "" for a key without one. It only
+// makes names readable: the hash tells keys apart.
+func portOf(routeTable string) string {
+	fields := strings.Split(routeTable, "|")
+	if len(fields) < 3 || len(fields[2]) == 0 || len(fields[2]) > 5 {
+		return ""
+	}
+	for _, r := range fields[2] {
+		if r < '0' || r > '9' {
+			return ""
+		}
+	}
+	return fields[2]
 }
 
 // readableHost spells host as a DNS subdomain of at most max characters:

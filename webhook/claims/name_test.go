@@ -25,12 +25,30 @@ func TestName(t *testing.T) {
 		{"...", "tcp"},
 		{long, long[:maxName-hashLen-1]},
 	} {
-		name := Name("pods:istio=ingressgateway|80", tc.host)
+		name := Name("mesh", tc.host)
 		if got := name[:len(name)-hashLen-1]; got != tc.readable {
 			t.Errorf("Name(%q) = %q, want readable part %q", tc.host, name, tc.readable)
 		}
 		if problems := validation.IsDNS1123Subdomain(name); len(problems) > 0 {
 			t.Errorf("Name(%q) = %q is not a DNS subdomain: %v", tc.host, name, problems)
+		}
+	}
+}
+
+// TestNameHasThePort: a key with a port ("http|<pods>|<port>|<bind>")
+// puts it between the host and the hash.
+func TestNameHasThePort(t *testing.T) {
+	for rt, readable := range map[string]string{
+		"http|pods:app=edge,istio=ingressgateway|80|": "shop.example.com-80",
+		"https|team-a/shop-gw|443|https":              "shop.example.com-443",
+		"tcp|policy:istio=ingressgateway|31400|":      "shop.example.com-31400",
+		"mesh":                                        "shop.example.com",
+		"http|pods:x|not-a-port|":                     "shop.example.com",
+		"https|team-a/gw/listener|8443":               "shop.example.com-8443",
+	} {
+		name := Name(rt, "shop.example.com")
+		if got := name[:len(name)-hashLen-1]; got != readable {
+			t.Errorf("Name(%q, shop.example.com) = %q, want readable part %q", rt, name, readable)
 		}
 	}
 }
@@ -58,7 +76,8 @@ func TestNameDistinguishesKeys(t *testing.T) {
 // FuzzName: whatever the key, the name is a valid cluster-scoped name.
 func FuzzName(f *testing.F) {
 	for _, h := range []string{"shop.example.com", "*", "", "a..b", "ÄÖ.example.com", strings.Repeat("x.", 200)} {
-		f.Add("pods:istio=ingressgateway|443|server", h)
+		f.Add("https|team-a/gw|443|server", h)
+		f.Add("http|pods:istio=ingressgateway|65535|", h)
 	}
 	f.Fuzz(func(t *testing.T, routeTable, host string) {
 		if problems := validation.IsDNS1123Subdomain(Name(routeTable, host)); len(problems) > 0 {
