@@ -108,3 +108,23 @@ func TestOwnedClaimDenies(t *testing.T) {
 		t.Errorf("the claim's owner is %s, want %s", got.Name, a.Name)
 	}
 }
+
+// TestSharedKey: where the rules let two owners share a host (a split
+// pattern, same namespace), the second is granted without a write and the
+// claim stays the first's; an owner of another namespace is denied.
+func TestSharedKey(t *testing.T) {
+	w := newWorld(t, admin)
+	k := w.key("split.example.com")
+	holder := ghost("first")
+	w.mustClaim(holder, k)
+	before := w.claim(k)
+	w.mustClaim(ghost("second"), k)
+	if after := w.claim(k); after.ResourceVersion != before.ResourceVersion || after.Spec.Owner != holder {
+		t.Errorf("sharing rewrote the claim: owner %s, resourceVersion %s (was %s)", after.Spec.Owner.Name,
+			after.ResourceVersion, before.ResourceVersion)
+	}
+	denials, err := w.registry().Claim(context.Background(), ghostIn("team-b", "other"), []claims.Key{k}, false)
+	if err != nil || len(denials) != 1 || denials[0].Owner != holder {
+		t.Errorf("another namespace: %+v, %v; want one denial naming first", denials, err)
+	}
+}

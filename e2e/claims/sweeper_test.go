@@ -14,17 +14,20 @@ import (
 // of one that dropped the host, keeps a claim within the grace period and
 // one whose owner still claims it, and gives a host that objects claim
 // without a HostClaim (they predate gateguard) to the oldest of them, not
-// to the first by name.
+// to the first by name; a stale claim another object shares is handed to
+// that object in place (the same HostClaim, one update).
 func TestSweeper(t *testing.T) {
 	// The sweeper sweeps the whole cluster: start from no claims at all.
 	if err := admin.DeleteAllOf(context.Background(), &gateguardv1alpha1.HostClaim{}); err != nil {
 		t.Fatal(err)
 	}
 	w := newWorld(t, admin)
-	gone, dropped, fresh, live, backfill :=
+	gone, dropped, fresh, live, backfill, handed :=
 		w.key("gone.example.com"), w.key("dropped.example.com"), w.key("fresh.example.com"),
-		w.key("live.example.com"), w.key("backfill.example.com")
-	w.mustClaim(w.owner("sweep-gone", gone), gone)
+		w.key("live.example.com"), w.key("backfill.example.com"), w.key("split.example.com")
+	w.mustClaim(w.owner("sweep-gone", gone, handed), gone, handed)
+	sharer := w.owner("sweep-sharer", handed)
+	w.mustClaim(sharer, handed)                    // shared: the claim stays sweep-gone's
 	w.mustClaim(w.owner("sweep-dropped"), dropped) // its object claims nothing
 	w.mustClaim(w.owner("sweep-live", live), live)
 	if err := admin.Delete(context.Background(), &corev1.ConfigMap{ObjectMeta: objectMeta("sweep-gone")}); err != nil {
@@ -40,10 +43,14 @@ func TestSweeper(t *testing.T) {
 	if !s.NeedLeaderElection() {
 		t.Error("the sweeper runs on every replica; want the elected one alone")
 	}
+	handedBefore := w.claim(handed)
+	if handedBefore.Spec.Owner.Name != "sweep-gone" {
+		t.Fatalf("the shared claim is %s's before the sweep, want sweep-gone's", handedBefore.Spec.Owner.Name)
+	}
 	if err := s.Sweep(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	for k, want := range map[claims.Key]bool{gone: false, dropped: false, fresh: true, live: true, backfill: true} {
+	for k, want := range map[claims.Key]bool{gone: false, dropped: false, fresh: true, live: true, backfill: true, handed: true} {
 		if got := w.claim(k) != nil; got != want {
 			t.Errorf("%s claimed after the sweep: %v, want %v", k.Host, got, want)
 		}
@@ -51,7 +58,12 @@ func TestSweeper(t *testing.T) {
 	if hc := w.claim(backfill); hc != nil && hc.Spec.Owner != oldest {
 		t.Errorf("backfilled for %s, want the oldest claimant sweep-z-oldest", hc.Spec.Owner.Name)
 	}
+	if hc := w.claim(handed); hc.Spec.Owner != sharer || hc.UID != handedBefore.UID {
+		t.Errorf("the stale shared claim went to %s (uid %s, was %s); want it handed to sweep-sharer in place",
+			hc.Spec.Owner.Name, hc.UID, handedBefore.UID)
+	}
 	for series, want := range map[[2]string]float64{
+		{"gateguard_claims_takeovers_total", ""}:            1,
 		{"gateguard_claims_releases_total", "reason=swept"}: 2,
 		{"gateguard_claims_backfills_total", ""}:            1,
 		{"gateguard_claims_sweeps_total", "result=success"}: 1,

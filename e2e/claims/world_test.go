@@ -37,6 +37,12 @@ func (configMapRules) ClaimsOf(_ context.Context, obj client.Object) ([]claims.K
 	return keys, nil
 }
 
+// Shares lets owners of one namespace share the hosts under "split.":
+// the stand-in for the split patterns.
+func (configMapRules) Shares(k claims.Key, holder, claimant claims.Owner) bool {
+	return strings.HasPrefix(k.Host, "split.") && holder.Namespace == claimant.Namespace
+}
+
 // configMapOwners lists the ConfigMaps of the default namespace, live:
 // what the webhook's cache would hold.
 type configMapOwners struct{ c client.Client }
@@ -130,8 +136,11 @@ func lines(keys []claims.Key) string {
 
 // ghost is an owner the apiserver does not have: one still in admission,
 // or one whose create failed after admission.
-func ghost(name string) claims.Owner {
-	return claims.Owner{APIVersion: "v1", Kind: "ConfigMap", Namespace: "default", Name: name, UID: types.UID(uuid.NewUUID())}
+func ghost(name string) claims.Owner { return ghostIn("default", name) }
+
+// ghostIn is a ghost in namespace.
+func ghostIn(namespace, name string) claims.Owner {
+	return claims.Owner{APIVersion: "v1", Kind: "ConfigMap", Namespace: namespace, Name: name, UID: types.UID(uuid.NewUUID())}
 }
 
 // claim reads the HostClaim of k; nil when there is none.

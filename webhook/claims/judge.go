@@ -15,7 +15,7 @@ import (
 type verdict int
 
 const (
-	ours  verdict = iota // the same owner (UID): nothing to do
+	ours  verdict = iota // the same owner (UID), or one it shares with: nothing to do
 	held                 // another owner, claimed within the grace period: it may still be in admission
 	owned                // another owner that exists and still claims it
 	stale                // another owner that is gone or no longer claims it: take it over
@@ -29,7 +29,7 @@ func (r *Registry) judge(ctx context.Context, hc *gateguardv1alpha1.HostClaim, o
 	if hc.Spec.RouteTable != k.RouteTable || hc.Spec.Host != k.Host {
 		return 0, fmt.Errorf("HostClaim %s is for %q in %q: two keys share a name", hc.Name, hc.Spec.Host, hc.Spec.RouteTable)
 	}
-	if hc.Spec.Owner.UID == owner.UID {
+	if hc.Spec.Owner.UID == owner.UID || r.rules.Shares(k, hc.Spec.Owner, owner) {
 		return ours, nil
 	}
 	if r.withinGrace(hc) {

@@ -47,6 +47,12 @@ type Key struct {
 // registry asks it whether a claim's owner still claims the claim.
 type Rules interface {
 	ClaimsOf(ctx context.Context, obj client.Object) ([]Key, error)
+	// Shares is true when claimant may add k to a route table where holder
+	// has it: the split patterns, where Istio merges two objects' routes
+	// for one host by design (HTTPRoutes of one namespace; VirtualServices
+	// of one namespace under allowSameNamespaceMerge). The claim stays
+	// holder's.
+	Shares(k Key, holder, claimant Owner) bool
 }
 
 // Registry claims and releases hosts for their owners.

@@ -127,7 +127,10 @@ func (s *Sweeper) claimants(ctx context.Context) (map[string][]claimant, error) 
 
 // settle keeps hc (true) while it is within the grace period, while the
 // cache shows its owner claiming it, or, the cache lagging, while the
-// apiserver does; otherwise it deletes hc.
+// apiserver does. A stale claim goes to the oldest object that claims the
+// key (one sharing it with the owner, or one that predates the claim), in
+// one compare-and-swap update, so that no create slips in between; with
+// no claimant left it is deleted.
 func (s *Sweeper) settle(ctx context.Context, hc *gateguardv1alpha1.HostClaim, claimants []claimant) (bool, error) {
 	if s.registry.withinGrace(hc) || claimedBy(claimants, hc.Spec.Owner.UID) {
 		return true, nil
@@ -135,6 +138,14 @@ func (s *Sweeper) settle(ctx context.Context, hc *gateguardv1alpha1.HostClaim, c
 	claims, err := s.registry.ownerStillClaims(ctx, hc)
 	if err != nil || claims {
 		return true, err
+	}
+	if len(claimants) > 0 {
+		next := oldest(claimants)
+		_, _, err := s.registry.takeOver(ctx, hc, next.owner, next.key)
+		if err != nil && !errLostRace(err) {
+			return true, fmt.Errorf("handing the stale HostClaim %s to %s: %w", hc.Name, describeOwner(next.owner), err)
+		}
+		return true, nil // a lost race: someone else holds it now
 	}
 	if err := s.registry.deleteExactly(ctx, hc); err != nil {
 		return true, fmt.Errorf("deleting the stale HostClaim %s: %w", hc.Name, err)
