@@ -46,6 +46,12 @@ type HostClaimSpec struct {
 	// +kubebuilder:validation:MaxLength=1024
 	// +optional
 	Where string `json:"where,omitempty"`
+	// Protocol is a Gateway plain-text server's protocol, upper-cased: two
+	// plain-text HTTP servers share a port, so the rules let a second one
+	// share the claim. Empty elsewhere.
+	// +kubebuilder:validation:MaxLength=64
+	// +optional
+	Protocol string `json:"protocol,omitempty"`
 	// Owner is the object that holds the claim.
 	Owner HostClaimOwner `json:"owner"`
 	// ClaimedAt is when Owner took the claim (created it or took it over):

@@ -128,3 +128,23 @@ func TestSharedKey(t *testing.T) {
 		t.Errorf("another namespace: %+v, %v; want one denial naming first", denials, err)
 	}
 }
+
+// TestSharedByProtocol: the held claim's protocol reaches the rules: a
+// second HTTP server shares the port an HTTP server holds, a TCP one is
+// denied.
+func TestSharedByProtocol(t *testing.T) {
+	w := newWorld(t, admin)
+	port := w.key("")
+	httpKey, tcpKey := port, port
+	httpKey.Protocol, tcpKey.Protocol = "HTTP", "TCP"
+	holder := ghost("gw-http")
+	w.mustClaim(holder, httpKey)
+	if got := w.claim(port).Spec.Protocol; got != "HTTP" {
+		t.Fatalf("the claim's protocol is %q, want HTTP", got)
+	}
+	w.mustClaim(ghost("gw-http-too"), httpKey)
+	denials, err := w.registry().Claim(context.Background(), ghost("gw-tcp"), []claims.Key{tcpKey}, false)
+	if err != nil || len(denials) != 1 || denials[0].Owner != holder {
+		t.Errorf("a TCP server on the port: %+v, %v; want one denial naming gw-http", denials, err)
+	}
+}

@@ -37,10 +37,12 @@ func (configMapRules) ClaimsOf(_ context.Context, obj client.Object) ([]claims.K
 	return keys, nil
 }
 
-// Shares lets owners of one namespace share the hosts under "split.":
-// the stand-in for the split patterns.
-func (configMapRules) Shares(k claims.Key, holder, claimant claims.Owner) bool {
-	return strings.HasPrefix(k.Host, "split.") && holder.Namespace == claimant.Namespace
+// Shares lets owners of one namespace share the hosts under "split.",
+// and two HTTP claims share a port: the stand-in for the split patterns
+// and for plain-text servers.
+func (configMapRules) Shares(held claims.Key, holder claims.Owner, want claims.Key, claimant claims.Owner) bool {
+	return strings.HasPrefix(held.Host, "split.") && holder.Namespace == claimant.Namespace ||
+		held.Protocol == "HTTP" && want.Protocol == "HTTP"
 }
 
 // configMapOwners lists the ConfigMaps of the default namespace, live:

@@ -29,7 +29,7 @@ func (r *Registry) judge(ctx context.Context, hc *gateguardv1alpha1.HostClaim, o
 	if hc.Spec.RouteTable != k.RouteTable || hc.Spec.Host != k.Host {
 		return 0, fmt.Errorf("HostClaim %s is for %q in %q: two keys share a name", hc.Name, hc.Spec.Host, hc.Spec.RouteTable)
 	}
-	if hc.Spec.Owner.UID == owner.UID || r.rules.Shares(k, hc.Spec.Owner, owner) {
+	if hc.Spec.Owner.UID == owner.UID || r.rules.Shares(keyOf(hc), hc.Spec.Owner, k, owner) {
 		return ours, nil
 	}
 	if r.withinGrace(hc) {
@@ -40,6 +40,11 @@ func (r *Registry) judge(ctx context.Context, hc *gateguardv1alpha1.HostClaim, o
 		return stale, err
 	}
 	return owned, nil
+}
+
+// keyOf is the key hc holds.
+func keyOf(hc *gateguardv1alpha1.HostClaim) Key {
+	return Key{RouteTable: hc.Spec.RouteTable, Host: hc.Spec.Host, Where: hc.Spec.Where, Protocol: hc.Spec.Protocol}
 }
 
 // withinGrace is true while hc's owner may still be in admission.

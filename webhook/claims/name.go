@@ -27,7 +27,7 @@ func Name(routeTable, host string) string {
 	}
 	readable := readableHost(host, maxName-len(suffix))
 	if readable == "" {
-		readable = "tcp" // a TCP listener's claim has no host
+		readable = "port" // a claim of a whole port has no host
 	}
 	return readable + suffix
 }

@@ -18,11 +18,11 @@ func TestName(t *testing.T) {
 		{"*", "wildcard"},
 		{"Shop.Example.COM", "shop.example.com"},
 		{"shop.example.com.", "shop.example.com"},
-		{"", "tcp"},
+		{"", "port"},
 		{"under_score.example.com", "under-score.example.com"},
 		{"-lead.trail-.x", "lead.trail.x"},
 		{"a..b", "a.b"},
-		{"...", "tcp"},
+		{"...", "port"},
 		{long, long[:maxName-hashLen-1]},
 	} {
 		name := Name("mesh", tc.host)

@@ -41,18 +41,20 @@ type Key struct {
 	RouteTable string
 	Host       string
 	Where      string
+	// Protocol is a plain-text server's, for Rules.Shares; "" elsewhere.
+	Protocol string
 }
 
 // Rules says what an object claims under the policy in force; the
 // registry asks it whether a claim's owner still claims the claim.
 type Rules interface {
 	ClaimsOf(ctx context.Context, obj client.Object) ([]Key, error)
-	// Shares is true when claimant may add k to a route table where holder
-	// has it: the split patterns, where Istio merges two objects' routes
-	// for one host by design (HTTPRoutes of one namespace; VirtualServices
-	// of one namespace under allowSameNamespaceMerge). The claim stays
-	// holder's.
-	Shares(k Key, holder, claimant Owner) bool
+	// Shares is true when claimant may add want to the route table where
+	// holder has held (the same route table and host): where Istio merges
+	// the two by design (HTTPRoutes of one namespace splitting a hostname;
+	// VirtualServices of one namespace under allowSameNamespaceMerge;
+	// plain-text HTTP servers on one port). The claim stays holder's.
+	Shares(held Key, holder Owner, want Key, claimant Owner) bool
 }
 
 // Registry claims and releases hosts for their owners.
@@ -214,8 +216,8 @@ func (r *Registry) newClaim(name string, owner Owner, k Key) *gateguardv1alpha1.
 
 // assign gives hc to owner, now.
 func (r *Registry) assign(hc *gateguardv1alpha1.HostClaim, owner Owner, k Key) {
-	hc.Spec = gateguardv1alpha1.HostClaimSpec{Host: k.Host, RouteTable: k.RouteTable, Where: k.Where, Owner: owner,
-		ClaimedAt: metav1.NewTime(r.now())}
+	hc.Spec = gateguardv1alpha1.HostClaimSpec{Host: k.Host, RouteTable: k.RouteTable, Where: k.Where,
+		Protocol: k.Protocol, Owner: owner, ClaimedAt: metav1.NewTime(r.now())}
 	labels := hc.GetLabels()
 	if labels == nil {
 		labels = map[string]string{}
