@@ -18,12 +18,13 @@ func routeUnknownParents(r *request, rt route) ([]violation, error) {
 		path, value := parentRefPath(b.index), b.key.String()
 		switch {
 		case b.classic:
+			value = "networking.istio.io/" + value
 			out = append(out, violation{err: field.Invalid(path, value, msgClassicParent(rt.kind, b.key))})
 		case b.reason != reasonNoParent:
 		case b.gateway != nil:
-			ref := rt.parentRefs[b.index]
+			listeners, _ := parentListeners(r.snapshot, b.key)
 			out = append(out, violation{err: field.Invalid(path, value,
-				msgNoSuchListener(rt.kind, b.key, listenerWanted(ref), b.reached))})
+				msgNoSuchListener(rt.kind, b.key, listenerWanted(rt.parentRefs[b.index]), listeners))})
 		default:
 			if msg := missingParent(r.snapshot, rt, b); msg != "" {
 				out = append(out, violation{err: withDetail(field.NotFound(path, value), msg)})
