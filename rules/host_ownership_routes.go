@@ -25,7 +25,9 @@ func routeOwnership(r *request, rt route) ([]violation, error) {
 }
 
 // same reports whether two claims are one host at one field.
-func (h pathHost) same(o pathHost) bool { return h.host == o.host && h.path.String() == o.path.String() }
+func (h pathHost) same(o pathHost) bool {
+	return h.host == o.host && h.path.String() == o.path.String()
+}
 
 // kubeGatewayOwnership: every listener hostname of a Gateway of Istio's
 // class belongs to the Gateway's namespace.

@@ -100,7 +100,9 @@ func TestHostOwnershipListeners(t *testing.T) {
 		},
 		{
 			name: "a Gateway of another class is not judged",
-			obj:  func() client.Object { return ofClass("nginx", kubeGateway("blog", "gw", httpListener("a", 80, "pay.example.com"))) },
+			obj: func() client.Object {
+				return ofClass("nginx", kubeGateway("blog", "gw", httpListener("a", 80, "pay.example.com")))
+			},
 		},
 		{
 			name: "a ListenerSet's listener hostnames belong to its namespace, not the Gateway's",
