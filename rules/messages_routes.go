@@ -68,10 +68,10 @@ func msgNoListenerHostname(kind Kind, key ParentKey, hostnames []string, listene
 
 // msgNotAllowedByListeners: hostnames match, but allowedRoutes refuse the route.
 func msgNotAllowedByListeners(kind Kind, namespace string, key ParentKey, listeners []listener) string {
-	return fmt.Sprintf("the listeners of %s whose hostnames match (%s) do not admit a %s from namespace %s (their "+
-		"allowedRoutes namespaces or kinds), so Istio attaches it to none of them (NotAllowedByListeners): have the "+
-		"owner of %s admit it, or use a listener that does", parentName(key), listenerList(listeners), kind, namespace,
-		parentName(key))
+	return fmt.Sprintf("the listeners of %s whose hostnames match (%s) do not admit %ss from namespace %s (their "+
+		"allowedRoutes namespaces or kinds), so Istio attaches this one to none of them (NotAllowedByListeners): have "+
+		"the owner of %s admit it, or use a listener that does", parentName(key), listenerList(listeners), kind,
+		namespace, parentName(key))
 }
 
 // msgClassicSelectorLabel: default-labels skips a label on a Gateway API Gateway.
