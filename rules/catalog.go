@@ -144,6 +144,9 @@ type request struct {
 	// collisions caches the VirtualService's route-table claims and
 	// collisions, shared by duplicate-host and overlapping-host.
 	collisions *[]collision
+	// bindings caches a route's parent bindings, shared by the rules
+	// that judge where it attaches.
+	bindings *[]parentBinding
 }
 
 // knownRule reports whether id names a rule, and whether it mutates.

@@ -1,11 +1,7 @@
 package rules
 
 import (
-	"testing"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
@@ -42,40 +38,18 @@ func sameNamespaceOnly(l gatewayv1.Listener) gatewayv1.Listener {
 	return l
 }
 
-// section narrows a parentRef to one listener.
-func section(ref gatewayv1.ParentReference, name string) gatewayv1.ParentReference {
-	ref.SectionName = ptr(gatewayv1.SectionName(name))
-	return ref
-}
-
 // toListenerSet turns a parentRef into one to a ListenerSet.
 func toListenerSet(ref gatewayv1.ParentReference) gatewayv1.ParentReference {
 	ref.Kind = ptr(gatewayv1.Kind(KindListenerSet))
 	return ref
 }
 
-// objCase is a table row for a rule on any kind: obj judged as a CREATE
-// under policy (the test's default when empty).
-type objCase struct {
-	name   string
-	policy string
-	obj    func() client.Object
-	want   []want
-}
-
-// runObjCases judges every case against a snapshot of state.
-func runObjCases(t *testing.T, defaultPolicy string, state func() []runtime.Object, cases []objCase) {
-	t.Helper()
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			p := DefaultPolicy()
-			switch {
-			case tc.policy != "":
-				p = mustPolicy(t, tc.policy)
-			case defaultPolicy != "":
-				p = mustPolicy(t, defaultPolicy)
-			}
-			expectFindings(t, validate(t, p, snapshotOf(t, state()...), create(tc.obj())), tc.want)
-		})
+// withPolicy gives every case without a policy of its own this one.
+func withPolicy(policy string, cases []objCase) []objCase {
+	for i := range cases {
+		if cases[i].policy == "" {
+			cases[i].policy = policy
+		}
 	}
+	return cases
 }

@@ -12,7 +12,7 @@ import (
 // one Istio would write in the route's status.
 func routeHostNotInGateway(r *request, rt route) ([]violation, error) {
 	var out []violation
-	for _, b := range bindRoute(r.snapshot, rt) {
+	for _, b := range r.routeBindings(rt) {
 		var msg string
 		switch b.reason {
 		case reasonNoHostnameMatch:

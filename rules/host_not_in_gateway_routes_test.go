@@ -124,5 +124,5 @@ func TestHostNotInGatewayRoutes(t *testing.T) {
 			obj:    route("team-b", []string{"b.example.com"}, shared),
 		},
 	}
-	runObjCases(t, "", routeBindingState, tests)
+	runObjCases(t, routeBindingState(), tests, HostNotInGateway, UnknownGateway)
 }

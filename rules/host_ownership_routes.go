@@ -11,7 +11,7 @@ import (
 // are judged as a VirtualService's hosts are. A TCPRoute serves no hostname.
 func routeOwnership(r *request, rt route) ([]violation, error) {
 	var hosts []pathHost
-	for _, b := range bindRoute(r.snapshot, rt) {
+	for _, b := range r.routeBindings(rt) {
 		for _, a := range b.attached {
 			for _, h := range a.hosts {
 				ph := pathHost{h.host, h.path}

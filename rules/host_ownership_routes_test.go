@@ -77,7 +77,7 @@ func TestHostOwnershipRoutes(t *testing.T) {
 		{name: "a Gateway of another class is not judged", obj: route("blog", []string{"pay.example.com"}, parentRef("other", "nginx-gw"))},
 		{name: "no owners in the policy", policy: "rules: {}\n", obj: route("blog", []string{"pay.example.com"}, public)},
 	}
-	runObjCases(t, ownershipPolicy, routeOwnershipState, tests)
+	runObjCases(t, routeOwnershipState(), withPolicy(ownershipPolicy, tests), HostOwnership, HostNotInGateway)
 }
 
 func TestHostOwnershipListeners(t *testing.T) {
@@ -120,5 +120,5 @@ func TestHostOwnershipListeners(t *testing.T) {
 			},
 		},
 	}
-	runObjCases(t, ownershipPolicy, routeOwnershipState, tests)
+	runObjCases(t, routeOwnershipState(), withPolicy(ownershipPolicy, tests), HostOwnership, HostNotInGateway)
 }

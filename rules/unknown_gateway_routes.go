@@ -14,7 +14,7 @@ import (
 // Parents of other kinds and Gateways of other classes are not ours.
 func routeUnknownParents(r *request, rt route) ([]violation, error) {
 	var out []violation
-	for _, b := range bindRoute(r.snapshot, rt) {
+	for _, b := range r.routeBindings(rt) {
 		path, value := parentRefPath(b.index), b.key.String()
 		switch {
 		case b.classic:

@@ -134,7 +134,7 @@ func TestUnknownGatewayRoutes(t *testing.T) {
 			obj:    route(parentRef("istio-system", "private-gw")),
 		},
 	}
-	runObjCases(t, "", unknownParentState, tests)
+	runObjCases(t, unknownParentState(), tests, UnknownGateway)
 }
 
 func TestUnknownGatewayVirtualServiceOnKubeGateway(t *testing.T) {

@@ -15,7 +15,7 @@ func routeWildcards(r *request, rt route) ([]violation, error) {
 	for i, h := range rt.hostnames {
 		out = append(out, domainWildcard(r.policy, field.NewPath("spec", "hostnames").Index(i), string(h))...)
 	}
-	for _, b := range bindRoute(r.snapshot, rt) {
+	for _, b := range r.routeBindings(rt) {
 		if sections := foreignCatchAlls(b, rt.obj.GetNamespace()); len(sections) > 0 {
 			out = append(out, violation{err: field.Invalid(parentRefPath(b.index), b.key.String(),
 				msgRouteCatchAll(rt.kind, rt.obj.GetNamespace(), sections)), warnOnly: true})

@@ -114,7 +114,7 @@ func TestWildcardHostRoutes(t *testing.T) {
 			obj:    route("shop", []string{"*.com"}, public),
 		},
 	}
-	runObjCases(t, "", routeWildcardState, tests)
+	runObjCases(t, routeWildcardState(), tests, WildcardHost, UnknownGateway, HostNotInGateway)
 }
 
 func TestWildcardHostListeners(t *testing.T) {
@@ -169,5 +169,5 @@ func TestWildcardHostListeners(t *testing.T) {
 				`[*.apps.example.com]; use specific hosts, or ask the platform team to allow it`}},
 		},
 	}
-	runObjCases(t, "", routeWildcardState, tests)
+	runObjCases(t, routeWildcardState(), tests, WildcardHost)
 }
