@@ -171,3 +171,21 @@ func TestWildcardHostListeners(t *testing.T) {
 	}
 	runObjCases(t, routeWildcardState(), tests, WildcardHost)
 }
+
+// TestWildcardHostRouteUpdate: an UPDATE that keeps a route's public-suffix
+// wildcard is ratcheted to a warning; one that adds it is denied.
+func TestWildcardHostRouteUpdate(t *testing.T) {
+	snap := snapshotOf(t, routeWildcardState()...)
+	old := httpRoute("shop", "r", []string{"*.com"}, parentRef("istio-system", "public-gw"))
+	kept := old.DeepCopy()
+	kept.Spec.Hostnames = append(kept.Spec.Hostnames, "shop.example.com")
+	expectFindings(t, validate(t, DefaultPolicy(), snap, update(old, kept)), []want{{WildcardHost, Warn, "spec.hostnames[0]",
+		`spec.hostnames[0]: Invalid value: "*.com": [wildcard-host] "*.com" covers every name under the public suffix ` +
+			`"com"; use a wildcard under a domain you own` + ratchetNote}})
+	added := kept.DeepCopy()
+	added.Spec.Hostnames = append(added.Spec.Hostnames, "*.co.uk")
+	expectFindings(t, validate(t, DefaultPolicy(), snap, update(old, added)), []want{
+		{rule: WildcardHost, action: Warn, field: "spec.hostnames[0]"},
+		{rule: WildcardHost, action: Deny, field: "spec.hostnames[2]"},
+	})
+}
