@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"encoding/json"
 	"reflect"
 	"testing"
 
@@ -161,21 +160,7 @@ func TestDefaultLabelsGatewayAPI(t *testing.T) {
 			if !reflect.DeepEqual(toJSONMap(t, in), toJSONMap(t, tc.obj())) {
 				t.Error("MutateWarned changed its input")
 			}
-			if again, more := Mutate(p, snap, create(out)); len(more) != 0 ||
-				!reflect.DeepEqual(toJSONMap(t, again), toJSONMap(t, out)) {
-				t.Errorf("a second Mutate added %q", renderMutations(t, more))
-			}
-			raw, err := json.Marshal(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var patched map[string]any
-			if err := json.Unmarshal(applyPatch(t, raw, muts), &patched); err != nil {
-				t.Fatal(err)
-			}
-			if want := toJSONMap(t, out); !reflect.DeepEqual(patched, want) {
-				t.Errorf("the patched object differs from the mutated one:\n got: %v\nwant: %v", patched, want)
-			}
+			expectIdempotentAndPatchable(t, p, snap, in, out, muts)
 		})
 	}
 }
