@@ -60,7 +60,8 @@ func (p *Policy) wantedLabels(nsLabels map[string]string) map[string]string {
 // of gatewayNamespaces, and Istio's own istio label.
 func (p *Policy) classicSelectorKeys() map[string]bool {
 	keys := map[string]bool{istioGatewayLabel: true}
-	selectors := append([]map[string]string{p.Defaults.GatewaySelector}, slices.Collect(maps.Values(p.Defaults.GatewaySelectorByNamespace))...)
+	selectors := slices.Collect(maps.Values(p.Defaults.GatewaySelectorByNamespace))
+	selectors = append(selectors, p.Defaults.GatewaySelector)
 	for _, g := range p.GatewayNamespaces {
 		selectors = append(selectors, g.Selector)
 	}

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -27,6 +28,15 @@ func TestHostNotInGatewayRoutes(t *testing.T) {
 	shared := parentRef("istio-system", "shared-gw")
 	route := func(ns string, hostnames []string, parents ...gatewayv1.ParentReference) func() client.Object {
 		return func() client.Object { return httpRoute(ns, "r", hostnames, parents...) }
+	}
+	// notAllowed is the whole finding for team-b's route of kind on parent
+	// (its parentRef value is Kind/ns/name), whose listeners refuse it.
+	notAllowed := func(parent, listeners, kind string) string {
+		value := strings.Replace(parent, " ", "/", 1)
+		return `spec.parentRefs[0]: Invalid value: "` + value + `": [host-not-in-gateway] the listeners of ` + parent +
+			` whose hostnames match (` + listeners + `) do not admit ` + kind + `s from namespace team-b (their ` +
+			`allowedRoutes namespaces or kinds), so Istio attaches this one to none of them (NotAllowedByListeners): ` +
+			`have the owner of ` + parent + ` admit it, or use a listener that does`
 	}
 	const sharedListeners = `a port 80 "a.example.com", ops port 81 "ops.example.com", apps port 443 "*.apps.example.com"`
 	tests := []objCase{
@@ -56,12 +66,8 @@ func TestHostNotInGatewayRoutes(t *testing.T) {
 		{
 			name: "the hostname matches, the namespace is not admitted",
 			obj:  route("team-b", []string{"ops.example.com"}, shared),
-			want: []want{{HostNotInGateway, Warn, "spec.parentRefs[0]", `spec.parentRefs[0]: Invalid value: ` +
-				`"Gateway/istio-system/shared-gw": [host-not-in-gateway] the listeners of Gateway istio-system/shared-gw ` +
-				`whose hostnames match (ops port 81 "ops.example.com") do not admit HTTPRoutes from namespace team-b ` +
-				`(their allowedRoutes namespaces or kinds), so Istio attaches this one to none of them ` +
-				`(NotAllowedByListeners): have the owner of Gateway istio-system/shared-gw admit it, or use a listener ` +
-				`that does`}},
+			want: []want{{HostNotInGateway, Warn, "spec.parentRefs[0]",
+				notAllowed("Gateway istio-system/shared-gw", `ops port 81 "ops.example.com"`, "HTTPRoute")}},
 		},
 		{name: "the listener's own namespace is admitted", obj: route("istio-system", []string{"ops.example.com"}, shared)},
 		{name: "one listener that attaches is enough", obj: route("team-b", []string{"ops.example.com", "x.apps.example.com"}, shared)},
@@ -70,12 +76,8 @@ func TestHostNotInGatewayRoutes(t *testing.T) {
 			obj: func() client.Object {
 				return tlsRoute("team-b", "r", []string{"x.apps.example.com"}, shared)
 			},
-			want: []want{{HostNotInGateway, Warn, "spec.parentRefs[0]", `spec.parentRefs[0]: Invalid value: ` +
-				`"Gateway/istio-system/shared-gw": [host-not-in-gateway] the listeners of Gateway istio-system/shared-gw ` +
-				`whose hostnames match (apps port 443 "*.apps.example.com") do not admit TLSRoutes from namespace team-b ` +
-				`(their allowedRoutes namespaces or kinds), so Istio attaches this one to none of them ` +
-				`(NotAllowedByListeners): have the owner of Gateway istio-system/shared-gw admit it, or use a listener ` +
-				`that does`}},
+			want: []want{{HostNotInGateway, Warn, "spec.parentRefs[0]",
+				notAllowed("Gateway istio-system/shared-gw", `apps port 443 "*.apps.example.com"`, "TLSRoute")}},
 		},
 		{
 			name: "a TCPRoute needs a TCP listener",
@@ -85,11 +87,8 @@ func TestHostNotInGatewayRoutes(t *testing.T) {
 		{
 			name: "a TCP listener takes any hostname, but not the kind",
 			obj:  route("team-b", []string{"b.example.com"}, parentRef("istio-system", "tcp-gw")),
-			want: []want{{HostNotInGateway, Warn, "spec.parentRefs[0]", `spec.parentRefs[0]: Invalid value: ` +
-				`"Gateway/istio-system/tcp-gw": [host-not-in-gateway] the listeners of Gateway istio-system/tcp-gw whose ` +
-				`hostnames match (tcp port 9000 (any hostname)) do not admit HTTPRoutes from namespace team-b (their ` +
-				`allowedRoutes namespaces or kinds), so Istio attaches this one to none of them (NotAllowedByListeners): ` +
-				`have the owner of Gateway istio-system/tcp-gw admit it, or use a listener that does`}},
+			want: []want{{HostNotInGateway, Warn, "spec.parentRefs[0]",
+				notAllowed("Gateway istio-system/tcp-gw", `tcp port 9000 (any hostname)`, "HTTPRoute")}},
 		},
 		{
 			name: "each parentRef is judged",
@@ -99,11 +98,8 @@ func TestHostNotInGatewayRoutes(t *testing.T) {
 		{
 			name: "a ListenerSet's listeners",
 			obj:  route("team-b", []string{"own.example.com"}, toListenerSet(parentRef("team-a", "ls"))),
-			want: []want{{HostNotInGateway, Warn, "spec.parentRefs[0]", `spec.parentRefs[0]: Invalid value: ` +
-				`"ListenerSet/team-a/ls": [host-not-in-gateway] the listeners of ListenerSet team-a/ls whose hostnames ` +
-				`match (own port 8080 "own.example.com") do not admit HTTPRoutes from namespace team-b (their ` +
-				`allowedRoutes namespaces or kinds), so Istio attaches this one to none of them (NotAllowedByListeners): ` +
-				`have the owner of ListenerSet team-a/ls admit it, or use a listener that does`}},
+			want: []want{{HostNotInGateway, Warn, "spec.parentRefs[0]",
+				notAllowed("ListenerSet team-a/ls", `own port 8080 "own.example.com"`, "HTTPRoute")}},
 		},
 		{name: "a ListenerSet's own namespace", obj: route("team-a", []string{"own.example.com"}, toListenerSet(parentRef("", "ls")))},
 		{
@@ -111,7 +107,10 @@ func TestHostNotInGatewayRoutes(t *testing.T) {
 			obj:  route("team-b", []string{"a.example.com"}, parentRef("istio-system", "private-gw")),
 			want: []want{{rule: UnknownGateway, action: Warn, field: "spec.parentRefs[0]"}},
 		},
-		{name: "a Gateway of another class is not judged", obj: route("team-b", []string{"b.example.com"}, parentRef("other", "nginx-gw"))},
+		{
+			name: "a Gateway of another class is not judged",
+			obj:  route("team-b", []string{"b.example.com"}, parentRef("other", "nginx-gw")),
+		},
 		{
 			name:   "action deny",
 			policy: "rules:\n  host-not-in-gateway: {action: deny}\n",

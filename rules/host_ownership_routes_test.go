@@ -74,7 +74,10 @@ func TestHostOwnershipRoutes(t *testing.T) {
 				`host of your own, or ask that team`}},
 		},
 		{name: "a TCPRoute claims no hostname", obj: func() client.Object { return tcpRoute("blog", "r", section(public, "tcp")) }},
-		{name: "a Gateway of another class is not judged", obj: route("blog", []string{"pay.example.com"}, parentRef("other", "nginx-gw"))},
+		{
+			name: "a Gateway of another class is not judged",
+			obj:  route("blog", []string{"pay.example.com"}, parentRef("other", "nginx-gw")),
+		},
 		{name: "no owners in the policy", policy: "rules: {}\n", obj: route("blog", []string{"pay.example.com"}, public)},
 	}
 	runObjCases(t, routeOwnershipState(), withPolicy(ownershipPolicy, tests), HostOwnership, HostNotInGateway)

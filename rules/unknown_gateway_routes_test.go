@@ -94,7 +94,10 @@ func TestUnknownGatewayRoutes(t *testing.T) {
 				`HTTPRoute attaches to nothing there: name a gateway.networking.k8s.io Gateway (drop the group), or ` +
 				`route with a VirtualService`}},
 		},
-		{name: "a Gateway of another class is not judged", obj: route(parentRef("other", "nginx-gw"), section(parentRef("other", "nginx-gw"), "x"))},
+		{
+			name: "a Gateway of another class is not judged",
+			obj:  route(parentRef("other", "nginx-gw"), section(parentRef("other", "nginx-gw"), "x")),
+		},
 		{name: "a mesh parent is not judged", obj: route(service)},
 		{name: "another controller's kind is not judged", obj: route(foreign)},
 		{name: "a ListenerSet that joins its Gateway", obj: route(toListenerSet(parentRef("", "shop-ls")))},

@@ -89,7 +89,10 @@ func TestWildcardHostRoutes(t *testing.T) {
 		},
 		{name: "a catch-all in the Gateway's namespace: the canonical sample", obj: route("web", nil, parentRef("", "web-gw"))},
 		{name: "no hostnames on a wildcard listener serves the listener's", obj: route("shop", nil, section(public, "apps"))},
-		{name: "a hostname intersecting a wildcard listener", obj: route("shop", []string{"shop.apps.example.com"}, section(public, "apps"))},
+		{
+			name: "a hostname intersecting a wildcard listener",
+			obj:  route("shop", []string{"shop.apps.example.com"}, section(public, "apps")),
+		},
 		{
 			name: "a TCPRoute serves a port, not a catch-all hostname",
 			obj:  func() client.Object { return tcpRoute("shop", "r", section(public, "tcp")) },
