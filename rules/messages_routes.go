@@ -15,8 +15,8 @@ func parentName(key ParentKey) string { return string(key.Kind) + " " + key.Name
 // from outside the listeners' namespace.
 func msgRouteCatchAll(kind Kind, namespace string, sections []string) string {
 	return fmt.Sprintf("this %s lists no hostnames and listener %s has none either, so it catches every request there "+
-		"that no other route claims, for every team on the port; a catch-all belongs to the listener's own namespace, "+
-		"not %s: list the hostnames you serve", kind, strings.Join(sections, ", "), namespace)
+		"that no other route claims, whichever team's hostname it carries; a catch-all belongs to the listener's own "+
+		"namespace, not %s: list the hostnames you serve", kind, strings.Join(sections, ", "), namespace)
 }
 
 // msgMissingParent: a parentRef to a Gateway or ListenerSet that does not exist.
@@ -47,8 +47,8 @@ func msgNoSuchListener(kind Kind, key ParentKey, want string, listeners []listen
 // msgClassicParent: a parentRef to a networking.istio.io Gateway.
 func msgClassicParent(kind Kind, key ParentKey) string {
 	return fmt.Sprintf("networking.istio.io Gateway %s is not a parent a route can have: Istio ignores this parentRef, "+
-		"so this %s attaches to nothing there: name a gateway.networking.k8s.io Gateway (drop the group), or route "+
-		"with a VirtualService", key.NamespacedName, kind)
+		"so this %s attaches to nothing there: name a gateway.networking.k8s.io Gateway instead, or route through "+
+		"this one with a VirtualService", key.NamespacedName, kind)
 }
 
 // msgVirtualServiceOnKubeGateway: spec.gateways names a Gateway API Gateway.

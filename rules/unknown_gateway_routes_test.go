@@ -91,8 +91,8 @@ func TestUnknownGatewayRoutes(t *testing.T) {
 			want: []want{{UnknownGateway, Warn, "spec.parentRefs[0]", `spec.parentRefs[0]: Invalid value: ` +
 				`"networking.istio.io/Gateway/istio-system/classic-gw": [unknown-gateway] networking.istio.io Gateway ` +
 				`istio-system/classic-gw is not a parent a route can have: Istio ignores this parentRef, so this ` +
-				`HTTPRoute attaches to nothing there: name a gateway.networking.k8s.io Gateway (drop the group), or ` +
-				`route with a VirtualService`}},
+				`HTTPRoute attaches to nothing there: name a gateway.networking.k8s.io Gateway instead, or route ` +
+				`through this one with a VirtualService`}},
 		},
 		{
 			name: "a Gateway of another class is not judged",

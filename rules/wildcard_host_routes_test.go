@@ -30,8 +30,8 @@ func TestWildcardHostRoutes(t *testing.T) {
 	}
 	catchAllMsg := `spec.parentRefs[0]: Invalid value: "Gateway/istio-system/public-gw": [wildcard-host] this HTTPRoute ` +
 		`lists no hostnames and listener istio-system/public-gw/http has none either, so it catches every request ` +
-		`there that no other route claims, for every team on the port; a catch-all belongs to the listener's own ` +
-		`namespace, not shop: list the hostnames you serve`
+		`there that no other route claims, whichever team's hostname it carries; a catch-all belongs to the ` +
+		`listener's own namespace, not shop: list the hostnames you serve`
 	tests := []objCase{
 		{name: "a specific hostname", obj: route("shop", []string{"shop.example.com"}, public)},
 		{
@@ -108,8 +108,8 @@ func TestWildcardHostRoutes(t *testing.T) {
 			want: []want{{WildcardHost, Warn, "spec.parentRefs[0]", `spec.parentRefs[0]: Invalid value: ` +
 				`"ListenerSet/shop/shop-ls": [wildcard-host] this HTTPRoute lists no hostnames and listener ` +
 				`shop/shop-ls/shop-http has none either, so it catches every request there that no other route claims, ` +
-				`for every team on the port; a catch-all belongs to the listener's own namespace, not blog: list the ` +
-				`hostnames you serve`}},
+				`whichever team's hostname it carries; a catch-all belongs to the listener's own namespace, not blog: ` +
+				`list the hostnames you serve`}},
 		},
 		{
 			name:   "action off",
