@@ -21,6 +21,8 @@ func routeUnknownParents(r *request, rt route) ([]violation, error) {
 			value = "networking.istio.io/" + value
 			out = append(out, violation{err: field.Invalid(path, value, msgClassicParent(rt.kind, b.key))})
 		case b.reason != reasonNoParent:
+			// attached, refused by its listeners (host-not-in-gateway's), or
+			// another class's Gateway
 		case b.gateway != nil:
 			listeners, _ := parentListeners(r.snapshot, b.key)
 			out = append(out, violation{err: field.Invalid(path, value,
