@@ -52,6 +52,10 @@ type GatewayAPIState interface {
 	// ListenersReferencingSecret returns the Gateways and ListenerSets
 	// whose listeners' certificateRefs name the Secret.
 	ListenersReferencingSecret(secret types.NamespacedName) []client.Object
+	// ListenersReferencingSecretsIn returns the Gateways and ListenerSets
+	// whose listeners' certificateRefs name a Secret of the namespace,
+	// for a ReferenceGrant that permits them all.
+	ListenersReferencingSecretsIn(namespace string) []client.Object
 	// ReferenceGrantsIn returns the ReferenceGrants of one namespace.
 	ReferenceGrantsIn(namespace string) []*gatewayv1beta1.ReferenceGrant
 	// ServiceSelector returns a Service's pod selector, and whether the
