@@ -33,11 +33,18 @@ func checkRouteGrants(r *request, rt route) ([]violation, error) {
 	for _, b := range rt.backends {
 		to := backendTarget(b.ref, rt.obj.GetNamespace())
 		if to.key.Namespace != rt.obj.GetNamespace() && !referenceGranted(r.snapshot, rt.obj, to, nil) {
-			out = append(out, violation{err: field.Forbidden(b.path, msgReferenceNotGranted(rt.obj, to,
-				"Istio drops this backend and answers 500 to the requests it would have taken"))})
+			out = append(out, violation{err: field.Forbidden(b.path, msgReferenceNotGranted(rt.obj, to, droppedBackend(rt.kind)))})
 		}
 	}
 	return out, nil
+}
+
+// droppedBackend says what becomes of the traffic of a backend Istio drops.
+func droppedBackend(kind Kind) string {
+	if kind == KindTLSRoute || kind == KindTCPRoute {
+		return "Istio drops this backend and the connections it would have taken fail"
+	}
+	return "Istio drops this backend and answers 500 to the requests it would have taken"
 }
 
 // certificateRefGrants reports each certificateRef into another namespace
