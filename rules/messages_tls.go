@@ -83,8 +83,8 @@ func msgReferenceNotGranted(from client.Object, to grantTarget, effect string) s
 // msgGrantInUse names the references that only the deleted grant permits.
 func msgGrantInUse(users []string) string {
 	return fmt.Sprintf("this ReferenceGrant is the only one that permits %s; once it is deleted Istio rejects "+
-		"those references (a certificate, and its listener with it, or a backend, which then answers 500): "+
-		"keep it, or add a grant that permits them first", strings.Join(users, ", "))
+		"those references (a certificate, and with it a listener that has no other; a backend, whose share of "+
+		"the traffic then fails): keep it, or add a grant that permits them first", strings.Join(users, ", "))
 }
 
 // msgCertificateInUse names the listeners that read a Secret about to go.
