@@ -3,7 +3,6 @@ package rules
 import (
 	"cmp"
 	"slices"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -163,12 +162,10 @@ func isTLSListener(l listener) bool {
 }
 
 // gatewaysSharingPods lists, by namespace/name, the other manual Istio
-// Gateways on a Service of gw whose pods overlap gw's.
+// Gateways on a Service of gw whose pods overlap gw's. A managed Gateway
+// names no Service, and so shares with none.
 func gatewaysSharingPods(snap Snapshot, gw *gatewayv1.Gateway) []*gatewayv1.Gateway {
 	mine := gatewayWorkloadsOf(snap, gw)
-	if len(mine) == 1 && strings.HasPrefix(mine[0], "managed:") {
-		return nil
-	}
 	var out []*gatewayv1.Gateway
 	for _, svc := range manualServices(gw) {
 		for _, o := range snap.KubeGatewaysOnService(svc) {

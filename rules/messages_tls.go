@@ -112,11 +112,14 @@ func msgListenerConflict(l, prior listener) string {
 
 // msgSharedPodsConflict: two manual Gateways' TLS listeners on the same pods.
 func msgSharedPodsConflict(other listener, gw *gatewayv1.Gateway) string {
-	return fmt.Sprintf("%s (%s) of Gateway %s/%s, whose Services select the same gateway pods, already serves "+
-		"hostname %q with TLS on port %d; Istio keeps the older server and skips the other (or, when their "+
-		"namespaces differ, Envoy rejects the whole port): serve the hostname from one Gateway only, or use "+
-		"another port or hostname", listenerName(other), other.describe(), gw.Namespace, gw.Name,
-		cmpOrStar(other.hostname), other.port)
+	whose := "whose"
+	if _, set := other.owner.(*gatewayv1.ListenerSet); set {
+		whose = fmt.Sprintf("merged into Gateway %s/%s, whose", gw.Namespace, gw.Name)
+	}
+	return fmt.Sprintf("%s (%s), %s Services select the same gateway pods, already serves hostname %q with TLS "+
+		"on port %d; Istio keeps the older server and skips the other (or, when their namespaces differ, Envoy "+
+		"rejects the whole port): serve the hostname from one Gateway only, or use another port or hostname",
+		listenerName(other), other.describe(), whose, cmpOrStar(other.hostname), other.port)
 }
 
 // describe is a listener's protocol, port and hostname.
