@@ -30,6 +30,7 @@ func checkConflictingGateway(r *request, gw *networkingv1.Gateway) ([]violation,
 						conflictDetail(gw, s, sh, other, theirs, theirHost))})
 				}
 			}
+			out = append(out, kubeGatewayConflicts(r.snapshot, gw, s, sh, path)...)
 		}
 	}
 	return out, nil

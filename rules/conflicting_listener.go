@@ -135,25 +135,37 @@ func ownedBy(owner client.Object, listeners []listener) []listener {
 	return slices.DeleteFunc(listeners, func(l listener) bool { return l.owner != owner })
 }
 
-// sharedPodsConflicts: a TLS listener (HTTPS or TLS) may not serve the
-// port and hostname of a TLS listener of another manual Gateway whose
-// Services select the same pods, as with classic Gateways; two managed
-// Gateways have pods of their own and never conflict
+// sharedPodsConflicts: a listener may not take a port of the pods it
+// shares with another manual Gateway unless Istio can merge the two, as
+// with classic Gateways: plain HTTP listeners merge, TLS listeners (HTTPS
+// or TLS) are told apart by hostname, and nothing else shares a port. Two
+// managed Gateways have pods of their own and never conflict
 // (docs/gateway-api.md#managed-and-manual-gateways).
 func sharedPodsConflicts(snap Snapshot, gw *gatewayv1.Gateway, mine []listener) []violation {
 	var out []violation
 	for _, other := range gatewaysSharingPods(snap, gw) {
 		theirs, _ := mergeListeners(mergedListeners(snap, other, nil))
 		for _, l := range mine {
-			i := slices.IndexFunc(theirs, func(t listener) bool {
-				return isTLSListener(l) && isTLSListener(t) && t.port == l.port && cmpOrStar(t.hostname) == cmpOrStar(l.hostname)
-			})
-			if i >= 0 {
-				out = append(out, violation{err: field.Invalid(l.path, l.name, msgSharedPodsConflict(theirs[i], other))})
+			if i := slices.IndexFunc(theirs, func(t listener) bool { return sharedPortClash(l, t) }); i >= 0 {
+				out = append(out, violation{err: field.Invalid(l.path, l.name, msgSharedPodsConflict(l, theirs[i], other))})
 			}
 		}
 	}
-	return out
+	return append(out, classicGatewayConflicts(snap, gw, mine)...)
+}
+
+// sharedPortClash: Istio cannot merge the two listeners onto one port of
+// the same pods.
+func sharedPortClash(a, b listener) bool {
+	switch {
+	case a.port != b.port:
+		return false
+	case a.protocol == gatewayv1.HTTPProtocolType && b.protocol == gatewayv1.HTTPProtocolType:
+		return false
+	case isTLSListener(a) && isTLSListener(b):
+		return cmpOrStar(a.hostname) == cmpOrStar(b.hostname)
+	}
+	return true
 }
 
 // isTLSListener: Istio gives the listener's server a tls block.

@@ -32,7 +32,7 @@ func TestConflictingGatewayListenersOfOneGateway(t *testing.T) {
 		return func(gw *gatewayv1.Gateway) { gw.Spec.Listeners = append(gw.Spec.Listeners, ls...) }
 	}
 	const third = "spec.listeners[2]"
-	runObjCases(t, base, listenerConflictState(), []objCase[*gatewayv1.Gateway]{
+	runMutateCases(t, ConflictingGateway, base, listenerConflictState(), []mutateCase[*gatewayv1.Gateway]{
 		{name: "distinct listeners"},
 		{
 			name: "HTTP and HTTPS on one port, no hostname", mutate: add(httpsListener("https-80", 80, "", "shop-cert")),
@@ -98,7 +98,7 @@ func TestConflictingGatewayListenerSets(t *testing.T) {
 		return func(s *gatewayv1.ListenerSet) { s.Spec.Listeners = listenerSet("", "", "", "", ls...).Spec.Listeners }
 	}
 	const first = "spec.listeners[0]"
-	runObjCases(t, base, listenerSetState(), []objCase[*gatewayv1.ListenerSet]{
+	runMutateCases(t, ConflictingGateway, base, listenerSetState(), []mutateCase[*gatewayv1.ListenerSet]{
 		{name: "distinct from its Gateway's and the older sets' listeners"},
 		{
 			name: "the same listener as its Gateway", mutate: listeners(httpsListener("https", 443, "shop.example.com", "team-cert")),
@@ -212,93 +212,4 @@ func TestConflictingGatewayMergeOrder(t *testing.T) {
 			expectFindings(t, validate(t, DefaultPolicy(), snap, tc.change()), tc.want)
 		})
 	}
-}
-
-// sharedPodsState: manual Gateways edge/a on Service edge/ingress, whose
-// pods run in edge; managed Gateways shop/one and shop/two.
-func sharedPodsState() []runtime.Object {
-	edge := map[string]string{"istio": "edge"}
-	other := &gatewayv1.GatewayClass{}
-	other.Name, other.Spec.ControllerName = "other", "example.com/other-controller"
-	foreign := manualGateway("edge", "foreign", "ingress", httpsListener("https", 443, "foreign.example.com", "edge-cert"))
-	foreign.Spec.GatewayClassName = "other"
-	return append(listenerConflictState(), other, foreign,
-		pod("edge", "edge-1", edge), service("edge", "ingress", edge), service("edge", "other-ingress", map[string]string{"istio": "other"}),
-		pod("edge", "other-1", map[string]string{"istio": "other"}),
-		secret("edge", "edge-cert", "tls.crt", "tls.key"),
-		admitAll(manualGateway("edge", "a", "ingress", httpListener("http", 80, "shop.example.com"),
-			httpsListener("https", 443, "shop.example.com", "edge-cert"))),
-		listenerSet("edge", "a-extra", "edge", "a", tlsPassthroughListener("db", 9443, "db.example.com")),
-		kubeGateway("shop", "one", httpsListener("https", 443, "shop.example.com", "shop-cert")))
-}
-
-func TestConflictingGatewaySharedPods(t *testing.T) {
-	base := func() *gatewayv1.Gateway {
-		return manualGateway("edge", "b", "ingress", httpsListener("https", 443, "api.example.com", "edge-cert"))
-	}
-	hostname := func(h string) func(*gatewayv1.Gateway) {
-		return func(gw *gatewayv1.Gateway) { gw.Spec.Listeners[0].Hostname = ptr(gatewayv1.Hostname(h)) }
-	}
-	const first = "spec.listeners[0]"
-	runObjCases(t, base, sharedPodsState(), []objCase[*gatewayv1.Gateway]{
-		{name: "another hostname on the same pods"},
-		{
-			name: "a manual Gateway's TLS hostname and port on the same pods", mutate: hostname("shop.example.com"),
-			want: []want{{ConflictingGateway, Deny, first, first + `: Invalid value: "https": [conflicting-gateway] ` +
-				`Gateway edge/a listener https (HTTPS, port 443, hostname "shop.example.com"), whose Services select ` +
-				`the same gateway pods, already serves hostname "shop.example.com" with TLS on port 443; Istio keeps ` +
-				`the older server and skips the other (or, when their namespaces differ, Envoy rejects the whole ` +
-				`port): serve the hostname from one Gateway only, or use another port or hostname`}},
-		},
-		{
-			name: "a ListenerSet's TLS listener on the other Gateway",
-			mutate: func(gw *gatewayv1.Gateway) {
-				gw.Spec.Listeners[0] = tlsPassthroughListener("db", 9443, "db.example.com")
-			},
-			want: []want{{ConflictingGateway, Deny, first, first + `: Invalid value: "db": [conflicting-gateway] ` +
-				`ListenerSet edge/a-extra listener db (TLS, port 9443, hostname "db.example.com"), merged into ` +
-				`Gateway edge/a, whose Services select the same gateway pods, already serves hostname "db.example.com" with TLS on ` +
-				`port 9443; Istio keeps the older server and skips the other (or, when their namespaces differ, ` +
-				`Envoy rejects the whole port): serve the hostname from one Gateway only, or use another port or hostname`}},
-		},
-		{name: "the hostname on another port", mutate: func(gw *gatewayv1.Gateway) {
-			hostname("shop.example.com")(gw)
-			gw.Spec.Listeners[0].Port = 8443
-		}},
-		{name: "plain HTTP on the same pods merges", mutate: func(gw *gatewayv1.Gateway) {
-			gw.Spec.Listeners[0] = httpListener("http", 80, "shop.example.com")
-		}},
-		{name: "on a Service selecting other pods", mutate: func(gw *gatewayv1.Gateway) {
-			hostname("shop.example.com")(gw)
-			gw.Spec.Addresses[0].Value = "other-ingress"
-		}},
-		{
-			name: "a managed Gateway beside the same listener elsewhere",
-			mutate: func(gw *gatewayv1.Gateway) {
-				hostname("shop.example.com")(gw)
-				gw.Spec.Addresses = nil
-			},
-		},
-		{name: "a Gateway of another class is not judged", mutate: func(gw *gatewayv1.Gateway) {
-			hostname("foreign.example.com")(gw)
-		}},
-	})
-}
-
-// TestConflictingGatewayManagedGateways: two managed Gateways get pods of
-// their own, so the same listener on both is no conflict.
-func TestConflictingGatewayManagedGateways(t *testing.T) {
-	snap := snapshotOf(t, sharedPodsState()...)
-	two := kubeGateway("shop", "two", httpsListener("https", 443, "shop.example.com", "shop-cert"))
-	expectFindings(t, validate(t, DefaultPolicy(), snap, create(two)), nil)
-}
-
-// TestConflictingGatewaySharedPodsListenerSet: a ListenerSet's TLS
-// listener conflicts with another manual Gateway on its Gateway's pods.
-func TestConflictingGatewaySharedPodsListenerSet(t *testing.T) {
-	snap := snapshotOf(t, append(sharedPodsState(),
-		admitAll(manualGateway("edge", "b", "ingress", httpListener("http", 8080, ""))))...)
-	ls := listenerSet("edge", "b-extra", "edge", "b", httpsListener("https", 443, "shop.example.com", "edge-cert"))
-	expectFindings(t, validate(t, DefaultPolicy(), snap, create(ls)), []want{{rule: ConflictingGateway, action: Deny,
-		field: "spec.listeners[0]"}})
 }

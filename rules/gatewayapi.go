@@ -61,6 +61,10 @@ type GatewayAPIState interface {
 	// ServiceSelector returns a Service's pod selector, and whether the
 	// Service is known.
 	ServiceSelector(key types.NamespacedName) (map[string]string, bool)
+	// ServicesWithSelector returns the Services whose pod selector equals
+	// selector (as a classic Gateway's), sorted: the manual Gateways on
+	// them share the classic Gateway's pods.
+	ServicesWithSelector(selector map[string]string) []types.NamespacedName
 }
 
 // ParentKey names a route's parent: a Gateway or a ListenerSet.

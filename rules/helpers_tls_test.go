@@ -1,10 +1,10 @@
 package rules
 
 import (
+	"slices"
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -41,20 +41,14 @@ func createdAt(ls *gatewayv1.ListenerSet, m int) *gatewayv1.ListenerSet {
 	return ls
 }
 
-// service is a Service selecting pods by labels.
-func service(ns, name string, selector map[string]string) *corev1.Service {
-	return &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: corev1.ServiceSpec{Selector: selector}}
-}
-
 // certRefIn is a certificateRef to a Secret of namespace ns.
 func certRefIn(ns, name string) gatewayv1.SecretObjectReference {
 	return gatewayv1.SecretObjectReference{Name: gatewayv1.ObjectName(name), Namespace: ptr(gatewayv1.Namespace(ns))}
 }
 
-// objCase is a table row: the test's base object changed by mutate, judged
-// as a CREATE under policy, with extra objects in the snapshot.
-type objCase[T client.Object] struct {
+// mutateCase is a table row: the test's base object changed by mutate,
+// judged as a CREATE under policy, with extra objects in the snapshot.
+type mutateCase[T client.Object] struct {
 	name   string
 	policy string // policy body; empty for the default policy
 	state  []runtime.Object
@@ -62,8 +56,10 @@ type objCase[T client.Object] struct {
 	want   []want
 }
 
-// runObjCases judges every case against a snapshot of state and the case's own.
-func runObjCases[T client.Object](t *testing.T, base func() T, state []runtime.Object, cases []objCase[T]) {
+// runMutateCases judges every case against a snapshot of state and the
+// case's own, keeping the findings of the rule under test: other rules
+// judge the same objects.
+func runMutateCases[T client.Object](t *testing.T, rule RuleID, base func() T, state []runtime.Object, cases []mutateCase[T]) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -76,7 +72,12 @@ func runObjCases[T client.Object](t *testing.T, base func() T, state []runtime.O
 				tc.mutate(obj)
 			}
 			snap := snapshotOf(t, append(append([]runtime.Object{}, state...), tc.state...)...)
-			expectFindings(t, validate(t, p, snap, create(obj)), tc.want)
+			expectFindings(t, findingsOf(rule, validate(t, p, snap, create(obj))), tc.want)
 		})
 	}
+}
+
+// findingsOf keeps the findings of one rule.
+func findingsOf(rule RuleID, fs []Finding) []Finding {
+	return slices.DeleteFunc(fs, func(f Finding) bool { return f.Rule != rule })
 }

@@ -1,8 +1,11 @@
 package rules
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
@@ -43,4 +46,17 @@ func refersInto(namespace string, keys []string) bool {
 		}
 	}
 	return false
+}
+
+// ServicesWithSelector scans the Services, as the snapshot is small.
+func (s *MemorySnapshot) ServicesWithSelector(selector map[string]string) []types.NamespacedName {
+	want := workloadKey(selector)
+	var out []types.NamespacedName
+	for key, sel := range s.gatewayAPI.services {
+		if len(sel) > 0 && workloadKey(sel) == want {
+			out = append(out, key)
+		}
+	}
+	slices.SortFunc(out, func(a, b types.NamespacedName) int { return cmp.Compare(a.String(), b.String()) })
+	return out
 }

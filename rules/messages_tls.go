@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -110,16 +111,43 @@ func msgListenerConflict(l, prior listener) string {
 		listenerName(prior), prior.describe(), order, reason)
 }
 
-// msgSharedPodsConflict: two manual Gateways' TLS listeners on the same pods.
-func msgSharedPodsConflict(other listener, gw *gatewayv1.Gateway) string {
+// msgSharedPodsConflict: two manual Gateways' listeners on one port of
+// the same pods, which Istio cannot merge.
+func msgSharedPodsConflict(l, other listener, gw *gatewayv1.Gateway) string {
 	whose := "whose"
 	if _, set := other.owner.(*gatewayv1.ListenerSet); set {
 		whose = fmt.Sprintf("merged into Gateway %s/%s, whose", gw.Namespace, gw.Name)
 	}
-	return fmt.Sprintf("%s (%s), %s Services select the same gateway pods, already serves hostname %q with TLS "+
-		"on port %d; Istio keeps the older server and skips the other (or, when their namespaces differ, Envoy "+
-		"rejects the whole port): serve the hostname from one Gateway only, or use another port or hostname",
-		listenerName(other), other.describe(), whose, cmpOrStar(other.hostname), other.port)
+	effect := fmt.Sprintf("already serves hostname %q with TLS on port %d; Istio keeps the older server and skips "+
+		"the other (or, when their namespaces differ, Envoy rejects the whole port): serve the hostname from one "+
+		"Gateway only, or use another port or hostname", cmpOrStar(other.hostname), other.port)
+	if !isTLSListener(l) || !isTLSListener(other) {
+		effect = fmt.Sprintf("already serves port %d with %s, which %s cannot share: Istio keeps the older server "+
+			"and skips the other: use another port", other.port, other.protocol, l.protocol)
+	}
+	return fmt.Sprintf("%s (%s), %s Services select the same gateway pods, %s", listenerName(other), other.describe(),
+		whose, effect)
+}
+
+// msgClassicConflict: a listener and a classic Gateway's TLS server for
+// one hostname and port of the same pods.
+func msgClassicConflict(l listener, gw *networkingv1.Gateway, host string) string {
+	return fmt.Sprintf("classic Gateway %s/%s (networking.istio.io), whose selector %s picks the pods this Gateway's "+
+		"Service selects, already serves host %q with a tls block on port %d; Istio merges the two APIs' servers "+
+		"on shared pods, keeps the older and skips the other: serve the hostname from one Gateway only, or use "+
+		"another port or hostname", gw.Namespace, gw.Name, selectorString(gw.Spec.Selector), host, l.port)
+}
+
+// msgKubeGatewayConflict: the classic side of msgClassicConflict.
+func msgKubeGatewayConflict(l listener, gw *gatewayv1.Gateway, port uint32) string {
+	merged := ""
+	if _, set := l.owner.(*gatewayv1.ListenerSet); set {
+		merged = fmt.Sprintf(", merged into Gateway %s/%s", gw.Namespace, gw.Name)
+	}
+	return fmt.Sprintf("Gateway API %s (%s)%s, on a Service selecting the same gateway pods, already serves host "+
+		"%q with TLS on port %d; Istio merges the two APIs' servers on shared pods, keeps the older and skips the "+
+		"other: serve the host from one Gateway only, or use another port",
+		listenerName(l), l.describe(), merged, cmpOrStar(l.hostname), port)
 }
 
 // describe is a listener's protocol, port and hostname.

@@ -44,7 +44,7 @@ func TestMissingCredentialKubeGateway(t *testing.T) {
 		}
 	}
 	const certRef = "spec.listeners[1].tls.certificateRefs[0]"
-	runObjCases(t, base, gatewayCredentialState(), []objCase[*gatewayv1.Gateway]{
+	runMutateCases(t, MissingCredential, base, gatewayCredentialState(), []mutateCase[*gatewayv1.Gateway]{
 		{name: "Secret beside the Gateway"},
 		{name: "two certificates, both present", mutate: refs(named("shop-cert"), named("ecdsa-cert"))},
 		{name: "cert and key", mutate: refs(named("generic-cert"))},
@@ -143,7 +143,7 @@ func TestMissingCredentialListenerSet(t *testing.T) {
 		kubeGateway("shop", "other-gw"))
 	state[len(state)-1].(*gatewayv1.Gateway).Spec.GatewayClassName = "other"
 	const certRef = "spec.listeners[0].tls.certificateRefs[0]"
-	runObjCases(t, base, state, []objCase[*gatewayv1.ListenerSet]{
+	runMutateCases(t, MissingCredential, base, state, []mutateCase[*gatewayv1.ListenerSet]{
 		{name: "Secret beside the ListenerSet"},
 		{
 			name: "Secret only beside its Gateway",

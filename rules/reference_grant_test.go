@@ -39,7 +39,7 @@ func TestReferenceGrantCertificateRefs(t *testing.T) {
 	}
 	const certRef = "spec.listeners[0].tls.certificateRefs[0]"
 	denied := []want{{rule: ReferenceGrant, action: Deny, field: certRef}}
-	runObjCases(t, base, grantState(), []objCase[*gatewayv1.Gateway]{
+	runMutateCases(t, ReferenceGrant, base, grantState(), []mutateCase[*gatewayv1.Gateway]{
 		{
 			name: "no ReferenceGrant",
 			want: []want{{ReferenceGrant, Deny, certRef, certRef + `: Forbidden: [reference-grant] Gateway shop/gw ` +
@@ -109,7 +109,7 @@ func TestReferenceGrantListenerSet(t *testing.T) {
 		return listenerSet("team", "ls", "shop", "gw", l)
 	}
 	const certRef = "spec.listeners[0].tls.certificateRefs[0]"
-	runObjCases(t, base, grantState(), []objCase[*gatewayv1.ListenerSet]{
+	runMutateCases(t, ReferenceGrant, base, grantState(), []mutateCase[*gatewayv1.ListenerSet]{
 		{
 			name: "no ReferenceGrant",
 			want: []want{{ReferenceGrant, Deny, certRef, certRef + `: Forbidden: [reference-grant] ListenerSet team/ls ` +
@@ -151,7 +151,7 @@ func TestReferenceGrantBackendRefs(t *testing.T) {
 				Name: "shadow", Namespace: ptr(gatewayv1.Namespace("backends")), Port: ptr(gatewayv1.PortNumber(8080))}}}}
 	}
 	meshParent := gatewayv1.ParentReference{Group: ptr(gatewayv1.Group("")), Kind: ptr(gatewayv1.Kind("Service")), Name: "app"}
-	runObjCases(t, base, grantState(), []objCase[*gatewayv1.HTTPRoute]{
+	runMutateCases(t, ReferenceGrant, base, grantState(), []mutateCase[*gatewayv1.HTTPRoute]{
 		{
 			name: "no ReferenceGrant",
 			want: []want{{ReferenceGrant, Deny, backend, backend + `: Forbidden: [reference-grant] HTTPRoute app/r ` +
