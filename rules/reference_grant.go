@@ -13,7 +13,69 @@ import (
 // checkKubeGatewayGrants: a certificateRef into another namespace is
 // permitted by a ReferenceGrant there (docs/gateway-api.md#referencegrant).
 func checkKubeGatewayGrants(r *request, gw *gatewayv1.Gateway) ([]violation, error) {
-	return certificateRefGrants(r.snapshot, gw, listenersOf(r.snapshot, gw)), nil
+	out := certificateRefGrants(r.snapshot, gw, listenersOf(r.snapshot, gw))
+	if !isIstioGateway(r.snapshot, gw) {
+		return out, nil
+	}
+	for _, ref := range gatewayTLSRefs(gw) {
+		if ref.to.key.Namespace != gw.Namespace && !referenceGranted(r.snapshot, gw, ref.to, nil) {
+			out = append(out, violation{err: field.Forbidden(ref.path, msgReferenceNotGranted(gw, ref.to, ref.effect))})
+		}
+	}
+	return out, nil
+}
+
+// tlsRef is a reference of a Gateway's spec.tls.
+type tlsRef struct {
+	to     grantTarget
+	path   *field.Path
+	effect string
+}
+
+// gatewayTLSRefs lists the frontend CA certificates and the backend client
+// certificate of a Gateway's spec.tls, which cross namespaces only by
+// grant as certificateRefs do.
+func gatewayTLSRefs(gw *gatewayv1.Gateway) []tlsRef {
+	tls := gw.Spec.TLS
+	if tls == nil {
+		return nil
+	}
+	const caEffect = "Istio rejects the CA certificate (RefNotPermitted) and the TLS listeners it validates with it"
+	var out []tlsRef
+	if f := tls.Frontend; f != nil {
+		frontend := field.NewPath("spec", "tls", "frontend")
+		out = append(out, caRefs(f.Default, frontend.Child("default"), gw.Namespace, caEffect)...)
+		for i, p := range f.PerPort {
+			out = append(out, caRefs(p.TLS, frontend.Child("perPort").Index(i).Child("tls"), gw.Namespace, caEffect)...)
+		}
+	}
+	if b := tls.Backend; b != nil && b.ClientCertificateRef != nil {
+		ref := b.ClientCertificateRef
+		to := grantTarget{kind: "Secret", key: types.NamespacedName{Namespace: gw.Namespace, Name: string(ref.Name)}}
+		if ref.Namespace != nil {
+			to.key.Namespace = string(*ref.Namespace)
+		}
+		out = append(out, tlsRef{to, field.NewPath("spec", "tls", "backend", "clientCertificateRef"),
+			"Istio rejects the client certificate (RefNotPermitted)"})
+	}
+	return out
+}
+
+// caRefs lists one TLSConfig's caCertificateRefs.
+func caRefs(c gatewayv1.TLSConfig, path *field.Path, namespace, effect string) []tlsRef {
+	if c.Validation == nil {
+		return nil
+	}
+	var out []tlsRef
+	for i, ref := range c.Validation.CACertificateRefs {
+		to := grantTarget{group: string(ref.Group), kind: string(ref.Kind), key: types.NamespacedName{
+			Namespace: namespace, Name: string(ref.Name)}}
+		if ref.Namespace != nil {
+			to.key.Namespace = string(*ref.Namespace)
+		}
+		out = append(out, tlsRef{to, path.Child("validation", "caCertificateRefs").Index(i), effect})
+	}
+	return out
 }
 
 // checkListenerSetGrants: the same for a ListenerSet, which inherits no

@@ -209,3 +209,54 @@ func TestReferenceGrantOtherRouteKinds(t *testing.T) {
 			`gateway.networking.k8s.io, kind: TLSRoute, namespace: app} and to {group: "", kind: Service, name: ` +
 			`backend}, or refer to an object of namespace app`}})
 }
+
+// TestReferenceGrantGatewayTLS: the frontend CA certificates and the
+// backend client certificate of spec.tls cross namespaces only by grant.
+func TestReferenceGrantGatewayTLS(t *testing.T) {
+	base := func() *gatewayv1.Gateway {
+		gw := kubeGateway("shop", "gw", httpsListener("https", 443, "shop.example.com", "shop-cert"))
+		caRef := func(ns string) gatewayv1.ObjectReference {
+			return gatewayv1.ObjectReference{Kind: "ConfigMap", Name: "client-ca", Namespace: ptr(gatewayv1.Namespace(ns))}
+		}
+		gw.Spec.TLS = &gatewayv1.GatewayTLSConfig{
+			Frontend: &gatewayv1.FrontendTLSConfig{
+				Default: gatewayv1.TLSConfig{Validation: &gatewayv1.FrontendTLSValidation{
+					CACertificateRefs: []gatewayv1.ObjectReference{caRef("certs")}}},
+				PerPort: []gatewayv1.TLSPortConfig{{Port: 8443, TLS: gatewayv1.TLSConfig{Validation: &gatewayv1.FrontendTLSValidation{
+					CACertificateRefs: []gatewayv1.ObjectReference{caRef("shop")}}}}},
+			},
+			Backend: &gatewayv1.GatewayBackendTLS{ClientCertificateRef: ptr(certRefIn("certs", "client-cert"))},
+		}
+		return gw
+	}
+	const ca, client = "spec.tls.frontend.default.validation.caCertificateRefs[0]", "spec.tls.backend.clientCertificateRef"
+	runMutateCases(t, ReferenceGrant, base, grantState(), []mutateCase[*gatewayv1.Gateway]{
+		{
+			name: "no ReferenceGrant",
+			want: []want{{ReferenceGrant, Deny, ca, ca + `: Forbidden: [reference-grant] Gateway shop/gw refers to ` +
+				`ConfigMap certs/client-ca in another namespace, and no ReferenceGrant in certs permits it, so Istio ` +
+				`rejects the CA certificate (RefNotPermitted) and the TLS listeners it validates with it: create a ` +
+				`ReferenceGrant in namespace certs with from {group: gateway.networking.k8s.io, kind: Gateway, ` +
+				`namespace: shop} and to {group: "", kind: ConfigMap, name: client-ca}, or refer to an object of ` +
+				`namespace shop`},
+				{ReferenceGrant, Deny, client, client + `: Forbidden: [reference-grant] Gateway shop/gw refers to ` +
+					`Secret certs/client-cert in another namespace, and no ReferenceGrant in certs permits it, so Istio ` +
+					`rejects the client certificate (RefNotPermitted): create a ReferenceGrant in namespace certs with ` +
+					`from {group: gateway.networking.k8s.io, kind: Gateway, namespace: shop} and to {group: "", kind: ` +
+					`Secret, name: client-cert}, or refer to an object of namespace shop`}},
+		},
+		{
+			name: "granted",
+			state: []runtime.Object{referenceGrant("certs", "ca", "Gateway", "shop", "ConfigMap", "client-ca"),
+				referenceGrant("certs", "client", "Gateway", "shop", "Secret", "client-cert")},
+		},
+		{
+			name:  "a grant for Secrets does not cover a ConfigMap",
+			state: []runtime.Object{referenceGrant("certs", "all-secrets", "Gateway", "shop", "Secret", "")},
+			want:  []want{{rule: ReferenceGrant, action: Deny, field: ca}},
+		},
+		{name: "a Gateway of another class is not judged", mutate: func(gw *gatewayv1.Gateway) {
+			gw.Spec.GatewayClassName = "other"
+		}},
+	})
+}
