@@ -12,11 +12,9 @@ import (
 // pods run in edge, with a ListenerSet; managed Gateway shop/one.
 func sharedPodsState() []runtime.Object {
 	edge := map[string]string{"istio": "edge"}
-	other := &gatewayv1.GatewayClass{}
-	other.Name, other.Spec.ControllerName = "other", "example.com/other-controller"
 	foreign := manualGateway("edge", "foreign", "ingress", httpsListener("https", 443, "foreign.example.com", "edge-cert"))
 	foreign.Spec.GatewayClassName = "other"
-	return append(listenerConflictState(), other, foreign,
+	return append(listenerConflictState(), otherClass(), foreign,
 		pod("edge", "edge-1", edge), service("edge", "ingress", edge), service("edge", "other-ingress", map[string]string{"istio": "other"}),
 		pod("edge", "other-1", map[string]string{"istio": "other"}),
 		secret("edge", "edge-cert", "tls.crt", "tls.key"),

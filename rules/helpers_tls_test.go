@@ -14,6 +14,13 @@ import (
 // Builders and a table runner for the Gateway API TLS, ReferenceGrant and
 // listener rules.
 
+// otherClass is another implementation's GatewayClass.
+func otherClass() *gatewayv1.GatewayClass {
+	c := &gatewayv1.GatewayClass{ObjectMeta: metav1.ObjectMeta{Name: "other"}}
+	c.Spec.ControllerName = "example.com/other-controller"
+	return c
+}
+
 // listenerSet joins the Gateway gwNS/gwName with the listeners.
 func listenerSet(ns, name, gwNS, gwName string, listeners ...gatewayv1.Listener) *gatewayv1.ListenerSet {
 	ls := &gatewayv1.ListenerSet{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
@@ -63,18 +70,22 @@ func runMutateCases[T client.Object](t *testing.T, rule RuleID, base func() T, s
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := DefaultPolicy()
-			if tc.policy != "" {
-				p = mustPolicy(t, tc.policy)
-			}
 			obj := base()
 			if tc.mutate != nil {
 				tc.mutate(obj)
 			}
 			snap := snapshotOf(t, append(append([]runtime.Object{}, state...), tc.state...)...)
-			expectFindings(t, findingsOf(rule, validate(t, p, snap, create(obj))), tc.want)
+			expectFindings(t, findingsOf(rule, validate(t, policyOrDefault(t, tc.policy), snap, create(obj))), tc.want)
 		})
 	}
+}
+
+// policyOrDefault parses a policy body, or is the default policy for "".
+func policyOrDefault(t testing.TB, body string) *Policy {
+	if body == "" {
+		return DefaultPolicy()
+	}
+	return mustPolicy(t, body)
 }
 
 // findingsOf keeps the findings of one rule.

@@ -8,10 +8,8 @@ import (
 )
 
 func gatewayCredentialState() []runtime.Object {
-	other := &gatewayv1.GatewayClass{}
-	other.Name, other.Spec.ControllerName = "other", "example.com/other-controller"
 	return []runtime.Object{
-		istioClass(), other,
+		istioClass(), otherClass(),
 		pod("istio-system", "ingress-1", ingressSelector),
 		secret("shop", "shop-cert", "tls.crt", "tls.key"),
 		secret("shop", "ecdsa-cert", "tls.crt", "tls.key"),

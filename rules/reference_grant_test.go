@@ -9,12 +9,10 @@ import (
 )
 
 func grantState() []runtime.Object {
-	other := &gatewayv1.GatewayClass{}
-	other.Name, other.Spec.ControllerName = "other", "example.com/other-controller"
 	foreign := kubeGateway("shop", "other-gw", httpListener("http", 80, ""))
 	foreign.Spec.GatewayClassName = "other"
 	return []runtime.Object{
-		istioClass(), other, foreign,
+		istioClass(), otherClass(), foreign,
 		admitAll(kubeGateway("shop", "gw", httpListener("http", 80, ""))),
 		secret("certs", "shared-cert", "tls.crt", "tls.key"),
 		secret("certs", "other-cert", "tls.crt", "tls.key"),

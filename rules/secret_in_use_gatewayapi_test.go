@@ -12,8 +12,6 @@ import (
 // their own namespace and, through ReferenceGrants, of certs; routes
 // calling Services of backends.
 func certificateUsersState() []runtime.Object {
-	other := &gatewayv1.GatewayClass{}
-	other.Name, other.Spec.ControllerName = "other", "example.com/other-controller"
 	shared := httpsListener("https", 443, "shop.example.com")
 	shared.TLS.CertificateRefs = []gatewayv1.SecretObjectReference{certRefIn("certs", "shared-cert")}
 	teamShared := httpsListener("https", 443, "team.example.com")
@@ -30,7 +28,7 @@ func certificateUsersState() []runtime.Object {
 		Kind: ptr(gatewayv1.Kind("Service")), Name: "app"})
 	mesh.Spec.Rules[0].BackendRefs[0].Namespace = ptr(gatewayv1.Namespace("backends"))
 	return []runtime.Object{
-		istioClass(), other, foreign,
+		istioClass(), otherClass(), foreign,
 		admitAll(kubeGateway("shop", "gw", httpsListener("https-shop", 443, "www.example.com", "shop-cert"), shared,
 			passthrough, builtin)),
 		listenerSet("team", "ls", "shop", "gw", teamShared),
@@ -45,13 +43,26 @@ func deleteGrant(g *gatewayv1beta1.ReferenceGrant) Change {
 	return Change{Operation: Delete, OldObject: g, Namespace: g.Namespace}
 }
 
+// deletionCase is a change judged against certificateUsersState and state.
+type deletionCase struct {
+	name   string
+	state  []runtime.Object
+	change Change
+	want   []want
+}
+
+func runDeletionCases(t *testing.T, cases []deletionCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			snap := snapshotOf(t, append(certificateUsersState(), tc.state...)...)
+			expectFindings(t, validate(t, DefaultPolicy(), snap, tc.change), tc.want)
+		})
+	}
+}
+
 func TestSecretInUseByListeners(t *testing.T) {
-	tests := []struct {
-		name   string
-		state  []runtime.Object
-		change Change
-		want   []want
-	}{
+	tests := []deletionCase{
 		{
 			name:   "a Secret of the Gateway's namespace",
 			change: deleteSecret("shop", "shop-cert"),
@@ -83,46 +94,33 @@ func TestSecretInUseByListeners(t *testing.T) {
 				{rule: SecretInUse, action: Warn, field: "metadata.name"}},
 		},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			snap := snapshotOf(t, append(certificateUsersState(), tc.state...)...)
-			expectFindings(t, validate(t, DefaultPolicy(), snap, tc.change), tc.want)
-		})
-	}
+	runDeletionCases(t, tests)
+}
+
+// onlyGrantOf is the warning for deleting the only grant of the references.
+func onlyGrantOf(references string) []want {
+	return []want{{SecretInUse, Warn, "metadata.name", `metadata.name: Forbidden: [secret-in-use] this ReferenceGrant ` +
+		`is the only one that permits ` + references + `; once it is deleted Istio rejects those references (a ` +
+		`certificate, and with it a listener that has no other; a backend, whose share of the traffic then fails): ` +
+		`keep it, or add a grant that permits them first`}}
 }
 
 func TestSecretInUseReferenceGrant(t *testing.T) {
-	tests := []struct {
-		name   string
-		state  []runtime.Object
-		change Change
-		want   []want
-	}{
+	tests := []deletionCase{
 		{
 			name:   "the only grant of a Gateway's certificate",
 			change: deleteGrant(referenceGrant("certs", "shop-may-read", "Gateway", "shop", "Secret", "shared-cert")),
-			want: []want{{SecretInUse, Warn, "metadata.name", `metadata.name: Forbidden: [secret-in-use] this ` +
-				`ReferenceGrant is the only one that permits Gateway shop/gw listener https (certificate Secret ` +
-				`certs/shared-cert); once it is deleted Istio rejects those references (a certificate, and with it ` +
-				`a listener that has no other; a backend, whose share of the traffic then fails): keep it, or add a ` +
-				`grant that permits them first`}},
+			want:   onlyGrantOf("Gateway shop/gw listener https (certificate Secret certs/shared-cert)"),
 		},
 		{
 			name:   "the only grant of a ListenerSet's certificate, for every Secret",
 			change: deleteGrant(referenceGrant("certs", "team-may-read", "ListenerSet", "team", "Secret", "")),
-			want: []want{{SecretInUse, Warn, "metadata.name", `metadata.name: Forbidden: [secret-in-use] this ` +
-				`ReferenceGrant is the only one that permits ListenerSet team/ls listener https (certificate Secret ` +
-				`certs/shared-cert); once it is deleted Istio rejects those references (a certificate, and with it ` +
-				`a listener that has no other; a backend, whose share of the traffic then fails): keep it, or add a ` +
-				`grant that permits them first`}},
+			want:   onlyGrantOf("ListenerSet team/ls listener https (certificate Secret certs/shared-cert)"),
 		},
 		{
 			name:   "the only grant of a route's backend; the mesh route needs none",
 			change: deleteGrant(referenceGrant("backends", "app-may-call", "HTTPRoute", "app", "Service", "")),
-			want: []want{{SecretInUse, Warn, "metadata.name", `metadata.name: Forbidden: [secret-in-use] this ` +
-				`ReferenceGrant is the only one that permits HTTPRoute app/calls (backend Service backends/backend); ` +
-				`once it is deleted Istio rejects those references (a certificate, and with it a listener that has no ` +
-				`other; a backend, whose share of the traffic then fails): keep it, or add a grant that permits them first`}},
+			want:   onlyGrantOf("HTTPRoute app/calls (backend Service backends/backend)"),
 		},
 		{
 			name:   "another grant still permits it",
@@ -142,10 +140,5 @@ func TestSecretInUseReferenceGrant(t *testing.T) {
 			change: create(referenceGrant("certs", "shop-may-read", "Gateway", "shop", "Secret", "shared-cert")),
 		},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			snap := snapshotOf(t, append(certificateUsersState(), tc.state...)...)
-			expectFindings(t, validate(t, DefaultPolicy(), snap, tc.change), tc.want)
-		})
-	}
+	runDeletionCases(t, tests)
 }
