@@ -55,16 +55,20 @@ func classicServesTLS(gw *networkingv1.Gateway, port uint32, host string) bool {
 	return false
 }
 
-// kubeGatewayConflicts: the classic side: a server host with a tls block
-// may not be one that a TLS listener of a manual Gateway API Gateway on
-// the same pods serves on that port.
-func kubeGatewayConflicts(snap Snapshot, gw *networkingv1.Gateway, s *networking.Server, host string, path *field.Path) []violation {
-	if s.GetBind() != "" || len(gw.Spec.Selector) == 0 {
+// kubeListener is a TLS listener of a manual Gateway API Gateway.
+type kubeListener struct {
+	listener
+	gw *gatewayv1.Gateway
+}
+
+// sharedTLSListeners lists the TLS listeners that the manual Gateway API
+// Gateways on Services selecting a classic Gateway's pods program, found
+// once per classic Gateway rather than once per host.
+func sharedTLSListeners(snap Snapshot, gw *networkingv1.Gateway) []kubeListener {
+	if len(gw.Spec.Selector) == 0 {
 		return nil
 	}
-	_, h := splitServerHost(host)
-	port := s.GetPort().GetNumber()
-	var out []violation
+	var out []kubeListener
 	for _, svc := range snap.ServicesWithSelector(gw.Spec.Selector) {
 		for _, kgw := range snap.KubeGatewaysOnService(svc) {
 			if !isIstioGateway(snap, kgw) {
@@ -72,10 +76,28 @@ func kubeGatewayConflicts(snap Snapshot, gw *networkingv1.Gateway, s *networking
 			}
 			kept, _ := mergeListeners(mergedListeners(snap, kgw, nil))
 			for _, l := range kept {
-				if isTLSListener(l) && l.port == port && cmpOrStar(l.hostname) == h {
-					out = append(out, violation{err: withDetail(field.Duplicate(path, host), msgKubeGatewayConflict(l, kgw, port))})
+				if isTLSListener(l) {
+					out = append(out, kubeListener{l, kgw})
 				}
 			}
+		}
+	}
+	return out
+}
+
+// kubeGatewayConflicts: the classic side: a server host with a tls block
+// may not be one that a TLS listener of a manual Gateway API Gateway on
+// the same pods serves on that port.
+func kubeGatewayConflicts(shared []kubeListener, s *networking.Server, host string, path *field.Path) []violation {
+	if s.GetBind() != "" {
+		return nil
+	}
+	_, h := splitServerHost(host)
+	port := s.GetPort().GetNumber()
+	var out []violation
+	for _, l := range shared {
+		if l.port == port && cmpOrStar(l.hostname) == h {
+			out = append(out, violation{err: withDetail(field.Duplicate(path, host), msgKubeGatewayConflict(l.listener, l.gw, port))})
 		}
 	}
 	return out
