@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 
@@ -22,9 +21,7 @@ func checkConflictingGateway(r *request, gw *networkingv1.Gateway) ([]violation,
 		for j, sh := range s.GetHosts() {
 			path := field.NewPath("spec", "servers").Index(i).Child("hosts").Index(j)
 			_, host := splitServerHost(sh)
-			listener := portKeyOf(gw.Spec.Selector, s.GetPort().GetNumber())
-			listener.TLSHost = host
-			for _, other := range otherGatewaysOnPort(r, gw, listener) {
+			for _, other := range otherGatewaysOnPort(r, gw, s.GetPort().GetNumber(), host) {
 				if theirs, theirHost, ok := conflictingServer(gw, s, sh, other); ok {
 					out = append(out, violation{err: withDetail(field.Duplicate(path, sh),
 						conflictDetail(gw, s, sh, other, theirs, theirHost))})
@@ -35,20 +32,14 @@ func checkConflictingGateway(r *request, gw *networkingv1.Gateway) ([]violation,
 	return out, nil
 }
 
-// otherGatewaysOnPort lists, sorted by namespace/name, the Gateways on a
-// listener (a host with a tls block on the same pods and port), never the
-// Gateway under review.
-func otherGatewaysOnPort(r *request, gw *networkingv1.Gateway, listener PortKey) []*networkingv1.Gateway {
-	var out []*networkingv1.Gateway
-	for _, o := range r.snapshot.GatewaysOnPort(listener) {
-		if o.Namespace != gw.Namespace || o.Name != gw.Name {
-			out = append(out, o)
-		}
-	}
-	slices.SortFunc(out, func(a, b *networkingv1.Gateway) int {
-		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+// otherGatewaysOnPort lists, sorted by namespace/name, the Gateways on the
+// same pods (never the selector text) with a server on port, and with
+// tlsHost that host in a tls block; never the Gateway under review.
+func otherGatewaysOnPort(r *request, gw *networkingv1.Gateway, port uint32, tlsHost string) []*networkingv1.Gateway {
+	mine := gatewayWorkloads(r.policy, r.snapshot, gw.Spec.Selector)
+	return slices.DeleteFunc(gatewaysOnWorkloads(r, mine, port, tlsHost), func(o *networkingv1.Gateway) bool {
+		return o.Namespace == gw.Namespace && o.Name == gw.Name
 	})
-	return out
 }
 
 // conflictingServer finds the first server of other (a Gateway on the same
