@@ -122,7 +122,8 @@ func Catalog() []Rule {
 		{ID: MissingCredential, DefaultAction: Deny, Gateway: checkMissingCredential,
 			Summary: "A TLS server whose credential Secret is absent where the gateway pods run, or lacks its keys."},
 		{ID: ConflictingGateway, DefaultAction: Deny, Gateway: checkConflictingGateway,
-			Summary: "A server with a tls block whose host, port and bind another Gateway on the same pods already serves."},
+			Summary: "A server with a tls block whose host, port and bind another Gateway on the same pods already " +
+				"serves, or a plain-text server whose protocol cannot merge with another Gateway's on that port and bind."},
 		{ID: UnknownGateway, DefaultAction: Warn, VirtualService: checkUnknownGateway,
 			Summary: "A referenced gateway that does not exist."},
 		{ID: HostNotInGateway, DefaultAction: Warn, VirtualService: checkHostNotInGateway,

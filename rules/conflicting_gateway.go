@@ -11,9 +11,9 @@ import (
 
 // checkConflictingGateway: a server with a tls block may not serve a host
 // (ns/ prefix stripped) that another Gateway on the same pods, port and bind
-// already serves with a tls block.
+// already serves with a tls block; nor may plain-text servers clash.
 func checkConflictingGateway(r *request, gw *networkingv1.Gateway) ([]violation, error) {
-	var out []violation
+	out := checkPlainTextClashes(r, gw)
 	for i, s := range gw.Spec.Servers {
 		if s.GetTls() == nil || s.GetPort() == nil {
 			continue
