@@ -106,6 +106,8 @@ type violation struct {
 	// warnOnly marks a finding the rule itself only warns about, whatever
 	// the configured action (a bare "*" with only TLS routes, say).
 	warnOnly bool
+	// id, when set, is what the ratchet compares instead of the message.
+	id *identity
 }
 
 // Catalog is the table of validating rules, in reporting order.

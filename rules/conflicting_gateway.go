@@ -24,7 +24,7 @@ func checkConflictingGateway(r *request, gw *networkingv1.Gateway) ([]violation,
 			for _, other := range otherGatewaysOnPort(r, gw, s.GetPort().GetNumber(), host) {
 				if theirs, theirHost, ok := conflictingServer(gw, s, sh, other); ok {
 					out = append(out, violation{err: withDetail(field.Duplicate(path, sh),
-						conflictDetail(gw, s, sh, other, theirs, theirHost))})
+						conflictDetail(gw, s, sh, other, theirs, theirHost)), id: listenerIdentity(s, host, other)})
 				}
 			}
 		}

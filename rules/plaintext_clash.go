@@ -23,7 +23,8 @@ func checkPlainTextClashes(r *request, gw *networkingv1.Gateway) []violation {
 		for _, other := range otherGatewaysOnPort(r, gw, s.GetPort().GetNumber(), "") {
 			if theirs, ok := clashingServer(s, other); ok {
 				path := field.NewPath("spec", "servers").Index(i).Child("port")
-				out = append(out, violation{err: field.Forbidden(path, msgPlainTextClash(gw, s, other, theirs))})
+				out = append(out, violation{err: field.Forbidden(path, msgPlainTextClash(gw, s, other, theirs)),
+					id: listenerIdentity(s, "", other)})
 			}
 		}
 	}
