@@ -49,10 +49,15 @@ func isPlainText(s *networking.Server) bool {
 	return s.GetTls() == nil || mergesAsHTTP(s)
 }
 
-// mergesAsHTTP is Istio's protocol.IsHTTP: only these plain-text protocols
-// merge on one port (canMergeProtocols).
+// mergesAsHTTP reports whether a server's protocol is one of Istio's HTTP ones.
 func mergesAsHTTP(s *networking.Server) bool {
-	switch strings.ToUpper(s.GetPort().GetProtocol()) {
+	return httpProtocol(s.GetPort().GetProtocol())
+}
+
+// httpProtocol is Istio's protocol.IsHTTP: only these plain-text protocols
+// merge on one port (canMergeProtocols).
+func httpProtocol(protocol string) bool {
+	switch strings.ToUpper(protocol) {
 	case "HTTP", "HTTP2", "HTTP_PROXY", "GRPC", "GRPC-WEB":
 		return true
 	}
