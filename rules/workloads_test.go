@@ -6,6 +6,7 @@ import (
 
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // edgeLabels are the labels of the edge gateway's pods, which two
@@ -26,17 +27,11 @@ func TestRouteTablesKeyedByPods(t *testing.T) {
 	echo := tcpVS("team-a", "echo", []string{"*"}, "istio-system/by-istio")
 	const noPolicyPods = "defaults:\n  gatewaySelector: {}\n"
 	const standIn = "gatewayNamespaces:\n- selector: {istio: ingressgateway, app: edge}\n  namespace: istio-system\n"
-	tests := []struct {
-		name   string
-		policy string
-		state  []runtime.Object
-		vs     *networkingv1.VirtualService
-		want   []want
-	}{
+	runStateCases(t, []stateCase{
 		{
 			name:  "different selectors on the same pods share the plain-HTTP table",
 			state: append([]runtime.Object{byIstio, byApp, shop}, edgePods...),
-			vs:    httpVS("team-b", "shop", []string{"shop.example.com"}, "istio-system/by-app"),
+			obj:   httpVS("team-b", "shop", []string{"shop.example.com"}, "istio-system/by-app"),
 			want: []want{{DuplicateHost, Deny, "spec.hosts[0]", `spec.hosts[0]: Duplicate value: "shop.example.com": ` +
 				`[duplicate-host] host "shop.example.com" is already claimed by VirtualService team-a/shop on HTTP port 80 ` +
 				`of gateway pods {app=edge} (Gateway istio-system/by-app); use a different host, bind to another gateway, ` +
@@ -45,7 +40,7 @@ func TestRouteTablesKeyedByPods(t *testing.T) {
 		{
 			name:  "a Gateway without a selector is on every gateway pod",
 			state: append([]runtime.Object{byIstio, all, shop}, edgePods...),
-			vs:    httpVS("team-b", "shop", []string{"shop.example.com"}, "istio-system/all"),
+			obj:   httpVS("team-b", "shop", []string{"shop.example.com"}, "istio-system/all"),
 			want: []want{{DuplicateHost, Deny, "spec.hosts[0]", `spec.hosts[0]: Duplicate value: "shop.example.com": ` +
 				`[duplicate-host] host "shop.example.com" is already claimed by VirtualService team-a/shop on HTTP port 80 ` +
 				`of every gateway pod (Gateway istio-system/all); use a different host, bind to another gateway, or ask ` +
@@ -55,12 +50,12 @@ func TestRouteTablesKeyedByPods(t *testing.T) {
 			name:   "without a selector, gateway pods are those the policy names",
 			policy: noPolicyPods,
 			state:  append([]runtime.Object{byIstio, all, shop}, edgePods...),
-			vs:     httpVS("team-b", "shop", []string{"shop.example.com"}, "istio-system/all"),
+			obj:    httpVS("team-b", "shop", []string{"shop.example.com"}, "istio-system/all"),
 		},
 		{
 			name:  "TCP on the same pods through different selectors",
 			state: append([]runtime.Object{byIstio, byApp, echo}, edgePods...),
-			vs:    tcpVS("team-b", "echo", []string{"*"}, "istio-system/by-app"),
+			obj:   tcpVS("team-b", "echo", []string{"*"}, "istio-system/by-app"),
 			want: []want{{DuplicateHost, Deny, "spec.tcp", `spec.tcp: Forbidden: [duplicate-host] TCP port 31400 of ` +
 				`gateway pods {app=edge} already routes TCP to VirtualService team-a/echo (Gateway istio-system/by-app); ` +
 				`Istio uses only the first: use another port or gateway, or ask the owner of team-a/echo`}},
@@ -69,31 +64,22 @@ func TestRouteTablesKeyedByPods(t *testing.T) {
 			name:   "pods unseen: the policy's gatewayNamespaces stand in for them",
 			policy: standIn,
 			state:  []runtime.Object{byIstio, byApp, shop},
-			vs:     httpVS("team-b", "shop", []string{"shop.example.com"}, "istio-system/by-app"),
+			obj:    httpVS("team-b", "shop", []string{"shop.example.com"}, "istio-system/by-app"),
 			want:   []want{{rule: DuplicateHost, action: Deny, field: "spec.hosts[0]"}},
 		},
 		{
 			name:   "pods unseen, TCP: the stand-in pods are found through their labels",
 			policy: standIn,
 			state:  []runtime.Object{byIstio, byApp, echo},
-			vs:     tcpVS("team-b", "echo", []string{"*"}, "istio-system/by-app"),
+			obj:    tcpVS("team-b", "echo", []string{"*"}, "istio-system/by-app"),
 			want:   []want{{rule: DuplicateHost, action: Deny, field: "spec.tcp"}},
 		},
 		{
 			name:  "pods unseen and no stand-in: each selector is assumed to pick pods of its own",
 			state: []runtime.Object{byIstio, byApp, shop},
-			vs:    httpVS("team-b", "shop", []string{"shop.example.com"}, "istio-system/by-app"),
+			obj:   httpVS("team-b", "shop", []string{"shop.example.com"}, "istio-system/by-app"),
 		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			p := DefaultPolicy()
-			if tc.policy != "" {
-				p = mustPolicy(t, tc.policy)
-			}
-			expectFindings(t, validate(t, p, snapshotOf(t, tc.state...), create(tc.vs)), tc.want)
-		})
-	}
+	})
 }
 
 // TestConflictingGatewayByPods: conflicting-gateway compares the pods
@@ -104,17 +90,11 @@ func TestConflictingGatewayByPods(t *testing.T) {
 	}
 	edge := pod("istio-system", "edge-1", edgeLabels)
 	const standIn = "gatewayNamespaces:\n- selector: {istio: ingressgateway, app: edge}\n  namespace: istio-system\n"
-	tests := []struct {
-		name   string
-		policy string
-		state  []runtime.Object
-		gw     *networkingv1.Gateway
-		want   []want
-	}{
+	runStateCases(t, []stateCase{
 		{
 			name:  "a selector naming another label of the same pods",
 			state: []runtime.Object{edge, passthrough("team-a", "db", ingressSelector)},
-			gw:    passthrough("team-b", "db", map[string]string{"app": "edge"}),
+			obj:   passthrough("team-b", "db", map[string]string{"app": "edge"}),
 			want: []want{{ConflictingGateway, Deny, "spec.servers[0].hosts[0]", `spec.servers[0].hosts[0]: Duplicate ` +
 				`value: "db.example.com": [conflicting-gateway] Gateway team-a/db already serves host "db.example.com" ` +
 				`with a tls block on port 9443 of the same gateway pods {app=edge}; Istio keeps the older server and ` +
@@ -124,7 +104,7 @@ func TestConflictingGatewayByPods(t *testing.T) {
 		{
 			name:  "no selector against a selector",
 			state: []runtime.Object{edge, passthrough("team-a", "db", ingressSelector)},
-			gw:    passthrough("team-b", "db", nil),
+			obj:   passthrough("team-b", "db", nil),
 			want: []want{{ConflictingGateway, Deny, "spec.servers[0].hosts[0]", `spec.servers[0].hosts[0]: Duplicate ` +
 				`value: "db.example.com": [conflicting-gateway] Gateway team-a/db already serves host "db.example.com" ` +
 				`with a tls block on port 9443 of the same gateway pods (all gateway pods); Istio keeps the older server ` +
@@ -134,42 +114,55 @@ func TestConflictingGatewayByPods(t *testing.T) {
 		{
 			name:  "a selector against no selector",
 			state: []runtime.Object{edge, passthrough("team-a", "db", nil)},
-			gw:    passthrough("team-b", "db", map[string]string{"app": "edge"}),
+			obj:   passthrough("team-b", "db", map[string]string{"app": "edge"}),
 			want:  []want{{rule: ConflictingGateway, action: Deny, field: "spec.servers[0].hosts[0]"}},
 		},
 		{
 			name:  "a selector picking more pods, these among them",
 			state: []runtime.Object{edge, pod("istio-system", "other-1", ingressSelector), passthrough("team-a", "db", ingressSelector)},
-			gw:    passthrough("team-b", "db", map[string]string{"app": "edge", "istio": "ingressgateway"}),
+			obj:   passthrough("team-b", "db", map[string]string{"app": "edge", "istio": "ingressgateway"}),
 			want:  []want{{rule: ConflictingGateway, action: Deny, field: "spec.servers[0].hosts[0]"}},
 		},
 		{
 			name: "the other Gateway's pods are not these",
 			state: []runtime.Object{edge, pod("istio-system", "other-1", map[string]string{"istio": "other"}),
 				passthrough("team-a", "db", map[string]string{"istio": "other"})},
-			gw: passthrough("team-b", "db", map[string]string{"app": "edge"}),
+			obj: passthrough("team-b", "db", map[string]string{"app": "edge"}),
 		},
 		{
 			name:   "pods unseen: a gatewayNamespaces entry both selectors pick",
 			policy: standIn,
 			state:  []runtime.Object{passthrough("team-a", "db", ingressSelector)},
-			gw:     passthrough("team-b", "db", map[string]string{"app": "edge"}),
+			obj:    passthrough("team-b", "db", map[string]string{"app": "edge"}),
 			want:   []want{{rule: ConflictingGateway, action: Deny, field: "spec.servers[0].hosts[0]"}},
 		},
 		{
 			name:  "pods unseen, no entry: other selectors, other assumed pods",
 			state: []runtime.Object{passthrough("team-a", "db", ingressSelector)},
-			gw:    passthrough("team-b", "db", map[string]string{"app": "edge"}),
+			obj:   passthrough("team-b", "db", map[string]string{"app": "edge"}),
 		},
+	})
+}
+
+// stateCase is a table row judged as a CREATE of obj against its own
+// state, under policy (the default when empty).
+type stateCase struct {
+	name   string
+	policy string
+	state  []runtime.Object
+	obj    client.Object
+	want   []want
+}
+
+func runStateCases(t *testing.T, cases []stateCase) {
+	t.Helper()
+	var every []RuleID
+	for _, r := range Catalog() {
+		every = append(every, r.ID)
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			p := DefaultPolicy()
-			if tc.policy != "" {
-				p = mustPolicy(t, tc.policy)
-			}
-			expectFindings(t, validate(t, p, snapshotOf(t, tc.state...), create(tc.gw)), tc.want)
-		})
+	for _, tc := range cases {
+		runObjCases(t, tc.state, []objCase{{name: tc.name, policy: tc.policy, obj: func() client.Object { return tc.obj },
+			want: tc.want}}, every...)
 	}
 }
 
