@@ -145,6 +145,9 @@ type request struct {
 	// collisions caches the VirtualService's route-table claims and
 	// collisions, shared by duplicate-host and overlapping-host.
 	collisions *[]collision
+	// workloads remembers the pods of the Gateways a request looks at, by
+	// selector (workloadsOf).
+	workloads map[string][]workload
 }
 
 // knownRule reports whether id names a rule, and whether it mutates.

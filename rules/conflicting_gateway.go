@@ -21,7 +21,7 @@ func checkConflictingGateway(r *request, gw *networkingv1.Gateway) ([]violation,
 		for j, sh := range s.GetHosts() {
 			path := field.NewPath("spec", "servers").Index(i).Child("hosts").Index(j)
 			_, host := splitServerHost(sh)
-			for _, other := range otherGatewaysOnPort(r, gw, s.GetPort().GetNumber(), host) {
+			for _, other := range otherGatewaysOnPort(r, gw, PortKey{Port: s.GetPort().GetNumber(), TLSHost: host}) {
 				if theirs, theirHost, ok := conflictingServer(gw, s, sh, other); ok {
 					out = append(out, violation{err: withDetail(field.Duplicate(path, sh),
 						conflictDetail(gw, s, sh, other, theirs, theirHost)), id: listenerIdentity(s, host, other)})
@@ -33,11 +33,10 @@ func checkConflictingGateway(r *request, gw *networkingv1.Gateway) ([]violation,
 }
 
 // otherGatewaysOnPort lists, sorted by namespace/name, the Gateways on the
-// same pods (never the selector text) with a server on port, and with
-// tlsHost that host in a tls block; never the Gateway under review.
-func otherGatewaysOnPort(r *request, gw *networkingv1.Gateway, port uint32, tlsHost string) []*networkingv1.Gateway {
-	mine := gatewayWorkloads(r.policy, r.snapshot, gw.Spec.Selector)
-	return slices.DeleteFunc(gatewaysOnWorkloads(r, mine, port, tlsHost), func(o *networkingv1.Gateway) bool {
+// listener of the same pods (never the selector text); never the Gateway
+// under review.
+func otherGatewaysOnPort(r *request, gw *networkingv1.Gateway, listener PortKey) []*networkingv1.Gateway {
+	return slices.DeleteFunc(gatewaysOnWorkloads(r, r.workloadsOf(gw.Spec.Selector), listener), func(o *networkingv1.Gateway) bool {
 		return o.Namespace == gw.Namespace && o.Name == gw.Name
 	})
 }

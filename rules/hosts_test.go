@@ -302,7 +302,8 @@ func TestIndexValues(t *testing.T) {
 		t.Errorf("workloadPortIndexValues = %q, want %q", got, want)
 	}
 	gw.Spec.Selector = nil
-	if got, want := workloadPortIndexValues(gw), []string{"*:443", "*:443|*", "*:80"}; !reflect.DeepEqual(got, want) {
+	gw.Spec.Servers = append(gw.Spec.Servers, tcpServer(31400, "*"))
+	if got, want := workloadPortIndexValues(gw), []string{"*:31400", "*:31400!non-http", "*:443", "*:443|*", "*:80"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("workloadPortIndexValues without a selector = %q, want %q", got, want)
 	}
 }

@@ -89,8 +89,9 @@ func gatewayIndexValues(vs *networkingv1.VirtualService) []string {
 }
 
 // workloadPortIndexValues: a PortKey for each pair of the selector (or
-// "*") and each server's port, and each host of a server with a tls block,
-// so that the Gateways on some pods and port are a few lookups.
+// "*") and each server's port, each host of a server with a tls block, and
+// each port of a plain-text server that is not HTTP, so that the Gateways
+// on some pods and port are a few lookups.
 func workloadPortIndexValues(gw *networkingv1.Gateway) []string {
 	var keys []string
 	for _, label := range selectorIndexValues(gw.Spec.Selector) {
@@ -100,6 +101,9 @@ func workloadPortIndexValues(gw *networkingv1.Gateway) []string {
 			}
 			port := PortKey{Label: label, Port: s.GetPort().GetNumber()}
 			keys = append(keys, port.String())
+			if isPlainText(s) && !mergesAsHTTP(s) {
+				keys = append(keys, PortKey{Label: label, Port: port.Port, NonHTTP: true}.String())
+			}
 			if s.GetTls() != nil {
 				for _, h := range s.GetHosts() {
 					_, port.TLSHost = splitServerHost(h)

@@ -20,7 +20,9 @@ func checkPlainTextClashes(r *request, gw *networkingv1.Gateway) []violation {
 		if s.GetPort() == nil || !isPlainText(s) {
 			continue
 		}
-		for _, other := range otherGatewaysOnPort(r, gw, s.GetPort().GetNumber(), "") {
+		// an HTTP server clashes only with the others' non-HTTP servers
+		listener := PortKey{Port: s.GetPort().GetNumber(), NonHTTP: mergesAsHTTP(s)}
+		for _, other := range otherGatewaysOnPort(r, gw, listener) {
 			if theirs, ok := clashingServer(s, other); ok {
 				path := field.NewPath("spec", "servers").Index(i).Child("port")
 				out = append(out, violation{err: field.Forbidden(path, msgPlainTextClash(gw, s, other, theirs)),

@@ -67,13 +67,19 @@ type PortKey struct {
 	Port  uint32
 	// TLSHost is "" for the port as a whole.
 	TLSHost string
+	// NonHTTP narrows the port to the Gateways with a plain-text server on
+	// it whose protocol is not HTTP, the only ones an HTTP server clashes with.
+	NonHTTP bool
 }
 
 // String renders the key as the workload-port index stores it.
 func (k PortKey) String() string {
 	s := k.Label + ":" + uitoa(k.Port)
-	if k.TLSHost != "" {
+	switch {
+	case k.TLSHost != "":
 		s += "|" + k.TLSHost
+	case k.NonHTTP:
+		s += "!non-http"
 	}
 	return s
 }

@@ -96,13 +96,13 @@ func selectorIndexValues(selector map[string]string) []string {
 }
 
 // gatewaysOnWorkloads lists, sorted by namespace/name, the Gateways that
-// apply to some of the pods ws and have a server on port (and, with
-// tlsHost, that host in a server with a tls block).
-func gatewaysOnWorkloads(r *request, ws []workload, port uint32, tlsHost string) []*networkingv1.Gateway {
+// apply to some of the pods ws and are on the listener (any Label).
+func gatewaysOnWorkloads(r *request, ws []workload, listener PortKey) []*networkingv1.Gateway {
 	mine := map[string]bool{}
 	found := map[string]*networkingv1.Gateway{}
 	lookup := func(label string) {
-		for _, o := range r.snapshot.GatewaysOnPort(PortKey{Label: label, Port: port, TLSHost: tlsHost}) {
+		listener.Label = label
+		for _, o := range r.snapshot.GatewaysOnPort(listener) {
 			found[o.Namespace+"/"+o.Name] = o
 		}
 	}
@@ -115,8 +115,7 @@ func gatewaysOnWorkloads(r *request, ws []workload, port uint32, tlsHost string)
 	}
 	var out []*networkingv1.Gateway
 	for _, o := range found {
-		if slices.ContainsFunc(gatewayWorkloads(r.policy, r.snapshot, o.Spec.Selector),
-			func(w workload) bool { return mine[w.key] }) {
+		if slices.ContainsFunc(r.workloadsOf(o.Spec.Selector), func(w workload) bool { return mine[w.key] }) {
 			out = append(out, o)
 		}
 	}
@@ -124,4 +123,18 @@ func gatewaysOnWorkloads(r *request, ws []workload, port uint32, tlsHost string)
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
 	return out
+}
+
+// workloadsOf is gatewayWorkloads, remembered for the request by selector:
+// the Gateways on one port mostly share a handful of selectors.
+func (r *request) workloadsOf(selector map[string]string) []workload {
+	key := workloadKey(selector)
+	if ws, ok := r.workloads[key]; ok {
+		return ws
+	}
+	if r.workloads == nil {
+		r.workloads = map[string][]workload{}
+	}
+	r.workloads[key] = gatewayWorkloads(r.policy, r.snapshot, selector)
+	return r.workloads[key]
 }
