@@ -11,9 +11,12 @@ import (
 
 // checkConflictingGateway: a server with a tls block may not serve a host
 // (ns/ prefix stripped) that another Gateway on the same pods, port and bind
-// already serves with a tls block; nor may plain-text servers clash.
+// already serves with a tls block, nor one that a manual Gateway API
+// Gateway's TLS listener on those pods serves on that port; nor may
+// plain-text servers clash.
 func checkConflictingGateway(r *request, gw *networkingv1.Gateway) ([]violation, error) {
 	out := checkPlainTextClashes(r, gw)
+	shared := sharedTLSListeners(r.snapshot, gw)
 	for i, s := range gw.Spec.Servers {
 		if s.GetTls() == nil || s.GetPort() == nil {
 			continue
@@ -27,6 +30,7 @@ func checkConflictingGateway(r *request, gw *networkingv1.Gateway) ([]violation,
 						conflictDetail(gw, s, sh, other, theirs, theirHost)), id: listenerIdentity(s, host, other)})
 				}
 			}
+			out = append(out, kubeGatewayConflicts(shared, s, sh, path)...)
 		}
 	}
 	return out, nil

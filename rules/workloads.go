@@ -138,3 +138,41 @@ func (r *request) workloadsOf(selector map[string]string) []workload {
 	r.workloads[key] = gatewayWorkloads(r.policy, r.snapshot, selector)
 	return r.workloads[key]
 }
+
+// classicGatewaysOn lists, sorted by namespace/name, the classic Gateways
+// on a listener of the pods a selector picks (a manual Gateway API
+// Gateway's Service's): those whose selector the pods' labels include
+// (every one without a selector). While no such pod is seen, the pods are
+// taken to carry the selector's labels alone.
+func classicGatewaysOn(snap Snapshot, selector map[string]string, listener PortKey) []*networkingv1.Gateway {
+	var sets []map[string]string
+	for _, set := range snap.GatewayPodLabelSets(selector) {
+		sets = append(sets, parseLabelSet(set))
+	}
+	if len(sets) == 0 {
+		sets = []map[string]string{selector}
+	}
+	found := map[string]*networkingv1.Gateway{}
+	lookup := func(label string) {
+		listener.Label = label
+		for _, gw := range snap.GatewaysOnPort(listener) {
+			found[gw.Namespace+"/"+gw.Name] = gw
+		}
+	}
+	lookup(anySelector)
+	for _, set := range sets {
+		for _, pair := range labelPairs(set) {
+			lookup(pair)
+		}
+	}
+	var out []*networkingv1.Gateway
+	for _, gw := range found {
+		if slices.ContainsFunc(sets, func(set map[string]string) bool { return labelsInclude(set, gw.Spec.Selector) }) {
+			out = append(out, gw)
+		}
+	}
+	slices.SortFunc(out, func(a, b *networkingv1.Gateway) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	return out
+}
