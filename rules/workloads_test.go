@@ -221,3 +221,29 @@ func TestPlacementWithoutSelector(t *testing.T) {
 		t.Errorf("podNamespaces = %+v, want %+v", got, want)
 	}
 }
+
+// TestClassicGatewaysOn: the classic Gateways on the pods a manual Gateway
+// API Gateway's Service selects, found by the pods' labels.
+func TestClassicGatewaysOn(t *testing.T) {
+	https := func(name string, selector map[string]string) *networkingv1.Gateway {
+		return gateway("edge", name, selector, httpsServer(443, "https", simpleTLS("c"), "x.example.com"))
+	}
+	snap := snapshotOf(t, pod("edge", "edge-1", map[string]string{"istio": "edge", "app": "edge-gw"}),
+		https("by-app", map[string]string{"app": "edge-gw"}), https("all", nil), https("other", map[string]string{"istio": "other"}),
+		https("unseen", map[string]string{"istio": "unseen"}), https("unseen-more", map[string]string{"istio": "unseen", "app": "z"}),
+		gateway("edge", "plain", map[string]string{"app": "edge-gw"}, httpServer(443, "x.example.com")))
+	names := func(gws []*networkingv1.Gateway) []string {
+		var out []string
+		for _, gw := range gws {
+			out = append(out, gw.Name)
+		}
+		return out
+	}
+	key := PortKey{Port: 443, TLSHost: "x.example.com"}
+	if got, want := names(classicGatewaysOn(snap, map[string]string{"istio": "edge"}, key)), []string{"all", "by-app"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("on seen pods: %q, want %q", got, want)
+	}
+	if got, want := names(classicGatewaysOn(snap, map[string]string{"istio": "unseen"}, key)), []string{"all", "unseen"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("on unseen pods: %q, want %q", got, want)
+	}
+}
