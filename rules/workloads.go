@@ -99,26 +99,34 @@ func selectorIndexValues(selector map[string]string) []string {
 // apply to some of the pods ws and are on the listener (any Label).
 func gatewaysOnWorkloads(r *request, ws []workload, listener PortKey) []*networkingv1.Gateway {
 	mine := map[string]bool{}
+	sets := make([]map[string]string, 0, len(ws))
+	for _, w := range ws {
+		mine[w.key] = true
+		sets = append(sets, w.labels)
+	}
+	return slices.DeleteFunc(gatewaysByLabels(r.snapshot, listener, sets), func(o *networkingv1.Gateway) bool {
+		return !slices.ContainsFunc(r.workloadsOf(o.Spec.Selector), func(w workload) bool { return mine[w.key] })
+	})
+}
+
+// gatewaysByLabels lists, sorted by namespace/name, the Gateways on the
+// listener whose selector names a pair of one of the label sets, or that
+// have no selector: the candidates for being on pods so labelled.
+func gatewaysByLabels(snap Snapshot, listener PortKey, sets []map[string]string) []*networkingv1.Gateway {
 	found := map[string]*networkingv1.Gateway{}
 	lookup := func(label string) {
 		listener.Label = label
-		for _, o := range r.snapshot.GatewaysOnPort(listener) {
+		for _, o := range snap.GatewaysOnPort(listener) {
 			found[o.Namespace+"/"+o.Name] = o
 		}
 	}
 	lookup(anySelector)
-	for _, w := range ws {
-		mine[w.key] = true
-		for _, pair := range labelPairs(w.labels) {
+	for _, set := range sets {
+		for _, pair := range labelPairs(set) {
 			lookup(pair)
 		}
 	}
-	var out []*networkingv1.Gateway
-	for _, o := range found {
-		if slices.ContainsFunc(r.workloadsOf(o.Spec.Selector), func(w workload) bool { return mine[w.key] }) {
-			out = append(out, o)
-		}
-	}
+	out := slices.Collect(maps.Values(found))
 	slices.SortFunc(out, func(a, b *networkingv1.Gateway) int {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
@@ -152,27 +160,7 @@ func classicGatewaysOn(snap Snapshot, selector map[string]string, listener PortK
 	if len(sets) == 0 {
 		sets = []map[string]string{selector}
 	}
-	found := map[string]*networkingv1.Gateway{}
-	lookup := func(label string) {
-		listener.Label = label
-		for _, gw := range snap.GatewaysOnPort(listener) {
-			found[gw.Namespace+"/"+gw.Name] = gw
-		}
-	}
-	lookup(anySelector)
-	for _, set := range sets {
-		for _, pair := range labelPairs(set) {
-			lookup(pair)
-		}
-	}
-	var out []*networkingv1.Gateway
-	for _, gw := range found {
-		if slices.ContainsFunc(sets, func(set map[string]string) bool { return labelsInclude(set, gw.Spec.Selector) }) {
-			out = append(out, gw)
-		}
-	}
-	slices.SortFunc(out, func(a, b *networkingv1.Gateway) int {
-		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	return slices.DeleteFunc(gatewaysByLabels(snap, listener, sets), func(gw *networkingv1.Gateway) bool {
+		return !slices.ContainsFunc(sets, func(set map[string]string) bool { return labelsInclude(set, gw.Spec.Selector) })
 	})
-	return out
 }
