@@ -89,7 +89,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	crds, err := crdPaths()
+	crds, err := crdPaths(root)
 	if err != nil {
 		return nil, err
 	}
@@ -184,9 +184,10 @@ func controlPlaneAssets(ctx context.Context, root string) (string, error) {
 	return dir, nil
 }
 
-// crdPaths finds Istio's CRDs in the istio.io/api module and cert-manager's
-// Certificate CRD in its module.
-func crdPaths() ([]string, error) {
+// crdPaths finds Istio's CRDs in the istio.io/api module, cert-manager's
+// Certificate CRD in its module, and gateguard's HostClaim CRD in
+// manifests/.
+func crdPaths(root string) ([]string, error) {
 	istio, err := moduleDir("istio.io/api")
 	if err != nil {
 		return nil, err
@@ -199,6 +200,7 @@ func crdPaths() ([]string, error) {
 		filepath.Join(istio, "kubernetes", "customresourcedefinitions.gen.yaml"),
 		filepath.Join(certManager, "deploy", "crds", "cert-manager.io_certificates.yaml"),
 		filepath.Join(certManager, "deploy", "crds", "cert-manager.io_issuers.yaml"), // the chart's cert-manager mode
+		filepath.Join(root, "manifests", "base", "hostclaims.yaml"),
 	}, nil
 }
 
