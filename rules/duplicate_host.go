@@ -24,10 +24,14 @@ func checkDuplicateHost(r *request, vs *networkingv1.VirtualService) ([]violatio
 // checkRouteDuplicateHost: a Gateway API route may not claim a hostname
 // that a route of another namespace, or a VirtualService on the same pods,
 // already claims in the same route table (docs/gateway-api.md#route-tables).
+// Each claim is reported once, naming the first owner found.
 func checkRouteDuplicateHost(r *request, rt route) ([]violation, error) {
 	var out []violation
+	reported := map[string]bool{}
 	for _, c := range collisionsOf(r, rt.obj) {
-		if !c.overlap && !routeSplitAllowed(c, rt.obj.GetNamespace()) {
+		key := c.mine.scope + "|" + c.mine.host
+		if !c.overlap && !reported[key] && !routeSplitAllowed(c, rt.obj.GetNamespace()) {
+			reported[key] = true
 			out = append(out, violation{err: duplicateError(c, false)})
 		}
 	}

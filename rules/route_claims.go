@@ -14,6 +14,9 @@ func routeClaims(snap Snapshot, rt route) []claim {
 	var out []claim
 	seen := map[string]bool{}
 	for _, b := range bindRoute(snap, rt) {
+		if len(b.attached) == 0 {
+			continue
+		}
 		workloads := gatewayWorkloadsOf(snap, b.gateway)
 		for _, a := range b.attached {
 			l := a.listener

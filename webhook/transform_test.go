@@ -33,7 +33,8 @@ const corpusExpect = "test.gateguard.dev/expect"
 
 // asDeployed gives a copy of obj what a real cluster's copy carries and no
 // rule reads: kubectl's last-applied annotation, managedFields, Argo CD's
-// label and annotation, and Istio status on Istio kinds.
+// label and annotation, and status on Istio kinds, Gateway API Gateways
+// and HTTPRoutes.
 func asDeployed(t testing.TB, obj client.Object) client.Object {
 	obj = obj.DeepCopyObject().(client.Object)
 	manifest, err := json.Marshal(obj)
@@ -60,6 +61,11 @@ func asDeployed(t testing.TB, obj client.Object) client.Object {
 		o.Status.ObservedGeneration, o.Status.Conditions = 1, conditions
 	case *networkingv1.Gateway:
 		o.Status.ObservedGeneration, o.Status.Conditions = 1, conditions
+	case *gatewayv1.Gateway:
+		o.Status.Conditions = []metav1.Condition{{Type: "Programmed", Status: "True"}}
+	case *gatewayv1.HTTPRoute:
+		o.Status.Parents = []gatewayv1.RouteParentStatus{{ControllerName: rules.IstioGatewayController,
+			Conditions: []metav1.Condition{{Type: "Accepted", Status: "True"}}}}
 	}
 	return obj
 }
@@ -234,9 +240,10 @@ func corpusMarks(t *testing.T, file string, docs []manifest.Document) []corpusMa
 
 // audited reports whether the audit judges objects of obj's kind.
 func audited(obj client.Object) bool {
-	switch obj.(type) {
-	case *networkingv1.VirtualService, *networkingv1.Gateway:
-		return true
+	for _, k := range auditedKinds(allServed()) {
+		if k.gvk.GroupKind() == obj.GetObjectKind().GroupVersionKind().GroupKind() {
+			return true
+		}
 	}
 	return false
 }

@@ -36,8 +36,7 @@ func Run(ctx context.Context, policy *rules.Policy, in Input) (*report.Report, e
 	rep.Ignored = in.Ignored
 	for _, d := range manifest.Defaulted(in.Applied, in.Namespace) {
 		obj := d.Object
-		if kind := obj.GetObjectKind().GroupVersionKind().Kind; kind != string(rules.KindGateway) &&
-			kind != string(rules.KindVirtualService) {
+		if !judgedKind(obj) {
 			if err := snap.Add(obj); err != nil {
 				return nil, err
 			}
@@ -59,12 +58,25 @@ func Run(ctx context.Context, policy *rules.Policy, in Input) (*report.Report, e
 	return rep, nil
 }
 
+// judgedKind reports whether the webhook judges obj's kind as it is
+// applied: Istio's Gateway and VirtualService, and the Gateway API's
+// Gateway, ListenerSet, routes and ReferenceGrant. Any other kind
+// (GatewayClass, Service, Secret, ...) is state, stored as it comes.
+func judgedKind(obj client.Object) bool {
+	switch rules.Kind(obj.GetObjectKind().GroupVersionKind().Kind) {
+	case rules.KindGateway, rules.KindVirtualService, rules.KindListenerSet, rules.KindHTTPRoute, rules.KindGRPCRoute,
+		rules.KindTLSRoute, rules.KindTCPRoute, rules.KindReferenceGrant:
+		return true
+	}
+	return false
+}
+
 // judge mutates and validates one object, recording what happened; it
 // returns the object to store when admitted.
 func judge(ctx context.Context, rep *report.Report, p *rules.Policy, snap *rules.MemorySnapshot, d manifest.Document,
 	obj client.Object) (client.Object, error) {
 	change := rules.Change{Operation: rules.Create, Object: obj, Namespace: obj.GetNamespace()}
-	mutated, muts := rules.Mutate(p, snap, change)
+	mutated, muts, skipped := rules.MutateWarned(p, snap, change)
 	ref := report.RefOf(obj)
 	for _, m := range muts {
 		rep.Mutations = append(rep.Mutations, report.Mutation{Object: ref, Rule: m.Rule, Field: m.Field(), Value: m.Value,
@@ -75,6 +87,7 @@ func judge(ctx context.Context, rep *report.Report, p *rules.Policy, snap *rules
 	if err != nil {
 		return nil, err
 	}
+	dec.Findings = append(skipped, dec.Findings...)
 	if rep.Record(obj, dec, d.File, d.Line) {
 		return nil, nil
 	}
