@@ -103,6 +103,9 @@ func (w *world) delete(obj client.Object) {
 // stay Terminating.
 func (w *world) ensureNamespace(name string) {
 	w.t.Helper()
+	if name == "" {
+		return // a cluster-scoped object (a GatewayClass)
+	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 	err := w.api.Create(w.ctx, ns)
 	if apierrors.IsAlreadyExists(err) {
