@@ -29,6 +29,8 @@ type Policy struct {
 	Defaults          Defaults              `yaml:"defaults"`
 	GatewayNamespaces []GatewayNamespace    `yaml:"gatewayNamespaces"`
 	Exemptions        []Exemption           `yaml:"exemptions"`
+	// DuplicateHost holds duplicate-host's lists of hostnames teams share.
+	DuplicateHost DuplicateHostPolicy `yaml:"duplicateHost"`
 
 	// selectors caches parsed label selectors; filled by compile.
 	selectors map[*LabelSelector]labels.Selector

@@ -30,6 +30,7 @@ func ValidatePolicy(p *Policy) field.ErrorList {
 		errs = append(errs, validateNamespaceName(path.Child("namespace"), g.Namespace)...)
 	}
 	errs = append(errs, validateExemptions(p.Exemptions)...)
+	errs = append(errs, validateSharedHostnames(p.DuplicateHost.SharedHostnames)...)
 	return append(errs, p.compile()...)
 }
 
