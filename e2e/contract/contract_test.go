@@ -53,6 +53,7 @@ func TestSnapshotsDecideAlike(t *testing.T) {
 		t.Run(sc.name, func(t *testing.T) {
 			w := &world{t: t, ctx: ctx, api: env.Client, cached: cached, memory: rules.NewMemorySnapshot()}
 			defer w.clear()
+			w.seedGatewayClasses()
 			for _, d := range sc.state {
 				w.add(d.Object)
 			}
