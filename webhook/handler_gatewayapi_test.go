@@ -178,14 +178,3 @@ func TestMalformedGatewayAPIObjectsAre400(t *testing.T) {
 		}
 	}
 }
-
-// TestGatewayAPIKindsAreNotPatched: no mutating rule touches the Gateway
-// API kinds, so a route passes /mutate unpatched.
-func TestGatewayAPIKindsAreNotPatched(t *testing.T) {
-	s := newTestServer(t, claimsSnapshot(t))
-	_, r := s.post(t, MutatePath, "application/json",
-		gatewayReview("v1", "HTTPRoute", "CREATE", "team-b", "shop", routeJSON("v1", "HTTPRoute", "shop", `["shop.example.com"]`, ""), ""))
-	if !r.Response.Allowed || r.Response.Patch != nil || r.Response.Result == nil || r.Response.Result.Code != 200 {
-		t.Errorf("response %+v, want allowed without a patch", r.Response)
-	}
-}

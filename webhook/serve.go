@@ -119,7 +119,7 @@ func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySou
 	if err != nil {
 		return err
 	}
-	if err := reportCacheSize(ctx, mgr.GetCache(), mgr.GetAPIReader(), source.certificates, opts.SecretNamespaces,
+	if err := reportCacheSize(ctx, mgr.GetCache(), mgr.GetAPIReader(), source, opts.SecretNamespaces,
 		crmetrics.Registry, log); err != nil {
 		return err
 	}
