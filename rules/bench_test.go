@@ -7,10 +7,10 @@ import (
 	"testing"
 
 	networking "istio.io/api/networking/v1alpha3"
-	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 const (
@@ -80,9 +80,9 @@ func BenchmarkValidateVirtualService(b *testing.B) {
 // gw-0 is denied twice: in the HTTPS route table of gw-0 and in the shared
 // port-80 table. The fixture's garbage is collected first, so that the
 // timed loop does not pay for marking it.
-func benchValidate(b *testing.B, p *Policy, snap Snapshot, vs *networkingv1.VirtualService, denials int) {
+func benchValidate(b *testing.B, p *Policy, snap Snapshot, obj client.Object, denials int) {
 	ctx := context.Background()
-	c := create(vs)
+	c := create(obj)
 	d, err := Validate(ctx, p, snap, c)
 	if err != nil {
 		b.Fatal(err)

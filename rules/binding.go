@@ -7,6 +7,7 @@ import (
 	networking "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 // serverClass is how Istio routes a Gateway server's traffic.
@@ -47,17 +48,24 @@ type claim struct {
 	ref   GatewayRef  // the gateway (zero on the mesh)
 	mesh  bool
 	class serverClass
-	// gw and server made the claim (nil on the mesh); what is said of
-	// them for people and for TCP lookups is derived only when asked,
-	// since most claims collide with nothing.
+	// gw and server made the claim (nil on the mesh and for routes); what
+	// is said of them for people and for TCP lookups is derived only when
+	// asked, since most claims collide with nothing.
 	gw     *networkingv1.Gateway
 	server *networking.Server
+	// listener made a Gateway API route's claim on kubeGateway (nil for
+	// VirtualServices).
+	listener    *listener
+	kubeGateway *gatewayv1.Gateway
 }
 
 // where names the claim's route table for people.
 func (c claim) where() string {
-	if c.mesh {
+	switch {
+	case c.mesh:
 		return "the mesh"
+	case c.listener != nil:
+		return describeListener(c.class, *c.listener)
 	}
 	return describeScope(c.class, c.gw, c.server)
 }

@@ -111,10 +111,10 @@ type violation struct {
 // Catalog is the table of validating rules, in reporting order.
 func Catalog() []Rule {
 	return []Rule{
-		{ID: DuplicateHost, DefaultAction: Deny, VirtualService: checkDuplicateHost,
-			Summary: "A host already claimed in the same gateway route table by another VirtualService."},
-		{ID: OverlappingHost, DefaultAction: Warn, VirtualService: checkOverlappingHost,
-			Summary: "A wildcard host that overlaps another VirtualService's host in the same route table."},
+		{ID: DuplicateHost, DefaultAction: Deny, VirtualService: checkDuplicateHost, Route: checkRouteDuplicateHost,
+			Summary: "A host already claimed in the same gateway route table by another VirtualService or route."},
+		{ID: OverlappingHost, DefaultAction: Warn, VirtualService: checkOverlappingHost, Route: checkRouteOverlappingHost,
+			Summary: "A wildcard host that overlaps another VirtualService's or route's host in the same route table."},
 		{ID: WildcardHost, DefaultAction: Deny, VirtualService: virtualServiceWildcards, Gateway: gatewayWildcards,
 			Summary: "A catch-all or public-suffix wildcard host, or one outside the allowed wildcards."},
 		{ID: HostOwnership, DefaultAction: Deny, VirtualService: checkVirtualServiceOwnership, Gateway: checkGatewayOwnership,

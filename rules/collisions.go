@@ -6,29 +6,32 @@ import (
 	"strings"
 
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 // collision is a claim of the object under review that meets a claim of
-// another VirtualService in the same route table.
+// another object (a VirtualService or a Gateway API route) in the same
+// route table.
 type collision struct {
 	mine, theirs claim
-	other        *networkingv1.VirtualService
+	other        client.Object
 	// overlap is true for a wildcard covering the other host; false for
 	// the very same host.
 	overlap bool
 }
 
-// collisionsOf finds, once per request, every collision of vs.
-func collisionsOf(r *request, vs *networkingv1.VirtualService) []collision {
+// collisionsOf finds, once per request, every collision of obj, a
+// VirtualService or a route: both APIs' claims are compared alike.
+func collisionsOf(r *request, obj client.Object) []collision {
 	if r.collisions != nil {
 		return *r.collisions
 	}
-	mine := claimsOf(r.policy, r.snapshot, vs)
+	mine := claimsOfObject(r, obj)
 	var out []collision
-	for _, other := range candidates(r, vs, mine) {
-		theirs := claimsOf(r.policy, r.snapshot, other)
-		meshVisible := exportSetOf(vs.Spec.ExportTo, vs.Namespace).
-			overlaps(exportSetOf(other.Spec.ExportTo, other.Namespace))
+	for _, other := range candidates(r, obj, mine) {
+		theirs := claimsOfObject(r, other)
+		meshVisible := meshVisibleTo(obj, other)
 		for _, m := range mine {
 			for _, t := range theirs {
 				if m.scope != t.scope || (m.mesh && !meshVisible) {
@@ -46,26 +49,69 @@ func collisionsOf(r *request, vs *networkingv1.VirtualService) []collision {
 	return out
 }
 
+// claimsOfObject lists the route-table entries of a VirtualService or route.
+func claimsOfObject(r *request, obj client.Object) []claim {
+	if vs, ok := obj.(*networkingv1.VirtualService); ok {
+		return claimsOf(r.policy, r.snapshot, vs)
+	}
+	if rt, ok := routeOf(obj); ok {
+		return routeClaims(r.snapshot, rt)
+	}
+	return nil
+}
+
+// meshVisibleTo reports whether two VirtualServices' mesh claims see each
+// other (exportTo); routes make no mesh claims.
+func meshVisibleTo(a, b client.Object) bool {
+	va, okA := a.(*networkingv1.VirtualService)
+	vb, okB := b.(*networkingv1.VirtualService)
+	return okA && okB && exportSetOf(va.Spec.ExportTo, va.Namespace).overlaps(exportSetOf(vb.Spec.ExportTo, vb.Namespace))
+}
+
 // hostsOverlap reports whether one of two different hosts is a wildcard
 // covering the other.
 func hostsOverlap(a, b string) bool {
 	return (isWildcard(a) && hostCovers(a, b)) || (isWildcard(b) && hostCovers(b, a))
 }
 
-// candidates gathers, from the indexes only, every VirtualService that may
-// share a claim with ours, sorted by namespace/name; never the object itself.
-func candidates(r *request, vs *networkingv1.VirtualService, mine []claim) []*networkingv1.VirtualService {
-	found := map[string]*networkingv1.VirtualService{}
-	add := func(list []*networkingv1.VirtualService) {
+// candidates gathers, from the indexes only, every VirtualService and
+// route that may share a claim with ours, sorted by kind, namespace and
+// name; never the object itself.
+func candidates(r *request, self client.Object, mine []claim) []client.Object {
+	selfKey := objectName(self)
+	found := map[string]client.Object{}
+	add := func(list []client.Object) {
 		for _, other := range list {
-			if other.Namespace != vs.Namespace || other.Name != vs.Name {
-				found[other.Namespace+"/"+other.Name] = other
+			if key := objectName(other); key != selfKey {
+				found[key] = other
 			}
 		}
 	}
+	addVS := func(list []*networkingv1.VirtualService) {
+		for _, vs := range list {
+			add([]client.Object{vs})
+		}
+	}
+	virtualServiceCandidates(r, mine, addVS)
+	routeCandidates(r.snapshot, mine, add)
+	out := make([]client.Object, 0, len(found))
+	for _, obj := range found {
+		out = append(out, obj)
+	}
+	slices.SortFunc(out, func(a, b client.Object) int {
+		return cmp.Or(cmp.Compare(kindOf(a), kindOf(b)), cmp.Compare(a.GetNamespace(), b.GetNamespace()),
+			cmp.Compare(a.GetName(), b.GetName()))
+	})
+	return out
+}
+
+// virtualServiceCandidates adds the VirtualServices that may share a claim.
+func virtualServiceCandidates(r *request, mine []claim, add func([]*networkingv1.VirtualService)) {
 	for _, c := range mine {
 		if c.class == classTCP && !c.mesh {
-			addTCPCandidates(r, c, add)
+			if c.gw != nil {
+				addTCPCandidates(r, c, add)
+			}
 			continue
 		}
 		add(r.snapshot.VirtualServicesWithHost(c.host))
@@ -73,18 +119,17 @@ func candidates(r *request, vs *networkingv1.VirtualService, mine []claim) []*ne
 		for _, parent := range parentDomains(c.host) {
 			add(r.snapshot.VirtualServicesWithHost("*." + parent))
 		}
-		if d, ok := strings.CutPrefix(c.host, "*."); ok && !isPublicSuffix(d) {
+		if d, ok := cutWildcard(c.host); ok {
 			add(r.snapshot.VirtualServicesUnderDomain(d))
 		}
 	}
-	out := make([]*networkingv1.VirtualService, 0, len(found))
-	for _, vs := range found {
-		out = append(out, vs)
-	}
-	slices.SortFunc(out, func(a, b *networkingv1.VirtualService) int {
-		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
-	})
-	return out
+}
+
+// cutWildcard returns the domain under a wildcard host, unless it is a
+// public suffix (whose hosts are too many to look at, and denied anyway).
+func cutWildcard(host string) (string, bool) {
+	d, ok := strings.CutPrefix(host, "*.")
+	return d, ok && !isPublicSuffix(d)
 }
 
 // addTCPCandidates adds the VirtualServices bound to any Gateway serving
@@ -93,4 +138,13 @@ func addTCPCandidates(r *request, c claim, add func([]*networkingv1.VirtualServi
 	for _, gw := range r.snapshot.GatewaysOnPort(c.portKey()) {
 		add(r.snapshot.VirtualServicesForGateway(GatewayRef{Namespace: gw.Namespace, Name: gw.Name}))
 	}
+}
+
+// isRoute reports whether obj is a Gateway API route.
+func isRoute(obj client.Object) bool {
+	switch obj.(type) {
+	case *gatewayv1.HTTPRoute, *gatewayv1.GRPCRoute, *gatewayv1.TLSRoute, *gatewayv1.TCPRoute:
+		return true
+	}
+	return false
 }

@@ -15,10 +15,35 @@ func checkDuplicateHost(r *request, vs *networkingv1.VirtualService) ([]violatio
 			continue
 		}
 		split := merge && !c.mine.mesh && (c.mine.class == classHTTP || c.mine.class == classHTTPS) &&
-			c.other.Namespace == vs.Namespace
+			c.other.GetNamespace() == vs.Namespace
 		out = append(out, violation{err: duplicateError(c, split), warnOnly: split})
 	}
 	return out, nil
+}
+
+// checkRouteDuplicateHost: a Gateway API route may not claim a hostname
+// that a route of another namespace, or a VirtualService on the same pods,
+// already claims in the same route table (docs/gateway-api.md#route-tables).
+// Each claim is reported once, naming the first owner found.
+func checkRouteDuplicateHost(r *request, rt route) ([]violation, error) {
+	var out []violation
+	reported := map[string]bool{}
+	for _, c := range collisionsOf(r, rt.obj) {
+		key := c.mine.scope + "|" + c.mine.host
+		if !c.overlap && !reported[key] && !routeSplitAllowed(c, rt.obj.GetNamespace()) {
+			reported[key] = true
+			out = append(out, violation{err: duplicateError(c, false)})
+		}
+	}
+	return out, nil
+}
+
+// routeSplitAllowed: HTTPRoutes and GRPCRoutes of one namespace split a
+// hostname by path by design; across the APIs, or on SNI and TCP, a
+// second claim is always a duplicate.
+func routeSplitAllowed(c collision, namespace string) bool {
+	http := c.mine.class == classHTTP || c.mine.class == classHTTPS
+	return http && isRoute(c.other) && c.other.GetNamespace() == namespace
 }
 
 // duplicateError is the field error of a duplicate: Duplicate, or

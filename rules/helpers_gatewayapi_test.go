@@ -1,7 +1,13 @@
 package rules
 
 import (
+	"slices"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
 )
@@ -122,3 +128,41 @@ func referenceGrant(ns, name, fromKind, from, toKind, toName string) *gatewayv1b
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// objCase is a table row for a Gateway API rule: obj is judged as a
+// CREATE under policy (the default when empty); want lists exactly the
+// findings of the rules under test, in order.
+type objCase struct {
+	name   string
+	policy string
+	obj    func() client.Object
+	want   []want
+}
+
+// runObjCases judges every case against a snapshot of state, keeping the
+// findings of the rules under test: other rules judge the same objects.
+func runObjCases(t *testing.T, state []runtime.Object, cases []objCase, ruleIDs ...RuleID) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := DefaultPolicy()
+			if tc.policy != "" {
+				p = mustPolicy(t, tc.policy)
+			}
+			got := validate(t, p, snapshotOf(t, state...), create(tc.obj()))
+			got = slices.DeleteFunc(got, func(f Finding) bool { return !slices.Contains(ruleIDs, f.Rule) })
+			expectFindings(t, got, tc.want)
+		})
+	}
+}
+
+// section narrows a parentRef to one listener.
+func section(ref gatewayv1.ParentReference, name string) gatewayv1.ParentReference {
+	ref.SectionName = ptr(gatewayv1.SectionName(name))
+	return ref
+}
+
+// service is a Service selecting pods.
+func service(ns, name string, selector map[string]string) *corev1.Service {
+	return &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: corev1.ServiceSpec{Selector: selector}}
+}

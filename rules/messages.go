@@ -8,39 +8,44 @@ import "fmt"
 // via names where a claim's routes land: the mesh, or a gateway route
 // table and the Gateway that put the host there.
 func (c claim) via() string {
-	if c.mesh {
+	switch {
+	case c.mesh:
 		return "on the mesh"
+	case c.listener != nil:
+		return "on " + c.where()
 	}
 	return fmt.Sprintf("on %s (Gateway %s)", c.where(), c.ref)
 }
 
 // msgDuplicate words a duplicate host by how Istio resolves it.
 func msgDuplicate(c collision, split bool) string {
-	owner := c.other.Namespace + "/" + c.other.Name
+	if c.mine.listener != nil {
+		return msgRouteDuplicate(c)
+	}
+	owner, ref := objectName(c.other), nsName(c.other)
 	switch {
 	case c.mine.mesh:
-		return fmt.Sprintf("host %q is already claimed on the mesh by VirtualService %s; Istio keeps only the first and "+
-			"silently drops the other: merge your routes into %s, use a different host, or ask its owner", c.mine.host, owner, owner)
+		return fmt.Sprintf("host %q is already claimed on the mesh by %s; Istio keeps only the first and "+
+			"silently drops the other: merge your routes into %s, use a different host, or ask its owner", c.mine.host, owner, ref)
 	case split:
-		return fmt.Sprintf("host %q is also claimed by VirtualService %s %s; Istio merges the two in no defined order "+
+		return fmt.Sprintf("host %q is also claimed by %s %s; Istio merges the two in no defined order "+
 			"(allowed by allowSameNamespaceMerge)", c.mine.host, owner, c.mine.via())
 	case c.mine.class == classTCP:
-		return fmt.Sprintf("%s already routes TCP to VirtualService %s (Gateway %s); Istio uses only the first: "+
-			"use another port or gateway, or ask the owner of %s", c.mine.where(), owner, c.mine.ref, owner)
+		return fmt.Sprintf("%s already routes TCP to %s (Gateway %s); Istio uses only the first: "+
+			"use another port or gateway, or ask the owner of %s", c.mine.where(), owner, c.mine.ref, ref)
 	case c.mine.class == classPassthrough:
-		return fmt.Sprintf("SNI host %q is already routed by VirtualService %s %s; Istio silently skips the later one: "+
-			"use a different SNI host, or ask the owner of %s", c.mine.host, owner, c.mine.via(), owner)
+		return fmt.Sprintf("SNI host %q is already routed by %s %s; Istio silently skips the later one: "+
+			"use a different SNI host, or ask the owner of %s", c.mine.host, owner, c.mine.via(), ref)
 	}
-	return fmt.Sprintf("host %q is already claimed by VirtualService %s %s; use a different host, bind to another gateway, "+
-		"or ask the owner of %s", c.mine.host, owner, c.mine.via(), owner)
+	return fmt.Sprintf("host %q is already claimed by %s %s; use a different host, bind to another gateway, "+
+		"or ask the owner of %s", c.mine.host, owner, c.mine.via(), ref)
 }
 
-// msgOverlap words a wildcard that overlaps another VirtualService's host.
+// msgOverlap words a wildcard that overlaps another object's host.
 func msgOverlap(c collision) string {
-	owner := c.other.Namespace + "/" + c.other.Name
-	return fmt.Sprintf("host %q overlaps host %q of VirtualService %s %s; the more specific host takes the "+
+	return fmt.Sprintf("host %q overlaps host %q of %s %s; the more specific host takes the "+
 		"requests it matches: make the hosts disjoint, or agree the split with the owner of %s",
-		c.mine.host, c.theirs.host, owner, c.mine.via(), owner)
+		c.mine.host, c.theirs.host, objectName(c.other), c.mine.via(), nsName(c.other))
 }
 
 // msgOutsideOwnDomains: a host outside the domains the policy gives the namespace.
