@@ -9,15 +9,20 @@ import (
 	"github.com/gateguard/gateguard/report"
 	"github.com/gateguard/gateguard/rules"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
 )
 
-// Audit judges every Gateway and VirtualService in the cluster as if it
-// were created now, against all the others: what predates gateguard, or
-// what a policy change made invalid. Objects are visited in a stable order.
-func Audit(ctx context.Context, p *rules.Policy, snap rules.Snapshot, r client.Reader) (*report.Report, error) {
-	objs, err := existingObjects(ctx, r)
+// audit judges every Gateway and VirtualService in the cluster, and every
+// object of the Gateway API kinds it serves, as if it were created now,
+// against all the others: what predates gateguard, or what a policy
+// change made invalid. Objects are visited in a stable order.
+func audit(ctx context.Context, p *rules.Policy, snap rules.Snapshot, r client.Reader, kinds optionalKinds) (*report.Report, error) {
+	objs, err := existingObjects(ctx, r, kinds)
 	if err != nil {
 		return nil, err
 	}
@@ -26,51 +31,84 @@ func Audit(ctx context.Context, p *rules.Policy, snap rules.Snapshot, r client.R
 		obj := withKind(cached)
 		dec, err := rules.Validate(ctx, p, snap, rules.Change{Operation: rules.Create, Object: obj, Namespace: obj.GetNamespace()})
 		if err != nil {
-			return nil, fmt.Errorf("%s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
+			return nil, fmt.Errorf("%s %s/%s: %w", cached.gvk.Kind, obj.GetNamespace(), obj.GetName(), err)
 		}
 		rep.Record(obj, dec, "", 0)
 	}
 	return rep, nil
 }
 
-// existingObjects lists Gateways then VirtualServices, each sorted by
-// namespace and name. They are the cache's own objects, uncopied: a copy
-// of every VirtualService at once would double the cache's memory at
-// every audit, the first of them right as the cache has filled.
-func existingObjects(ctx context.Context, r client.Reader) ([]client.Object, error) {
-	gws := &networkingv1.GatewayList{}
-	if err := r.List(ctx, gws, client.UnsafeDisableDeepCopy); err != nil {
-		return nil, err
+// auditedKind is a kind the audit judges, listed with list.
+type auditedKind struct {
+	gvk  schema.GroupVersionKind
+	list client.ObjectList
+}
+
+// auditedKinds are the judged kinds the cluster serves, in report order:
+// Istio's, then the Gateway API's (a GatewayClass is never judged).
+func auditedKinds(kinds optionalKinds) []auditedKind {
+	v1, v1beta1 := gatewayv1.SchemeGroupVersion, gatewayv1beta1.SchemeGroupVersion
+	out := []auditedKind{
+		{networkingv1.SchemeGroupVersion.WithKind(string(rules.KindGateway)), &networkingv1.GatewayList{}},
+		{networkingv1.SchemeGroupVersion.WithKind(string(rules.KindVirtualService)), &networkingv1.VirtualServiceList{}},
 	}
-	vss := &networkingv1.VirtualServiceList{}
-	if err := r.List(ctx, vss, client.UnsafeDisableDeepCopy); err != nil {
-		return nil, err
+	for _, k := range []struct {
+		audited auditedKind
+		obj     client.Object
+	}{
+		{auditedKind{v1.WithKind("Gateway"), &gatewayv1.GatewayList{}}, &gatewayv1.Gateway{}},
+		{auditedKind{v1.WithKind("ListenerSet"), &gatewayv1.ListenerSetList{}}, &gatewayv1.ListenerSet{}},
+		{auditedKind{v1.WithKind("HTTPRoute"), &gatewayv1.HTTPRouteList{}}, &gatewayv1.HTTPRoute{}},
+		{auditedKind{v1.WithKind("GRPCRoute"), &gatewayv1.GRPCRouteList{}}, &gatewayv1.GRPCRoute{}},
+		{auditedKind{v1.WithKind("TLSRoute"), &gatewayv1.TLSRouteList{}}, &gatewayv1.TLSRoute{}},
+		{auditedKind{v1.WithKind("TCPRoute"), &gatewayv1.TCPRouteList{}}, &gatewayv1.TCPRoute{}},
+		{auditedKind{v1beta1.WithKind("ReferenceGrant"), &gatewayv1beta1.ReferenceGrantList{}}, &gatewayv1beta1.ReferenceGrant{}},
+	} {
+		if kinds.cached(k.obj) {
+			out = append(out, k.audited)
+		}
 	}
-	byName := func(a, b client.Object) int {
+	return out
+}
+
+// existingObject is a cached object and its kind, which the cache's
+// objects may not carry.
+type existingObject struct {
+	client.Object
+	gvk schema.GroupVersionKind
+}
+
+// existingObjects lists each audited kind in turn, sorted by namespace and
+// name. They are the cache's own objects, uncopied: a copy of every
+// VirtualService at once would double the cache's memory at every audit,
+// the first of them right as the cache has filled.
+func existingObjects(ctx context.Context, r client.Reader, kinds optionalKinds) ([]existingObject, error) {
+	byName := func(a, b existingObject) int {
 		return cmp.Or(cmp.Compare(a.GetNamespace(), b.GetNamespace()), cmp.Compare(a.GetName(), b.GetName()))
 	}
-	out := make([]client.Object, 0, len(gws.Items)+len(vss.Items))
-	for _, gw := range gws.Items {
-		out = append(out, gw)
+	var out []existingObject
+	for _, k := range auditedKinds(kinds) {
+		if err := r.List(ctx, k.list, client.UnsafeDisableDeepCopy); err != nil {
+			return nil, fmt.Errorf("listing %s: %w", k.gvk.Kind, err)
+		}
+		items, err := meta.ExtractList(k.list)
+		if err != nil {
+			return nil, err
+		}
+		start := len(out)
+		for _, item := range items {
+			out = append(out, existingObject{item.(client.Object), k.gvk})
+		}
+		slices.SortStableFunc(out[start:], byName)
 	}
-	slices.SortStableFunc(out, byName)
-	for _, vs := range vss.Items {
-		out = append(out, vs)
-	}
-	slices.SortStableFunc(out[len(gws.Items):], byName)
 	return out, nil
 }
 
 // withKind is a copy of a cached object with its kind set, which the
 // report names; one copy lives at a time.
-func withKind(obj client.Object) client.Object {
+func withKind(obj existingObject) client.Object {
 	out := obj.DeepCopyObject().(client.Object)
-	switch out.(type) {
-	case *networkingv1.Gateway:
-		out.GetObjectKind().SetGroupVersionKind(networkingv1.SchemeGroupVersion.WithKind(string(rules.KindGateway)))
-	case *networkingv1.VirtualService:
-		out.GetObjectKind().SetGroupVersionKind(networkingv1.SchemeGroupVersion.WithKind(string(rules.KindVirtualService)))
-	}
+	out.GetObjectKind().SetGroupVersionKind(obj.gvk)
 	return out
 }
 
@@ -86,6 +124,6 @@ func AuditCluster(ctx context.Context, cfg *rest.Config, p *rules.Policy, secret
 	}
 	var lookupErr error
 	snap := cluster.Snapshot(ctx, func(err error) { lookupErr = err })
-	rep, err := Audit(ctx, p, snap, cluster.Reader())
+	rep, err := audit(ctx, p, snap, cluster.Reader(), cluster.source.optional)
 	return rep, cmp.Or(err, lookupErr)
 }

@@ -18,6 +18,7 @@ type auditGauge struct {
 	cache    cache.Cache
 	policy   *policySource
 	snapshot func(context.Context) rules.Snapshot
+	kinds    optionalKinds // the Gateway API kinds served, which the audit lists too
 	metrics  *metrics
 	log      logr.Logger
 }
@@ -36,7 +37,7 @@ func (a *auditGauge) Start(ctx context.Context) error {
 func (a *auditGauge) NeedLeaderElection() bool { return false }
 
 func (a *auditGauge) refresh(ctx context.Context) {
-	rep, err := Audit(ctx, a.policy.Load(), a.snapshot(ctx), a.cache)
+	rep, err := audit(ctx, a.policy.Load(), a.snapshot(ctx), a.cache, a.kinds)
 	if err != nil {
 		a.log.Error(err, "audit of existing objects failed")
 		return

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"reflect"
 
 	certmanagerv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 	"github.com/gateguard/gateguard/rules"
@@ -17,6 +18,8 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
 )
 
 // NewScheme registers the kinds gateguard reads.
@@ -24,6 +27,7 @@ func NewScheme() (*runtime.Scheme, error) {
 	s := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{
 		clientgoscheme.AddToScheme, networkingv1.AddToScheme, certmanagerv1.AddToScheme,
+		gatewayv1.Install, gatewayv1beta1.Install,
 	} {
 		if err := add(s); err != nil {
 			return nil, err
@@ -66,15 +70,24 @@ func indexFunc(ix rules.Index) toolscache.IndexFunc {
 // would build a typed list by reflection for each of the half-dozen
 // lookups of a decision, and its Get would copy the object.
 type snapshotIndexers struct {
-	byName   map[rules.IndexName]toolscache.Indexer // each index's informer indexer
-	gateways toolscache.Indexer                     // the Gateway informer's store, keyed namespace/name
+	// byName holds each index's indexers, one per kind it is registered
+	// on: the route indexes are on four informers under one name.
+	byName map[rules.IndexName][]toolscache.Indexer
+	// stores are the informers' stores by Go type, keyed namespace/name
+	// (name alone when cluster-scoped), for the kinds read by name.
+	stores map[reflect.Type]toolscache.Indexer
 }
 
 // registerIndexes adds the indexes, and with them the informers, so that
-// the first admission never waits for a sync; pod events feed pods.
-func registerIndexes(ctx context.Context, c cache.Cache, withCertificates bool, pods *rules.PodPlacements) (snapshotIndexers, error) {
-	indexers := snapshotIndexers{byName: map[rules.IndexName]toolscache.Indexer{}}
+// the first admission never waits for a sync; pod events feed pods. Of
+// the optional kinds only the served ones are cached.
+func registerIndexes(ctx context.Context, c cache.Cache, withCertificates bool, kinds optionalKinds,
+	pods *rules.PodPlacements) (snapshotIndexers, error) {
+	indexers := snapshotIndexers{byName: map[rules.IndexName][]toolscache.Indexer{}, stores: map[reflect.Type]toolscache.Indexer{}}
 	for _, ix := range rules.Indexes(withCertificates) {
+		if !kinds.cached(ix.Object) {
+			continue
+		}
 		informer, err := c.GetInformer(ctx, ix.Object, cache.BlockUntilSynced(false))
 		if err != nil {
 			return snapshotIndexers{}, fmt.Errorf("informer for index %s: %w", ix.Name, err)
@@ -84,10 +97,11 @@ func registerIndexes(ctx context.Context, c cache.Cache, withCertificates bool, 
 		if err != nil || !ok {
 			return snapshotIndexers{}, fmt.Errorf("index %s: %w", ix.Name, cmp.Or(err, fmt.Errorf("%T has no indexer", informer)))
 		}
-		indexers.byName[ix.Name] = shared.GetIndexer()
-		if _, ok := ix.Object.(*networkingv1.Gateway); ok {
-			indexers.gateways = shared.GetIndexer()
-		}
+		indexers.byName[ix.Name] = append(indexers.byName[ix.Name], shared.GetIndexer())
+		indexers.stores[reflect.TypeOf(ix.Object)] = shared.GetIndexer()
+	}
+	if err := registerStores(ctx, c, kinds, indexers); err != nil {
+		return snapshotIndexers{}, err
 	}
 	podInformer, err := c.GetInformer(ctx, metadataOf("Pod"))
 	if err != nil {

@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ import (
 type recordingCache struct {
 	cache.Cache
 	asked []string
+	types []reflect.Type
 }
 
 func (c *recordingCache) note(obj client.Object) {
@@ -27,6 +29,7 @@ func (c *recordingCache) note(obj client.Object) {
 		kind = strings.TrimPrefix(fmt.Sprintf("%T", obj), "*")
 	}
 	c.asked = append(c.asked, fmt.Sprintf("%T %s", obj, kind))
+	c.types = append(c.types, reflect.TypeOf(obj))
 }
 
 func (c *recordingCache) IndexField(_ context.Context, obj client.Object, _ string, _ client.IndexerFunc) error {
@@ -45,7 +48,7 @@ func (c *recordingCache) GetInformer(_ context.Context, obj client.Object, _ ...
 // Secret's data).
 func TestSecretsAreCachedAsMetadataOnly(t *testing.T) {
 	rc := &recordingCache{}
-	if _, err := registerIndexes(context.Background(), rc, true, rules.NewPodPlacements()); err != nil {
+	if _, err := registerIndexes(context.Background(), rc, true, optionalKinds{}, rules.NewPodPlacements()); err != nil {
 		t.Fatal(err)
 	}
 	for _, a := range rc.asked {

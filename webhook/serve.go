@@ -143,7 +143,7 @@ func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySou
 	}
 	if opts.AuditInterval > 0 {
 		runnables = append(runnables, &auditGauge{interval: opts.AuditInterval, cache: mgr.GetCache(), policy: src,
-			snapshot: snapshot, metrics: m, log: log})
+			snapshot: snapshot, kinds: source.optional, metrics: m, log: log})
 	}
 	for _, r := range runnables {
 		if err := mgr.Add(r); err != nil {

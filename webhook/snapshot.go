@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 
 	certmanagerv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
@@ -24,7 +25,8 @@ type snapshotSource struct {
 	cache        client.Reader
 	api          client.Reader // uncached, for the one Secret the key check reads
 	indexers     snapshotIndexers
-	certificates bool // cert-manager's CRD is served
+	certificates bool          // cert-manager's CRD is served
+	optional     optionalKinds // which Gateway API kinds are served
 	pods         *rules.PodPlacements
 	secrets      secretScope // the namespaces whose Secrets may be read
 	keys         *secretKeyMemo
@@ -34,9 +36,13 @@ type snapshotSource struct {
 // the snapshots read once c has synced.
 func newSnapshotSource(ctx context.Context, c cache.Cache, api client.Reader, mapper meta.RESTMapper,
 	secrets secretScope) (*snapshotSource, error) {
-	src := &snapshotSource{cache: c, api: api, certificates: certificatesServed(mapper), pods: rules.NewPodPlacements(),
-		secrets: secrets, keys: newSecretKeyMemo(secretKeyMemoSize)}
-	indexers, err := registerIndexes(ctx, c, src.certificates, src.pods)
+	optional, err := gatewayAPIServed(mapper)
+	if err != nil {
+		return nil, err
+	}
+	src := &snapshotSource{cache: c, api: api, certificates: certificatesServed(mapper), optional: optional,
+		pods: rules.NewPodPlacements(), secrets: secrets, keys: newSecretKeyMemo(secretKeyMemoSize)}
+	indexers, err := registerIndexes(ctx, c, src.certificates, optional, src.pods)
 	if err != nil {
 		return nil, err
 	}
@@ -67,33 +73,47 @@ type cacheSnapshot struct {
 
 var _ rules.Snapshot = (*cacheSnapshot)(nil)
 
-// byIndex returns the cached objects under an index key, uncopied: the
-// rules only read.
+// byIndex returns the cached objects under an index key, of every kind
+// the index is registered on, uncopied: the rules only read. An index of
+// a kind the cluster does not serve finds nothing.
 func byIndex[T client.Object](s *cacheSnapshot, index rules.IndexName, value string) []T {
-	items, err := s.indexers.byName[index].ByIndex(string(index), value)
-	if err != nil {
-		s.onError(err)
-	}
-	out := make([]T, 0, len(items))
-	for _, item := range items {
-		if obj, ok := item.(T); ok {
-			out = append(out, obj)
+	var out []T
+	for _, indexer := range s.indexers.byName[index] {
+		items, err := indexer.ByIndex(string(index), value)
+		if err != nil {
+			s.onError(err)
+		}
+		for _, item := range items {
+			if obj, ok := item.(T); ok {
+				out = append(out, obj)
+			}
 		}
 	}
 	return out
 }
 
-// Gateway reads the Gateway informer's store, uncopied.
-func (s *cacheSnapshot) Gateway(key types.NamespacedName) *networkingv1.Gateway {
-	item, found, err := s.indexers.gateways.GetByKey(key.String())
+// byKey reads the store of T's informer, uncopied; the zero T when the
+// object, or its kind, is absent.
+func byKey[T client.Object](s *cacheSnapshot, key string) T {
+	var zero T
+	store := s.indexers.stores[reflect.TypeOf(zero)]
+	if store == nil {
+		return zero
+	}
+	item, found, err := store.GetByKey(key)
 	if err != nil {
 		s.onError(err)
 	}
-	gw, _ := item.(*networkingv1.Gateway)
-	if !found {
-		return nil
+	obj, ok := item.(T)
+	if !found || !ok {
+		return zero
 	}
-	return gw
+	return obj
+}
+
+// Gateway reads the Gateway informer's store, uncopied.
+func (s *cacheSnapshot) Gateway(key types.NamespacedName) *networkingv1.Gateway {
+	return byKey[*networkingv1.Gateway](s, key.String())
 }
 
 func (s *cacheSnapshot) GatewaysOnPort(listener rules.PortKey) []*networkingv1.Gateway {

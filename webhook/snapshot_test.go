@@ -8,28 +8,34 @@ import (
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // storesOf fills one client-go indexer per kind, with the snapshot's
-// indexes, as the informers hold them; keyed by index name as
-// registerIndexes returns them.
+// indexes and the namespace index every controller-runtime informer has,
+// as the informers hold them; filed as registerIndexes files them.
 func storesOf(t *testing.T, objs ...any) snapshotIndexers {
 	t.Helper()
-	byKind := map[reflect.Type]toolscache.Indexer{}
-	out := snapshotIndexers{byName: map[rules.IndexName]toolscache.Indexer{}}
-	for _, ix := range rules.Indexes(false) {
-		kind := reflect.TypeOf(ix.Object)
-		if byKind[kind] == nil {
-			byKind[kind] = toolscache.NewIndexer(toolscache.MetaNamespaceKeyFunc, toolscache.Indexers{})
+	out := snapshotIndexers{byName: map[rules.IndexName][]toolscache.Indexer{}, stores: map[reflect.Type]toolscache.Indexer{}}
+	store := func(obj client.Object) toolscache.Indexer {
+		kind := reflect.TypeOf(obj)
+		if out.stores[kind] == nil {
+			out.stores[kind] = toolscache.NewIndexer(toolscache.MetaNamespaceKeyFunc,
+				toolscache.Indexers{toolscache.NamespaceIndex: toolscache.MetaNamespaceIndexFunc})
 		}
-		if err := byKind[kind].AddIndexers(toolscache.Indexers{string(ix.Name): indexFunc(ix)}); err != nil {
+		return out.stores[kind]
+	}
+	for _, ix := range rules.Indexes(false) {
+		if err := store(ix.Object).AddIndexers(toolscache.Indexers{string(ix.Name): indexFunc(ix)}); err != nil {
 			t.Fatal(err)
 		}
-		out.byName[ix.Name] = byKind[kind]
+		out.byName[ix.Name] = append(out.byName[ix.Name], store(ix.Object))
 	}
-	out.gateways = byKind[reflect.TypeOf(&networkingv1.Gateway{})]
+	for _, obj := range unindexedKinds() {
+		store(obj)
+	}
 	for _, obj := range objs {
-		if err := byKind[reflect.TypeOf(obj)].Add(obj); err != nil {
+		if err := out.stores[reflect.TypeOf(obj)].Add(obj); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"github.com/gateguard/gateguard/rules"
 	networking "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -61,8 +62,9 @@ func trimMetadata(withLabels bool) func(any) (any, error) {
 // VirtualServices keep hosts, gateways and exportTo, whether they have
 // HTTP routes (never what the routes are: that is most of a real
 // VirtualService), and the TLS and TCP matches; the routes' destinations
-// go. Certificates keep spec.secretName. Any other kind (none today) loses
-// only its managedFields.
+// go. Certificates keep spec.secretName. The Gateway API kinds keep their
+// spec (transform_gatewayapi.go). Any other kind (none today) loses only
+// its managedFields.
 type trimmer struct {
 	// http stands for a VirtualService's HTTP routes: one empty route,
 	// shared by every cached VirtualService, whose cached copies are only
@@ -74,6 +76,9 @@ type trimmer struct {
 func newTrimmer() *trimmer { return &trimmer{http: []*networking.HTTPRoute{{}}} }
 
 func (t *trimmer) object(o any) (any, error) {
+	if obj, ok := trimGatewayAPI(o); ok {
+		return obj, nil
+	}
 	switch obj := o.(type) {
 	case *networkingv1.VirtualService:
 		obj.ObjectMeta = withExemption(keptMeta(&obj.ObjectMeta), &obj.ObjectMeta)
@@ -106,12 +111,15 @@ func (t *trimmer) routes(spec *networking.VirtualService) {
 }
 
 // trimmedKinds are the cache's per-kind settings: Secrets, Pods and
-// Namespaces as metadata only, trimmed. The rules only read cached
-// Secrets, so their reads skip the deep copy.
+// Namespaces as metadata only, trimmed, and Services as their selector.
+// The rules only read cached Secrets and Services, so their reads skip
+// the deep copy. A kind's entry starts no informer: Services are watched
+// only where the Gateway API is served (cache_gatewayapi.go).
 func trimmedKinds(readOnly *bool) map[client.Object]cache.ByObject {
 	return map[client.Object]cache.ByObject{
 		metadataOf("Secret"):    {Transform: trimMetadata(false), UnsafeDisableDeepCopy: readOnly},
 		metadataOf("Pod"):       {Transform: trimMetadata(true)}, // read only by event handlers
 		metadataOf("Namespace"): {Transform: trimMetadata(true)},
+		&corev1.Service{}:       {Transform: trimService, UnsafeDisableDeepCopy: readOnly},
 	}
 }

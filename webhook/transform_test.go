@@ -21,7 +21,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
 )
 
 // corpusExpect marks a judged document of the rules corpus (rules/testdata).
@@ -29,7 +33,8 @@ const corpusExpect = "test.gateguard.dev/expect"
 
 // asDeployed gives a copy of obj what a real cluster's copy carries and no
 // rule reads: kubectl's last-applied annotation, managedFields, Argo CD's
-// label and annotation, and Istio status on Istio kinds.
+// label and annotation, and status on Istio kinds, Gateway API Gateways
+// and HTTPRoutes.
 func asDeployed(t testing.TB, obj client.Object) client.Object {
 	obj = obj.DeepCopyObject().(client.Object)
 	manifest, err := json.Marshal(obj)
@@ -56,6 +61,11 @@ func asDeployed(t testing.TB, obj client.Object) client.Object {
 		o.Status.ObservedGeneration, o.Status.Conditions = 1, conditions
 	case *networkingv1.Gateway:
 		o.Status.ObservedGeneration, o.Status.Conditions = 1, conditions
+	case *gatewayv1.Gateway:
+		o.Status.Conditions = []metav1.Condition{{Type: "Programmed", Status: "True"}}
+	case *gatewayv1.HTTPRoute:
+		o.Status.Parents = []gatewayv1.RouteParentStatus{{ControllerName: rules.IstioGatewayController,
+			Conditions: []metav1.Condition{{Type: "Accepted", Status: "True"}}}}
 	}
 	return obj
 }
@@ -87,6 +97,12 @@ func cached(t *testing.T, obj client.Object) client.Object {
 		return &corev1.Namespace{TypeMeta: o.TypeMeta, ObjectMeta: meta("Namespace")}
 	case *corev1.Secret:
 		return &corev1.Secret{TypeMeta: o.TypeMeta, ObjectMeta: meta("Secret"), Data: o.Data}
+	case *corev1.Service:
+		out, err := opts.ByObject[serviceKey(opts)].Transform(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.(client.Object)
 	}
 	if vs, ok := obj.(*networkingv1.VirtualService); ok {
 		obj = viaDecoder(t, vs)
@@ -224,9 +240,10 @@ func corpusMarks(t *testing.T, file string, docs []manifest.Document) []corpusMa
 
 // audited reports whether the audit judges objects of obj's kind.
 func audited(obj client.Object) bool {
-	switch obj.(type) {
-	case *networkingv1.VirtualService, *networkingv1.Gateway:
-		return true
+	for _, k := range auditedKinds(allServed()) {
+		if k.gvk.GroupKind() == obj.GetObjectKind().GroupVersionKind().GroupKind() {
+			return true
+		}
 	}
 	return false
 }
@@ -290,6 +307,15 @@ func TestTransformStripsWhatNoRuleReads(t *testing.T) {
 		{&corev1.Pod{ObjectMeta: meta}, `{` + kept + `,"labels":{"app":"shop","app.kubernetes.io/instance":"apps"}},"spec":{"containers":null},"status":{}}`},
 		{&corev1.Namespace{ObjectMeta: meta}, `{` + kept + `,"labels":{"app":"shop","app.kubernetes.io/instance":"apps"}},"spec":{},"status":{}}`},
 		{&corev1.Secret{ObjectMeta: meta}, `{` + kept + `}}`},
+		{&corev1.Service{ObjectMeta: meta, Spec: corev1.ServiceSpec{Selector: map[string]string{"istio": "ingress"}, ClusterIP: "10.0.0.1",
+			Ports: []corev1.ServicePort{{Port: 443}}}}, `{` + kept + `},"spec":{"selector":{"istio":"ingress"}},"status":{"loadBalancer":{}}}`},
+		{routeWithStatus(meta), `{` + kept + `,"annotations":{"gateguard.dev/exempt":"wildcard-host"}},"spec":{"parentRefs":[{"name":"public"}],` +
+			`"hostnames":["shop.example.com"],"rules":[{"matches":[{"path":{"value":"/"}}],"backendRefs":[{"name":"shop","port":80}]}]},` +
+			`"status":{"parents":null}}`},
+		{&gatewayv1beta1.ReferenceGrant{ObjectMeta: meta, Spec: gatewayv1beta1.ReferenceGrantSpec{
+			From: []gatewayv1beta1.ReferenceGrantFrom{{Kind: "HTTPRoute", Namespace: "team-b"}}, To: []gatewayv1beta1.ReferenceGrantTo{{Kind: "Service"}}}},
+			`{` + kept + `,"annotations":{"gateguard.dev/exempt":"wildcard-host"}},"spec":{"from":[{"group":"","kind":"HTTPRoute",` +
+				`"namespace":"team-b"}],"to":[{"group":"","kind":"Service"}]}}`},
 	} {
 		got, err := json.Marshal(cached(t, tc.obj))
 		if err != nil {
@@ -299,4 +325,28 @@ func TestTransformStripsWhatNoRuleReads(t *testing.T) {
 			t.Errorf("%T cached as\n%s\nwant\n%s", tc.obj, got, tc.want)
 		}
 	}
+}
+
+// serviceKey is the cache settings' key for Services.
+func serviceKey(opts cache.Options) client.Object {
+	for obj := range opts.ByObject {
+		if _, ok := obj.(*corev1.Service); ok {
+			return obj
+		}
+	}
+	return nil
+}
+
+// routeWithStatus is an HTTPRoute as a controller leaves it: status for
+// its parent, which the cache drops.
+func routeWithStatus(meta metav1.ObjectMeta) *gatewayv1.HTTPRoute {
+	r := &gatewayv1.HTTPRoute{ObjectMeta: meta}
+	r.Spec.ParentRefs = []gatewayv1.ParentReference{{Name: "public"}}
+	r.Spec.Hostnames = []gatewayv1.Hostname{"shop.example.com"}
+	r.Spec.Rules = []gatewayv1.HTTPRouteRule{{Matches: []gatewayv1.HTTPRouteMatch{{Path: &gatewayv1.HTTPPathMatch{Value: ptr.To("/")}}},
+		BackendRefs: []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{BackendObjectReference: gatewayv1.BackendObjectReference{
+			Name: "shop", Port: ptr.To[gatewayv1.PortNumber](80)}}}}}}
+	r.Status.Parents = []gatewayv1.RouteParentStatus{{ParentRef: gatewayv1.ParentReference{Name: "public"},
+		ControllerName: rules.IstioGatewayController, Conditions: []metav1.Condition{{Type: "Accepted", Status: "True"}}}}
+	return r
 }

@@ -18,7 +18,9 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("audit", stderr, `Usage: gateguard audit [--kubeconfig FILE] [--policy FILE] [--secret-namespaces NS,...] [-o text|json|sarif]
 
 Reads the live cluster through the same cache-backed snapshot as the webhook and
-judges every Gateway and VirtualService as if it were created now.
+judges every Gateway and VirtualService as if it were created now, and every
+Gateway API Gateway, ListenerSet, route and ReferenceGrant where the cluster
+serves those kinds.
 Exit code: 0 nothing denied, 1 something denied, 2 usage error or invalid policy.
 `)
 	fs.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file; default $KUBECONFIG, then in-cluster")

@@ -36,8 +36,7 @@ func Run(ctx context.Context, policy *rules.Policy, in Input) (*report.Report, e
 	rep.Ignored = in.Ignored
 	for _, d := range manifest.Defaulted(in.Applied, in.Namespace) {
 		obj := d.Object
-		if kind := obj.GetObjectKind().GroupVersionKind().Kind; kind != string(rules.KindGateway) &&
-			kind != string(rules.KindVirtualService) {
+		if !judgedKind(obj) {
 			if err := snap.Add(obj); err != nil {
 				return nil, err
 			}
@@ -57,6 +56,19 @@ func Run(ctx context.Context, policy *rules.Policy, in Input) (*report.Report, e
 		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
 	})
 	return rep, nil
+}
+
+// judgedKind reports whether the webhook judges obj's kind as it is
+// applied: Istio's Gateway and VirtualService, and the Gateway API's
+// Gateway, ListenerSet, routes and ReferenceGrant. Any other kind
+// (GatewayClass, Service, Secret, ...) is state, stored as it comes.
+func judgedKind(obj client.Object) bool {
+	switch rules.Kind(obj.GetObjectKind().GroupVersionKind().Kind) {
+	case rules.KindGateway, rules.KindVirtualService, rules.KindListenerSet, rules.KindHTTPRoute, rules.KindGRPCRoute,
+		rules.KindTLSRoute, rules.KindTCPRoute, rules.KindReferenceGrant:
+		return true
+	}
+	return false
 }
 
 // judge mutates and validates one object, recording what happened; it

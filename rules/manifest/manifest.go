@@ -13,7 +13,9 @@ import (
 	"strings"
 
 	"github.com/gateguard/gateguard/rules"
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -85,11 +87,21 @@ func ReadFileIn(path, namespace string) ([]Document, error) {
 // namespace ns, as kubectl apply -n does, and returns docs.
 func Defaulted(docs []Document, ns string) []Document {
 	for _, d := range docs {
-		if d.Object.GetNamespace() == "" && d.Object.GetObjectKind().GroupVersionKind().Kind != "Namespace" {
+		if d.Object.GetNamespace() == "" && !clusterScoped(d.Object) {
 			d.Object.SetNamespace(ns)
 		}
 	}
 	return docs
+}
+
+// clusterScoped reports whether obj is of a cluster-scoped kind the rules
+// read: a Namespace, or a GatewayClass, which is looked up by name alone.
+func clusterScoped(obj client.Object) bool {
+	switch obj.(type) {
+	case *corev1.Namespace, *gatewayv1.GatewayClass:
+		return true
+	}
+	return false
 }
 
 // Decode converts one document; documents decode independently, so callers
