@@ -61,6 +61,19 @@ func gatewayAPIServed(mapper meta.RESTMapper) (optionalKinds, error) {
 	return kinds, nil
 }
 
+// gatewayAPIKindNames lists the Gateway API kinds served, or those not,
+// for the startup log: a CRD installed later is cached only once
+// gateguard restarts.
+func (k optionalKinds) gatewayAPIKindNames(served bool) []string {
+	out := []string{}
+	for _, g := range gatewayAPIKinds() {
+		if k[reflect.TypeOf(g.obj)] == served {
+			out = append(out, g.gvk.Kind)
+		}
+	}
+	return out
+}
+
 // cached reports whether obj's kind is cached: every kind but an
 // optional one the cluster does not serve.
 func (k optionalKinds) cached(obj client.Object) bool {

@@ -123,6 +123,8 @@ func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySou
 		crmetrics.Registry, log); err != nil {
 		return err
 	}
+	log.Info("Gateway API kinds", "served", source.optional.gatewayAPIKindNames(true),
+		"absent", source.optional.gatewayAPIKindNames(false))
 	lookupFailed := func(err error) { m.lookupErrors.Inc(); log.Error(err, "cache lookup failed") }
 	snapshot := func(ctx context.Context) rules.Snapshot { return source.snapshot(ctx, lookupFailed) }
 	res, err := newClaimReservations(ctx, mgr, opts.ReservationTTL, log)
