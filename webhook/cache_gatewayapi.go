@@ -23,7 +23,8 @@ type gatewayAPIKind struct {
 }
 
 // gatewayAPIKinds lists the Gateway API kinds gateguard caches.
-// ReferenceGrant is read as v1beta1, which every install serving it has.
+// ReferenceGrant is read as v1beta1, as Istio reads it: an install that
+// stopped serving v1beta1 would be one Istio cannot read grants from either.
 func gatewayAPIKinds() []gatewayAPIKind {
 	v1 := gatewayv1.SchemeGroupVersion
 	return []gatewayAPIKind{
