@@ -17,7 +17,8 @@ const shopRouteDuplicate = `hostname "shop.example.com" is already claimed by HT
 // TestCheckGatewayAPI: files holding both APIs are read and judged, the
 // Gateway API routes by the same rules as in the webhook: team-b's route
 // for team-a's hostname is denied, once, in every format with exit code
-// 1, and the GatewayClass, cluster-scoped, is found by its name despite -n.
+// 1; the GatewayClass, cluster-scoped, is found by its name despite -n,
+// and the ReferenceGrant is state, not a judged object.
 func TestCheckGatewayAPI(t *testing.T) {
 	args := []string{"--existing", "testdata/gatewayapi-existing.yaml", "-f", "testdata/gatewayapi-apply.yaml", "-n", "team-b"}
 	for _, format := range []string{"text", "json", "sarif"} {
