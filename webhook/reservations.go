@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"context"
-	"fmt"
 	"reflect"
 	"slices"
 	"sync"
@@ -70,7 +69,7 @@ func claimant(obj client.Object) bool {
 // claimKey names a claim by kind and namespace/name: a VirtualService and
 // a route may share a name.
 func claimKey(obj client.Object) string {
-	return fmt.Sprintf("%T %s/%s", obj, obj.GetNamespace(), obj.GetName())
+	return reflect.TypeOf(obj).String() + " " + obj.GetNamespace() + "/" + obj.GetName()
 }
 
 // newReservations lists the claimants' indexes once: each Index holds an
