@@ -1,23 +1,10 @@
 package rules
 
 import (
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 // More Gateway API builders, for the route rules' tables.
-
-// listenerSet joins the Gateway gwNamespace/gwName with the listeners.
-func listenerSet(ns, name, gwNamespace, gwName string, listeners ...gatewayv1.Listener) *gatewayv1.ListenerSet {
-	ls := &gatewayv1.ListenerSet{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
-	ls.Spec.ParentRef = gatewayv1.ParentGatewayReference{Name: gatewayv1.ObjectName(gwName),
-		Namespace: ptr(gatewayv1.Namespace(gwNamespace))}
-	for _, l := range listeners {
-		ls.Spec.Listeners = append(ls.Spec.Listeners, gatewayv1.ListenerEntry{Name: l.Name, Hostname: l.Hostname,
-			Port: l.Port, Protocol: l.Protocol, TLS: l.TLS, AllowedRoutes: l.AllowedRoutes})
-	}
-	return ls
-}
 
 // admittingListenerSets lets ListenerSets of every namespace join gw.
 func admittingListenerSets(gw *gatewayv1.Gateway) *gatewayv1.Gateway {

@@ -8,14 +8,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// DuplicateHostPolicy is duplicate-host's section of the policy.
-type DuplicateHostPolicy struct {
-	// SharedHostnames lets platform teams give a hostname to several
-	// namespaces at once: their routes for it are not duplicates of each
-	// other (docs/rules.md#duplicate-host).
-	SharedHostnames []SharedHostnames `yaml:"sharedHostnames"`
-}
-
 // SharedHostnames names hostnames that every namespace listed may serve
 // beside the others. Hostnames match exactly: "*.shop.example.com" shares
 // that wildcard, not the names under it.
@@ -28,17 +20,17 @@ type SharedHostnames struct {
 // both serve host (any case): some entry lists the host and both of them.
 func (p *Policy) hostnameShared(host, nsA, nsB string) bool {
 	host = strings.ToLower(host)
-	return slices.ContainsFunc(p.DuplicateHost.SharedHostnames, func(s SharedHostnames) bool {
+	return slices.ContainsFunc(p.config(DuplicateHost).SharedHostnames, func(s SharedHostnames) bool {
 		return slices.Contains(s.Hostnames, host) && slices.Contains(s.Namespaces, nsA) && slices.Contains(s.Namespaces, nsB)
 	})
 }
 
 // validateSharedHostnames checks that each entry names hostnames, written as
 // a route's are, and at least two namespaces, since one shares nothing.
-func validateSharedHostnames(entries []SharedHostnames) field.ErrorList {
+func validateSharedHostnames(entriesPath *field.Path, entries []SharedHostnames) field.ErrorList {
 	var errs field.ErrorList
 	for i, e := range entries {
-		path := field.NewPath("duplicateHost", "sharedHostnames").Index(i)
+		path := entriesPath.Index(i)
 		if len(e.Hostnames) == 0 {
 			errs = append(errs, field.Required(path.Child("hostnames"), "the hostnames these namespaces share"))
 		}

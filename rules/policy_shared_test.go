@@ -6,12 +6,13 @@ import (
 	"testing"
 )
 
-const sharedPolicy = `duplicateHost:
-  sharedHostnames:
-  - hostnames: ["shop.example.com", "*.shop.example.com"]
-    namespaces: [team-a, team-b]
-  - hostnames: [api.example.com]
-    namespaces: [team-b, team-c, team-d]
+const sharedPolicy = `rules:
+  duplicate-host:
+    sharedHostnames:
+    - hostnames: ["shop.example.com", "*.shop.example.com"]
+      namespaces: [team-a, team-b]
+    - hostnames: [api.example.com]
+      namespaces: [team-b, team-c, team-d]
 `
 
 func TestHostnameShared(t *testing.T) {
@@ -20,8 +21,8 @@ func TestHostnameShared(t *testing.T) {
 		{Hostnames: []string{"shop.example.com", "*.shop.example.com"}, Namespaces: []string{"team-a", "team-b"}},
 		{Hostnames: []string{"api.example.com"}, Namespaces: []string{"team-b", "team-c", "team-d"}},
 	}
-	if !reflect.DeepEqual(p.DuplicateHost.SharedHostnames, want) {
-		t.Errorf("sharedHostnames = %+v", p.DuplicateHost.SharedHostnames)
+	if !reflect.DeepEqual(p.Rules[DuplicateHost].SharedHostnames, want) {
+		t.Errorf("sharedHostnames = %+v", p.Rules[DuplicateHost].SharedHostnames)
 	}
 	tests := []struct {
 		host, nsA, nsB string
@@ -57,25 +58,25 @@ func TestSharedHostnamesErrors(t *testing.T) {
 	}{
 		{
 			name: "an entry without hostnames or a second namespace",
-			in:   header + "duplicateHost:\n  sharedHostnames:\n  - namespaces: [team-a]\n",
+			in:   header + "rules:\n  duplicate-host:\n    sharedHostnames:\n    - namespaces: [team-a]\n",
 			want: PolicyErrors{
-				{Line: 5, Field: "duplicateHost.sharedHostnames[0].hostnames",
+				{Line: 6, Field: "rules.duplicate-host.sharedHostnames[0].hostnames",
 					Message: "Required value: the hostnames these namespaces share"},
-				{Line: 5, Field: "duplicateHost.sharedHostnames[0].namespaces",
+				{Line: 6, Field: "rules.duplicate-host.sharedHostnames[0].namespaces",
 					Message: "Required value: at least two namespaces to share the hostnames"},
 			},
 		},
 		{
 			name: "bad hostnames and namespaces, each at its line",
-			in: header + "duplicateHost:\n  sharedHostnames:\n  - hostnames:\n    - shop.example.com\n    - Shop.Example.com\n" +
-				"    namespaces: [team-a, Team_B]\n",
+			in: header + "rules:\n  duplicate-host:\n    sharedHostnames:\n    - hostnames:\n      - shop.example.com\n" +
+				"      - Shop.Example.com\n      namespaces: [team-a, Team_B]\n",
 			want: PolicyErrors{
-				{Line: 7, Field: "duplicateHost.sharedHostnames[0].hostnames[1]", Message: `Invalid value: ` +
+				{Line: 8, Field: "rules.duplicate-host.sharedHostnames[0].hostnames[1]", Message: `Invalid value: ` +
 					`"Shop.Example.com": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric ` +
 					`characters, '-' or '.', and must start and end with an alphanumeric character (e.g. ` +
 					`'example.com', regex used for validation is ` +
 					`'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`},
-				{Line: 8, Field: "duplicateHost.sharedHostnames[0].namespaces[1]", Message: `Invalid value: "Team_B": ` +
+				{Line: 9, Field: "rules.duplicate-host.sharedHostnames[0].namespaces[1]", Message: `Invalid value: "Team_B": ` +
 					`a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must ` +
 					`start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for ` +
 					`validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`},
@@ -83,16 +84,16 @@ func TestSharedHostnamesErrors(t *testing.T) {
 		},
 		{
 			name: "a bare * is no hostname",
-			in:   header + "duplicateHost:\n  sharedHostnames:\n  - hostnames: [\"*\"]\n    namespaces: [a, b]\n",
-			want: PolicyErrors{{Line: 5, Field: "duplicateHost.sharedHostnames[0].hostnames[0]", Message: `Invalid value: ` +
+			in:   header + "rules:\n  duplicate-host:\n    sharedHostnames:\n    - hostnames: [\"*\"]\n      namespaces: [a, b]\n",
+			want: PolicyErrors{{Line: 6, Field: "rules.duplicate-host.sharedHostnames[0].hostnames[0]", Message: `Invalid value: ` +
 				`"*": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and ` +
 				`must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is ` +
 				`'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`}},
 		},
 		{
-			name: "an unknown field",
-			in:   header + "duplicateHost:\n  sharedHostname: []\n",
-			want: PolicyErrors{{Line: 4, Field: "duplicateHost.sharedHostname", Message: `unknown field "sharedHostname"`}},
+			name: "on another rule",
+			in:   header + "rules:\n  wildcard-host:\n    sharedHostnames:\n    - hostnames: [a.example.com]\n      namespaces: [a, b]\n",
+			want: PolicyErrors{{Line: 5, Field: "rules.wildcard-host.sharedHostnames", Message: `Forbidden: applies only to duplicate-host`}},
 		},
 	}
 	for _, tc := range tests {
