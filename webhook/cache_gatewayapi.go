@@ -97,7 +97,7 @@ func (k optionalKinds) unindexed() []client.Object {
 
 // unindexedKinds lists the kinds optionalKinds.unindexed chooses from.
 func unindexedKinds() []client.Object {
-	return []client.Object{&gatewayv1.GatewayClass{}, &gatewayv1beta1.ReferenceGrant{}, &corev1.Service{}}
+	return []client.Object{&gatewayv1.GatewayClass{}, &gatewayv1beta1.ReferenceGrant{}}
 }
 
 // registerStores starts the informers of the unindexed kinds and files

@@ -47,6 +47,8 @@ func gatewayAPILookups(snap rules.GatewayAPIState) map[string]string {
 		"ListenersReferencingSecret cert": objects(snap.ListenersReferencingSecret(infra("wildcard-cert"))),
 		"ReferenceGrantsIn team-b":        fmt.Sprint(names(asObjects(snap.ReferenceGrantsIn("team-b"))...)),
 		"ServiceSelector infra/ingress":   fmt.Sprint(selector, known),
+		"ListenersReferencingSecretsIn":   objects(snap.ListenersReferencingSecretsIn("infra")),
+		"ServicesWithSelector":            fmt.Sprint(snap.ServicesWithSelector(map[string]string{"istio": "ingress"})),
 	}
 }
 
@@ -107,6 +109,8 @@ func TestCacheSnapshotGatewayAPILookups(t *testing.T) {
 		"ListenersReferencingSecret cert": "[*v1.Gateway infra/public *v1.ListenerSet team-a/team-a-listeners]",
 		"ReferenceGrantsIn team-b":        "[*v1beta1.ReferenceGrant team-b/from-team-a]",
 		"ServiceSelector infra/ingress":   "map[istio:ingress] true",
+		"ListenersReferencingSecretsIn":   "[*v1.Gateway infra/public *v1.ListenerSet team-a/team-a-listeners]",
+		"ServicesWithSelector":            "[infra/ingress infra/ingress-canary]",
 	}
 	got, fromMemory := gatewayAPILookups(cached), gatewayAPILookups(mem)
 	for lookup, w := range want {
