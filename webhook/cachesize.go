@@ -89,9 +89,9 @@ func gatewayAPIBytes(kind string) int64 {
 	case "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute":
 		return 4240
 	case "Gateway", "ListenerSet":
-		return 3860
+		return 4010
 	case "Service":
-		return 3050
+		return 3880
 	}
 	return 1740
 }

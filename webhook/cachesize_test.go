@@ -17,7 +17,6 @@ import (
 	networking "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	toolscache "k8s.io/client-go/tools/cache"
@@ -307,10 +306,8 @@ func realisticKubeGateway(meta metav1.ObjectMeta, i int) *gatewayv1.Gateway {
 // TestCachedKindsFollowTheServedGatewayAPI: the gauge and the estimate
 // cover exactly the Gateway API kinds served, and Services with Gateways.
 func TestCachedKindsFollowTheServedGatewayAPI(t *testing.T) {
-	mapper := meta.NewDefaultRESTMapper(nil)
-	mapper.Add(gatewayv1.SchemeGroupVersion.WithKind("Gateway"), meta.RESTScopeNamespace)
-	mapper.Add(gatewayv1.SchemeGroupVersion.WithKind("HTTPRoute"), meta.RESTScopeNamespace)
-	served, err := gatewayAPIServed(mapper)
+	served, err := gatewayAPIServed(mapperServing(gatewayv1.SchemeGroupVersion.WithKind("Gateway"),
+		gatewayv1.SchemeGroupVersion.WithKind("HTTPRoute")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +321,7 @@ func TestCachedKindsFollowTheServedGatewayAPI(t *testing.T) {
 		t.Errorf("cached kinds %q, want %q", names, want)
 	}
 	counts := map[string]int64{"HTTPRoute": 1000, "Gateway.gateway.networking.k8s.io": 10, "Service": 10}
-	if got, want := estimatedNeed(kinds, counts), int64(baseBytes)+1000*4240+10*3860+10*3050; got != want {
+	if got, want := estimatedNeed(kinds, counts), int64(baseBytes)+1000*4240+10*4010+10*3880; got != want {
 		t.Errorf("estimate %d, want %d", got, want)
 	}
 }

@@ -178,3 +178,39 @@ func TestMalformedGatewayAPIObjectsAre400(t *testing.T) {
 		}
 	}
 }
+
+// TestAdmittedRouteClaimIsReservedForTheNextRequest: a route admitted a
+// moment ago, which the cache does not show yet, holds its hostname
+// against the next request, of any route kind, from another namespace.
+func TestAdmittedRouteClaimIsReservedForTheNextRequest(t *testing.T) {
+	s := newTestServer(t, claimsSnapshot(t))
+	inTeamC := func(route string) string {
+		return strings.Replace(route, `"namespace":"team-b"},"spec"`, `"namespace":"team-c"},"spec"`, 1)
+	}
+	for _, tc := range []struct {
+		first, second, secondKind, wantOwner string
+	}{
+		{routeJSON("v1", "HTTPRoute", "cart", `["cart.example.com"]`, ""), inTeamC(routeJSON("v1", "GRPCRoute", "cart", `["cart.example.com"]`, "")),
+			"GRPCRoute", "HTTPRoute team-b/cart "},
+		{routeJSON("v1", "TLSRoute", "ledger", `["ledger.db.example.com"]`, "tls"), inTeamC(routeJSON("v1", "TLSRoute", "ledger", `["ledger.db.example.com"]`, "tls")),
+			"TLSRoute", "TLSRoute team-b/ledger "},
+	} {
+		var first struct {
+			Kind string `json:"kind"`
+		}
+		if err := json.Unmarshal([]byte(tc.first), &first); err != nil {
+			t.Fatal(err)
+		}
+		if _, r := s.post(t, ValidatePath, "application/json", gatewayReview("v1", first.Kind, "CREATE", "team-b", "x", tc.first, "")); !r.Response.Allowed {
+			t.Fatalf("first %s denied: %+v", first.Kind, r.Response.Result)
+		}
+		_, r := s.post(t, ValidatePath, "application/json", gatewayReview("v1", tc.secondKind, "CREATE", "team-c", "x", tc.second, ""))
+		if r.Response.Allowed || !strings.Contains(r.Response.Result.Details.Causes[0].Message, "already claimed by "+tc.wantOwner) &&
+			!strings.Contains(r.Response.Result.Details.Causes[0].Message, "already routed by "+tc.wantOwner) {
+			t.Errorf("%s after a reserved %s: %+v", tc.secondKind, first.Kind, r.Response.Result)
+		}
+	}
+	if n := len(s.res.pending); n != 2 {
+		t.Errorf("%d claims pending, want the two admitted routes", n)
+	}
+}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gateguard/gateguard/rules"
 	"github.com/go-logr/logr"
-	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	admissionv1 "k8s.io/api/admission/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -38,8 +37,8 @@ func (v *validator) Handle(ctx context.Context, req admission.Request) admission
 		dec, err = rules.Validate(ctx, policy, snap, change)
 		return err == nil && len(dec.Denied()) == 0, err
 	}
-	if vs, ok := change.Object.(*networkingv1.VirtualService); ok {
-		err = v.reservations.decide(v.snapshot(ctx), vs, change.DryRun, decide)
+	if claimant(change.Object) {
+		err = v.reservations.decide(v.snapshot(ctx), change.Object, change.DryRun, decide)
 	} else {
 		_, err = decide(v.snapshot(ctx))
 	}
