@@ -25,6 +25,7 @@ const (
 	UnknownGateway     RuleID = "unknown-gateway"
 	HostNotInGateway   RuleID = "host-not-in-gateway"
 	SecretInUse        RuleID = "secret-in-use"
+	ReferenceGrant     RuleID = "reference-grant"
 	DefaultSelectorID  RuleID = "default-selector"
 	DefaultLabelsID    RuleID = "default-labels"
 )
@@ -116,19 +117,29 @@ func Catalog() []Rule {
 		{ID: OverlappingHost, DefaultAction: Warn, VirtualService: checkOverlappingHost, Route: checkRouteOverlappingHost,
 			Summary: "A wildcard host that overlaps another VirtualService's or route's host in the same route table."},
 		{ID: WildcardHost, DefaultAction: Deny, VirtualService: virtualServiceWildcards, Gateway: gatewayWildcards,
+			KubeGateway: kubeGatewayWildcards, ListenerSet: listenerSetWildcards, Route: routeWildcards,
 			Summary: "A catch-all or public-suffix wildcard host, or one outside the allowed wildcards."},
 		{ID: HostOwnership, DefaultAction: Deny, VirtualService: checkVirtualServiceOwnership, Gateway: checkGatewayOwnership,
+			KubeGateway: kubeGatewayOwnership, ListenerSet: listenerSetOwnership, Route: routeOwnership,
 			Summary: "A host outside the domains the policy gives the object's namespace."},
 		{ID: MissingCredential, DefaultAction: Deny, Gateway: checkMissingCredential,
-			Summary: "A TLS server whose credential Secret is absent where the gateway pods run, or lacks its keys."},
+			KubeGateway: checkKubeGatewayCredentials, ListenerSet: checkListenerSetCredentials,
+			Summary: "A TLS server whose credential Secret is absent where the gateway pods run, or lacks its keys; " +
+				"a listener whose certificateRef Secret is absent or lacks its keys."},
 		{ID: ConflictingGateway, DefaultAction: Deny, Gateway: checkConflictingGateway,
-			Summary: "A server with a tls block whose host, port and bind another Gateway on the same pods already serves."},
-		{ID: UnknownGateway, DefaultAction: Warn, VirtualService: checkUnknownGateway,
-			Summary: "A referenced gateway that does not exist."},
-		{ID: HostNotInGateway, DefaultAction: Warn, VirtualService: checkHostNotInGateway,
-			Summary: "A referenced Gateway that exposes none of the VirtualService's hosts to its namespace (IST0132)."},
-		{ID: SecretInUse, DefaultAction: Warn, Secret: checkSecretInUse,
-			Summary: "Deleting a Secret that a Gateway's TLS server reads as its credential."},
+			KubeGateway: checkKubeGatewayListeners, ListenerSet: checkListenerSetListeners,
+			Summary: "A server with a tls block whose host, port and bind another Gateway on the same pods already serves; " +
+				"a listener that conflicts with one merged before it, or with a TLS listener on the same pods."},
+		{ID: UnknownGateway, DefaultAction: Warn, VirtualService: checkUnknownGateway, Route: routeUnknownParents,
+			Summary: "A referenced gateway or listener that does not exist, or one of the other API, which binds nothing."},
+		{ID: HostNotInGateway, DefaultAction: Warn, VirtualService: checkHostNotInGateway, Route: routeHostNotInGateway,
+			Summary: "A referenced Gateway that exposes none of the object's hosts to its namespace (IST0132)."},
+		{ID: SecretInUse, DefaultAction: Warn, Secret: checkSecretDeletion, ReferenceGrant: checkGrantInUse,
+			Summary: "Deleting a Secret that a Gateway's TLS server or a listener reads, or the ReferenceGrant " +
+				"that alone permits a reference."},
+		{ID: ReferenceGrant, DefaultAction: Deny, KubeGateway: checkKubeGatewayGrants, ListenerSet: checkListenerSetGrants,
+			Route:   checkRouteGrants,
+			Summary: "A certificateRef or backendRef into another namespace that no ReferenceGrant there permits."},
 	}
 }
 
@@ -142,6 +153,9 @@ type request struct {
 	// collisions caches the VirtualService's route-table claims and
 	// collisions, shared by duplicate-host and overlapping-host.
 	collisions *[]collision
+	// bindings caches a route's parent bindings, shared by the rules
+	// that judge where it attaches.
+	bindings *[]parentBinding
 }
 
 // knownRule reports whether id names a rule, and whether it mutates.

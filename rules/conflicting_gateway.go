@@ -12,9 +12,11 @@ import (
 
 // checkConflictingGateway: a server with a tls block may not serve a host
 // (ns/ prefix stripped) that another Gateway on the same pods, port and bind
-// already serves with a tls block.
+// already serves with a tls block, nor one that a manual Gateway API
+// Gateway's TLS listener on those pods serves on that port.
 func checkConflictingGateway(r *request, gw *networkingv1.Gateway) ([]violation, error) {
 	var out []violation
+	shared := sharedTLSListeners(r.snapshot, gw)
 	for i, s := range gw.Spec.Servers {
 		if s.GetTls() == nil || s.GetPort() == nil {
 			continue
@@ -30,6 +32,7 @@ func checkConflictingGateway(r *request, gw *networkingv1.Gateway) ([]violation,
 						conflictDetail(gw, s, sh, other, theirs, theirHost))})
 				}
 			}
+			out = append(out, kubeGatewayConflicts(shared, s, sh, path)...)
 		}
 	}
 	return out, nil

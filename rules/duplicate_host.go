@@ -30,7 +30,7 @@ func checkRouteDuplicateHost(r *request, rt route) ([]violation, error) {
 	reported := map[string]bool{}
 	for _, c := range collisionsOf(r, rt.obj) {
 		key := c.mine.scope + "|" + c.mine.host
-		if !c.overlap && !reported[key] && !routeSplitAllowed(c, rt.obj.GetNamespace()) {
+		if !c.overlap && !reported[key] && !routeSplitAllowed(r.policy, c, rt.obj.GetNamespace()) {
 			reported[key] = true
 			out = append(out, violation{err: duplicateError(c, false)})
 		}
@@ -39,11 +39,13 @@ func checkRouteDuplicateHost(r *request, rt route) ([]violation, error) {
 }
 
 // routeSplitAllowed: HTTPRoutes and GRPCRoutes of one namespace split a
-// hostname by path by design; across the APIs, or on SNI and TCP, a
-// second claim is always a duplicate.
-func routeSplitAllowed(c collision, namespace string) bool {
+// hostname by path by design, and the policy may share named hostnames
+// across named namespaces; across the APIs, or on SNI and TCP, a second
+// claim is always a duplicate.
+func routeSplitAllowed(p *Policy, c collision, namespace string) bool {
+	other := c.other.GetNamespace()
 	http := c.mine.class == classHTTP || c.mine.class == classHTTPS
-	return http && isRoute(c.other) && c.other.GetNamespace() == namespace
+	return http && isRoute(c.other) && (other == namespace || p.hostnameShared(c.mine.host, namespace, other))
 }
 
 // duplicateError is the field error of a duplicate: Duplicate, or

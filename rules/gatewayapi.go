@@ -52,11 +52,19 @@ type GatewayAPIState interface {
 	// ListenersReferencingSecret returns the Gateways and ListenerSets
 	// whose listeners' certificateRefs name the Secret.
 	ListenersReferencingSecret(secret types.NamespacedName) []client.Object
+	// ListenersReferencingSecretsIn returns the Gateways and ListenerSets
+	// whose listeners' certificateRefs name a Secret of the namespace,
+	// for a ReferenceGrant that permits them all.
+	ListenersReferencingSecretsIn(namespace string) []client.Object
 	// ReferenceGrantsIn returns the ReferenceGrants of one namespace.
 	ReferenceGrantsIn(namespace string) []*gatewayv1beta1.ReferenceGrant
 	// ServiceSelector returns a Service's pod selector, and whether the
 	// Service is known.
 	ServiceSelector(key types.NamespacedName) (map[string]string, bool)
+	// ServicesWithSelector returns the Services whose pod selector equals
+	// selector (as a classic Gateway's), sorted: the manual Gateways on
+	// them share the classic Gateway's pods.
+	ServicesWithSelector(selector map[string]string) []types.NamespacedName
 }
 
 // ParentKey names a route's parent: a Gateway or a ListenerSet.

@@ -24,7 +24,10 @@ type parentBinding struct {
 	key   ParentKey
 	// gateway is the Istio Gateway the listeners land on; nil when the
 	// parent is missing, of another class, or not a Gateway API parent.
-	gateway  *gatewayv1.Gateway
+	gateway *gatewayv1.Gateway
+	// reached lists the parent's listeners that sectionName and port
+	// leave, attached or not: host-not-in-gateway names their hostnames.
+	reached  []listener
 	attached []attachment
 	// reason says why nothing attached ("" when something did, or when
 	// the parent is another implementation's and not ours to judge).
@@ -86,6 +89,7 @@ func bindParent(snap Snapshot, r route, ref gatewayv1.ParentReference, b parentB
 		b.reason = reasonNoParent
 		return b
 	}
+	b.reached = listeners
 	b.reason = reasonNoHostnameMatch
 	for _, l := range listeners {
 		hosts := intersectRoute(r, l, b.index)

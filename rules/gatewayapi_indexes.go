@@ -3,6 +3,7 @@ package rules
 import (
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
@@ -17,6 +18,8 @@ const (
 	IndexListenerSetParent     IndexName = "gateguard.dev/listenerset-parent"
 	IndexGatewayService        IndexName = "gateguard.dev/gateway-service"
 	IndexCertificateRef        IndexName = "gateguard.dev/certificate-ref"
+	IndexCertificateNamespace  IndexName = "gateguard.dev/certificate-namespace"
+	IndexServiceSelector       IndexName = "gateguard.dev/service-selector"
 )
 
 // RouteObjects lists an empty object of each route kind.
@@ -49,7 +52,31 @@ func gatewayAPIIndexes() []Index {
 		Index{IndexCertificateRef, &gatewayv1.ListenerSet{}, func(o client.Object) []string {
 			ls := o.(*gatewayv1.ListenerSet)
 			return certificateRefValues(ls.Namespace, listenerSetListeners(ls))
+		}},
+		Index{IndexCertificateNamespace, &gatewayv1.Gateway{}, func(o client.Object) []string {
+			gw := o.(*gatewayv1.Gateway)
+			return namespacesOf(certificateRefValues(gw.Namespace, gatewayListeners(gw)))
+		}},
+		Index{IndexCertificateNamespace, &gatewayv1.ListenerSet{}, func(o client.Object) []string {
+			ls := o.(*gatewayv1.ListenerSet)
+			return namespacesOf(certificateRefValues(ls.Namespace, listenerSetListeners(ls)))
+		}},
+		Index{IndexServiceSelector, &corev1.Service{}, func(o client.Object) []string {
+			if sel := o.(*corev1.Service).Spec.Selector; len(sel) > 0 {
+				return []string{SelectorKey(sel)}
+			}
+			return nil
 		}})
+}
+
+// namespacesOf lists the namespaces of "ns/name" keys.
+func namespacesOf(keys []string) []string {
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		ns, _, _ := strings.Cut(k, "/")
+		out = append(out, ns)
+	}
+	return uniqueSorted(out)
 }
 
 func routeValues(f func(route) []string) func(client.Object) []string {
@@ -116,3 +143,6 @@ func certificateRefValues(namespace string, listeners []listener) []string {
 	}
 	return uniqueSorted(keys)
 }
+
+// SelectorKey is a selector as IndexServiceSelector files it.
+func SelectorKey(selector map[string]string) string { return workloadKey(selector) }

@@ -24,7 +24,7 @@ type gatewayAPIObjects struct {
 	tlsRoutes       map[types.NamespacedName]*gatewayv1.TLSRoute
 	tcpRoutes       map[types.NamespacedName]*gatewayv1.TCPRoute
 	referenceGrants map[types.NamespacedName]*gatewayv1beta1.ReferenceGrant
-	services        map[types.NamespacedName]map[string]string
+	services        map[types.NamespacedName]*corev1.Service
 }
 
 func newGatewayAPIObjects() gatewayAPIObjects {
@@ -37,7 +37,7 @@ func newGatewayAPIObjects() gatewayAPIObjects {
 		tlsRoutes:       map[types.NamespacedName]*gatewayv1.TLSRoute{},
 		tcpRoutes:       map[types.NamespacedName]*gatewayv1.TCPRoute{},
 		referenceGrants: map[types.NamespacedName]*gatewayv1beta1.ReferenceGrant{},
-		services:        map[types.NamespacedName]map[string]string{},
+		services:        map[types.NamespacedName]*corev1.Service{},
 	}
 }
 
@@ -63,7 +63,7 @@ func (s *MemorySnapshot) addGatewayAPI(obj runtime.Object) bool {
 	case *gatewayv1beta1.ReferenceGrant:
 		store(s, g.referenceGrants, o)
 	case *corev1.Service:
-		g.services[client.ObjectKeyFromObject(o)] = o.Spec.Selector
+		store(s, g.services, o)
 	default:
 		return false
 	}
@@ -97,7 +97,7 @@ func (s *MemorySnapshot) deleteGatewayAPI(obj runtime.Object) bool {
 	case *gatewayv1beta1.ReferenceGrant:
 		unstore(s, g.referenceGrants, key)
 	case *corev1.Service:
-		delete(g.services, key)
+		unstore(s, g.services, key)
 	default:
 		return false
 	}
@@ -163,8 +163,11 @@ func (s *MemorySnapshot) ReferenceGrantsIn(namespace string) []*gatewayv1beta1.R
 }
 
 func (s *MemorySnapshot) ServiceSelector(key types.NamespacedName) (map[string]string, bool) {
-	sel, ok := s.gatewayAPI.services[key]
-	return sel, ok
+	svc, ok := s.gatewayAPI.services[key]
+	if !ok {
+		return nil, false
+	}
+	return svc.Spec.Selector, true
 }
 
 // lookupRoutes returns the routes of every kind under one index value.

@@ -160,29 +160,33 @@ func TestMutate(t *testing.T) {
 				t.Errorf("labels = %v, want %v", got, tc.wantLabels)
 			}
 
-			// Idempotent: mutating the result adds nothing and changes nothing.
-			again, more := Mutate(p, snap, create(out))
-			if len(more) != 0 {
-				t.Errorf("second Mutate added %q", renderMutations(t, more))
-			}
-			if !reflect.DeepEqual(toJSONMap(t, again), toJSONMap(t, out)) {
-				t.Error("second Mutate changed the object")
-			}
-
-			// The JSON patch of the mutations, applied to the object as
-			// the request carries it, gives the mutated object.
-			raw, err := json.Marshal(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var patched map[string]any
-			if err := json.Unmarshal(applyPatch(t, raw, muts), &patched); err != nil {
-				t.Fatal(err)
-			}
-			if want := toJSONMap(t, out); !reflect.DeepEqual(patched, want) {
-				t.Errorf("the patched object differs from Mutate's object:\n got: %v\nwant: %v", patched, want)
-			}
+			expectIdempotentAndPatchable(t, p, snap, in, out, muts)
 		})
+	}
+}
+
+// expectIdempotentAndPatchable: mutating out again adds and changes
+// nothing, and the JSON patch of muts, applied to in as the request
+// carries it, gives out.
+func expectIdempotentAndPatchable(t *testing.T, p *Policy, snap Snapshot, in, out client.Object, muts []Mutation) {
+	t.Helper()
+	again, more := Mutate(p, snap, create(out))
+	if len(more) != 0 {
+		t.Errorf("second Mutate added %q", renderMutations(t, more))
+	}
+	if !reflect.DeepEqual(toJSONMap(t, again), toJSONMap(t, out)) {
+		t.Error("second Mutate changed the object")
+	}
+	raw, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patched map[string]any
+	if err := json.Unmarshal(applyPatch(t, raw, muts), &patched); err != nil {
+		t.Fatal(err)
+	}
+	if want := toJSONMap(t, out); !reflect.DeepEqual(patched, want) {
+		t.Errorf("the patched object differs from Mutate's object:\n got: %v\nwant: %v", patched, want)
 	}
 }
 

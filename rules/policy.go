@@ -40,6 +40,10 @@ type RuleConfig struct {
 	// AllowSameNamespaceMerge (duplicate-host) turns a duplicate within one
 	// namespace on a named gateway into a warning: Istio's split pattern.
 	AllowSameNamespaceMerge bool `yaml:"allowSameNamespaceMerge"`
+	// SharedHostnames (duplicate-host) lets platform teams give a hostname
+	// to several namespaces at once: their routes for it are not
+	// duplicates of each other (docs/rules.md#duplicate-host).
+	SharedHostnames []SharedHostnames `yaml:"sharedHostnames"`
 	// AllowedWildcards (wildcard-host): when set, the only wildcard hosts
 	// allowed are those covered by an entry.
 	AllowedWildcards []string `yaml:"allowedWildcards"`

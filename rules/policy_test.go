@@ -19,6 +19,7 @@ rules:
   unknown-gateway: {action: off}
   host-not-in-gateway: {action: deny}
   secret-in-use: {action: deny}
+  reference-grant: {action: warn}
   default-selector: {action: on}
   default-labels: {action: off}
 hostOwnership:
@@ -61,6 +62,7 @@ func TestParsePolicyFull(t *testing.T) {
 		UnknownGateway:     {Action: Off},
 		HostNotInGateway:   {Action: Deny},
 		SecretInUse:        {Action: Deny},
+		ReferenceGrant:     {Action: Warn},
 		DefaultSelectorID:  {Action: On},
 		DefaultLabelsID:    {Action: Off},
 	}
@@ -109,7 +111,8 @@ func TestParsePolicyFull(t *testing.T) {
 func TestDefaultPolicy(t *testing.T) {
 	p := DefaultPolicy()
 	want := map[RuleID]Action{DuplicateHost: Deny, OverlappingHost: Warn, WildcardHost: Deny, HostOwnership: Deny,
-		MissingCredential: Deny, ConflictingGateway: Deny, UnknownGateway: Warn, HostNotInGateway: Warn, SecretInUse: Warn}
+		MissingCredential: Deny, ConflictingGateway: Deny, UnknownGateway: Warn, HostNotInGateway: Warn, SecretInUse: Warn,
+		ReferenceGrant: Deny}
 	for _, r := range Catalog() {
 		if got := p.actionFor(r); got != want[r.ID] {
 			t.Errorf("default action of %s = %s, want %s", r.ID, got, want[r.ID])
@@ -197,7 +200,7 @@ func TestParsePolicyErrors(t *testing.T) {
 			in:   header + "rules:\n  duplicate-hosts: {action: deny}\n",
 			want: PolicyErrors{{Line: 4, Field: "rules.duplicate-hosts", Message: `Unsupported value: "duplicate-hosts": ` +
 				`supported values: "duplicate-host", "overlapping-host", "wildcard-host", "host-ownership", ` +
-				`"missing-credential", "conflicting-gateway", "unknown-gateway", "host-not-in-gateway", "secret-in-use", ` +
+				`"missing-credential", "conflicting-gateway", "unknown-gateway", "host-not-in-gateway", "secret-in-use", "reference-grant", ` +
 				`"default-selector", "default-labels"`}},
 		},
 		{
@@ -280,7 +283,7 @@ func TestParsePolicyErrors(t *testing.T) {
 			in:   header + "exemptions:\n- namespaces: [a]\n  rules: [wildcard]\n",
 			want: PolicyErrors{{Line: 5, Field: "exemptions[0].rules[0]", Message: `Unsupported value: "wildcard": ` +
 				`supported values: "duplicate-host", "overlapping-host", "wildcard-host", "host-ownership", ` +
-				`"missing-credential", "conflicting-gateway", "unknown-gateway", "host-not-in-gateway", "secret-in-use", ` +
+				`"missing-credential", "conflicting-gateway", "unknown-gateway", "host-not-in-gateway", "secret-in-use", "reference-grant", ` +
 				`"default-selector", "default-labels"`}},
 		},
 		{

@@ -56,6 +56,10 @@ func validateRuleConfigs(rules map[RuleID]RuleConfig) field.ErrorList {
 		if c.AllowSameNamespaceMerge && id != DuplicateHost {
 			errs = append(errs, field.Forbidden(path.Child("allowSameNamespaceMerge"), "applies only to duplicate-host"))
 		}
+		if len(c.SharedHostnames) > 0 && id != DuplicateHost {
+			errs = append(errs, field.Forbidden(path.Child("sharedHostnames"), "applies only to duplicate-host"))
+		}
+		errs = append(errs, validateSharedHostnames(path.Child("sharedHostnames"), c.SharedHostnames)...)
 		if len(c.AllowedWildcards) > 0 && id != WildcardHost {
 			errs = append(errs, field.Forbidden(path.Child("allowedWildcards"), "applies only to wildcard-host"))
 		}

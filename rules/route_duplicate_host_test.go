@@ -68,6 +68,25 @@ func TestRouteDuplicateHost(t *testing.T) {
 				`of your own, or ask the owner of team-a/shop`}},
 		},
 		{
+			name:   "a hostname the policy shares between the two namespaces",
+			policy: "rules:\n  duplicate-host:\n    sharedHostnames:\n    - hostnames: [shop.example.com]\n      namespaces: [team-a, team-b]\n",
+			obj:    func() client.Object { return httpRoute("team-b", "shop", []string{"shop.example.com"}, public) },
+		},
+		{
+			name:   "a shared hostname is shared by the namespaces listed only",
+			policy: "rules:\n  duplicate-host:\n    sharedHostnames:\n    - hostnames: [shop.example.com]\n      namespaces: [team-a, team-c]\n",
+			obj:    func() client.Object { return httpRoute("team-b", "shop", []string{"shop.example.com"}, public) },
+			want:   []want{{rule: DuplicateHost, action: Deny, field: "spec.hostnames[0]"}},
+		},
+		{
+			name:   "sharing covers routes, not a VirtualService on the same pods",
+			policy: "rules:\n  duplicate-host:\n    sharedHostnames:\n    - hostnames: [legacy.example.com]\n      namespaces: [team-b, team-c]\n",
+			obj: func() client.Object {
+				return httpRoute("team-b", "legacy", []string{"legacy.example.com"}, parentRef("istio-system", "manual"))
+			},
+			want: []want{{rule: DuplicateHost, action: Deny, field: "spec.hostnames[0]"}},
+		},
+		{
 			name: "two managed Gateways never share pods",
 			obj: func() client.Object {
 				return httpRoute("team-b", "shop", []string{"shop.example.com"}, parentRef("istio-system", "other"))

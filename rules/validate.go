@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
 )
 
 // Operation is the admission operation of a change.
@@ -82,15 +83,15 @@ const ratchetNote = " (present before this update, so allowed: fix it when you c
 // Validate judges one change against the policy and the snapshot. An UPDATE
 // that adds no violation its old object did not have is allowed: the
 // violations it keeps come back as warnings. Of deletions only a Secret's
-// is judged, by the rules with a Secret check.
+// and a ReferenceGrant's are judged, by the rules with a check for them.
 func Validate(ctx context.Context, p *Policy, snap Snapshot, c Change) (Decision, error) {
 	obj := c.Object
 	if c.Operation == Delete {
 		obj = c.OldObject
 	}
-	// A Secret is judged as it goes away (secret-in-use); a Gateway or
-	// VirtualService as it comes or changes, its deletion freeing what it held.
-	if _, secret := obj.(*corev1.Secret); obj == nil || secret != (c.Operation == Delete) {
+	// A Secret or ReferenceGrant is judged as it goes away (secret-in-use);
+	// anything else as it comes or changes, its deletion freeing what it held.
+	if obj == nil || judgedOnDelete(obj) != (c.Operation == Delete) {
 		return Decision{}, nil
 	}
 	found, err := evaluate(ctx, p, snap, c, obj)
@@ -108,6 +109,15 @@ func Validate(ctx context.Context, p *Policy, snap Snapshot, c Change) (Decision
 		findings = append(findings, j.finding(slices.ContainsFunc(before, j.same)))
 	}
 	return Decision{Findings: findings}, nil
+}
+
+// judgedOnDelete: the kinds whose deletion, not creation, can break others.
+func judgedOnDelete(obj client.Object) bool {
+	switch obj.(type) {
+	case *corev1.Secret, *gatewayv1beta1.ReferenceGrant:
+		return true
+	}
+	return false
 }
 
 // judged is one violation with its rule and the action the policy sets.

@@ -27,15 +27,16 @@ func (m *mutator) Handle(ctx context.Context, req admission.Request) admission.R
 	if change.Object == nil {
 		return admission.Allowed("")
 	}
-	_, muts := rules.Mutate(m.policy.Load(), m.snapshot(ctx), change)
+	_, muts, skipped := rules.MutateWarned(m.policy.Load(), m.snapshot(ctx), change)
+	warnings := rules.Decision{Findings: skipped}.Warnings()
 	if len(muts) == 0 {
-		return admission.Allowed("")
+		return admission.Allowed("").WithWarnings(warnings...)
 	}
 	patch, err := rules.JSONPatch(req.Object.Raw, muts)
 	if err != nil {
 		return m.failed(req, err)
 	}
-	return admission.Patched("", patch...)
+	return admission.Patched("", patch...).WithWarnings(warnings...)
 }
 
 // failed logs a mutation that could not be built, with the request's

@@ -91,3 +91,15 @@ func (s *cacheSnapshot) ServiceSelector(key types.NamespacedName) (map[string]st
 	}
 	return svc.Spec.Selector, true
 }
+
+func (s *cacheSnapshot) ListenersReferencingSecretsIn(namespace string) []client.Object {
+	return byIndex[client.Object](s, rules.IndexCertificateNamespace, namespace)
+}
+
+func (s *cacheSnapshot) ServicesWithSelector(selector map[string]string) []types.NamespacedName {
+	var out []types.NamespacedName
+	for _, svc := range byIndex[*corev1.Service](s, rules.IndexServiceSelector, rules.SelectorKey(selector)) {
+		out = append(out, types.NamespacedName{Namespace: svc.Namespace, Name: svc.Name})
+	}
+	return out
+}

@@ -76,7 +76,7 @@ func judgedKind(obj client.Object) bool {
 func judge(ctx context.Context, rep *report.Report, p *rules.Policy, snap *rules.MemorySnapshot, d manifest.Document,
 	obj client.Object) (client.Object, error) {
 	change := rules.Change{Operation: rules.Create, Object: obj, Namespace: obj.GetNamespace()}
-	mutated, muts := rules.Mutate(p, snap, change)
+	mutated, muts, skipped := rules.MutateWarned(p, snap, change)
 	ref := report.RefOf(obj)
 	for _, m := range muts {
 		rep.Mutations = append(rep.Mutations, report.Mutation{Object: ref, Rule: m.Rule, Field: m.Field(), Value: m.Value,
@@ -87,6 +87,7 @@ func judge(ctx context.Context, rep *report.Report, p *rules.Policy, snap *rules
 	if err != nil {
 		return nil, err
 	}
+	dec.Findings = append(skipped, dec.Findings...)
 	if rep.Record(obj, dec, d.File, d.Line) {
 		return nil, nil
 	}

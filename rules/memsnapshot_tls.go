@@ -1,0 +1,30 @@
+package rules
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// ListenersReferencingSecretsIn returns the Gateways, then the
+// ListenerSets, whose certificateRefs name a Secret of the namespace.
+func (s *MemorySnapshot) ListenersReferencingSecretsIn(namespace string) []client.Object {
+	var out []client.Object
+	for _, gw := range lookup[*gatewayv1.Gateway](s, IndexCertificateNamespace, namespace) {
+		out = append(out, gw)
+	}
+	for _, ls := range lookup[*gatewayv1.ListenerSet](s, IndexCertificateNamespace, namespace) {
+		out = append(out, ls)
+	}
+	return out
+}
+
+// ServicesWithSelector returns the Services whose selector equals selector.
+func (s *MemorySnapshot) ServicesWithSelector(selector map[string]string) []types.NamespacedName {
+	var out []types.NamespacedName
+	for _, svc := range lookup[*corev1.Service](s, IndexServiceSelector, SelectorKey(selector)) {
+		out = append(out, types.NamespacedName{Namespace: svc.Namespace, Name: svc.Name})
+	}
+	return out
+}
