@@ -87,8 +87,8 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.Duration, "duration", o.Duration, "timed duration of each run, per target and concurrency")
 	fs.DurationVar(&o.Warmup, "warmup", o.Warmup, "untimed run before each timed run")
 	fs.IntVar(&o.MaxRequests, "max-requests", o.MaxRequests, "at most this many requests per run")
-	fs.IntVar(&o.Pool, "pool", o.Pool, "distinct pre-built requests, cycled; each admitted new VirtualService stays a pending "+
-		"claim in gateguard until its cache shows it, which here never happens, so the pool bounds the pending claims")
+	fs.IntVar(&o.Pool, "pool", o.Pool, "distinct pre-built requests, cycled; each admitted new VirtualService or HTTPRoute stays a "+
+		"pending claim in gateguard until its cache shows it, which here never happens, so the pool bounds the pending claims")
 	fs.Var(&o.Mix, "mix", "request mix as kind=weight,... of new, duplicate, gateway, dryrun, mutate, route (a new HTTPRoute), "+
 		"duproute (a duplicate HTTPRoute hostname)")
 	fs.IntVar(&o.Creates, "creates", o.Creates, "sequential kubectl-path creates per phase (webhooks off, on); 0 skips")
