@@ -143,8 +143,8 @@ func TestCheckSARIF(t *testing.T) {
 			t.Errorf("incomplete result: %+v", r)
 		}
 	}
-	if levels["error"] != 5 || levels["warning"] != 1 {
-		t.Errorf("levels = %v, want 5 errors (deny) and 1 warning (warn)", levels)
+	if levels["error"] != 6 || levels["warning"] != 1 {
+		t.Errorf("levels = %v, want 6 errors (deny) and 1 warning (warn)", levels)
 	}
 }
 
