@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 // gatewayReview builds a v1 AdmissionReview for a gateway.networking.k8s.io
@@ -212,5 +214,31 @@ func TestAdmittedRouteClaimIsReservedForTheNextRequest(t *testing.T) {
 	}
 	if n := len(s.res.pending); n != 2 {
 		t.Errorf("%d claims pending, want the two admitted routes", n)
+	}
+}
+
+// TestKindServedAfterStartIsAllowedWithAWarning: a request for a Gateway
+// API kind gateguard found unserved at start (its CRD came later) is not
+// judged against a cache without its objects: allowed, with a warning
+// that says to restart. A kind that was served is judged as ever.
+func TestKindServedAfterStartIsAllowedWithAWarning(t *testing.T) {
+	s := newTestServer(t, claimsSnapshot(t))
+	kinds, err := gatewayAPIServed(mapperServing(gatewayv1.SchemeGroupVersion.WithKind("Gateway"),
+		gatewayv1.SchemeGroupVersion.WithKind("GRPCRoute")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.validator.kinds = kinds
+	_, r := s.post(t, ValidatePath, "application/json",
+		gatewayReview("v1", "HTTPRoute", "CREATE", "team-b", "shop", routeJSON("v1", "HTTPRoute", "shop", `["shop.example.com"]`, ""), ""))
+	want := []string{"gateguard did not judge this HTTPRoute: its CRD was not served when gateguard started, so gateguard " +
+		"holds none of them; restart gateguard to judge HTTPRoute objects"}
+	if !r.Response.Allowed || !slices.Equal(r.Response.Warnings, want) {
+		t.Errorf("allowed %v warnings %q, want allowed with %q", r.Response.Allowed, r.Response.Warnings, want)
+	}
+	_, r = s.post(t, ValidatePath, "application/json",
+		gatewayReview("v1", "GRPCRoute", "CREATE", "team-b", "shop", routeJSON("v1", "GRPCRoute", "shop", `["shop.example.com"]`, ""), ""))
+	if r.Response.Allowed {
+		t.Errorf("a GRPCRoute, served from the start, was not judged: %+v", r.Response)
 	}
 }

@@ -64,21 +64,7 @@ func gatewayAPICheckArgs() []string {
 // at its document.
 func TestCheckGatewayAPISARIF(t *testing.T) {
 	_, sarif, _ := runCLI(t, "", append([]string{"check", "-o", "sarif"}, gatewayAPICheckArgs()...)...)
-	var log struct {
-		Runs []struct {
-			Results []struct {
-				RuleID    string            `json:"ruleId"`
-				Level     string            `json:"level"`
-				Message   map[string]string `json:"message"`
-				Locations []struct {
-					PhysicalLocation struct {
-						ArtifactLocation struct{ URI string }    `json:"artifactLocation"`
-						Region           struct{ StartLine int } `json:"region"`
-					} `json:"physicalLocation"`
-				} `json:"locations"`
-			} `json:"results"`
-		} `json:"runs"`
-	}
+	var log sarifLog
 	if err := json.Unmarshal([]byte(sarif), &log); err != nil || len(log.Runs) != 1 || len(log.Runs[0].Results) != 1 {
 		t.Fatalf("SARIF: want one run with one result (%v): %s", err, sarif)
 	}
