@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"slices"
+	"unique"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -46,7 +47,13 @@ func trimGatewayAPI(o any) (client.Object, bool) {
 		return nil, false
 	}
 	*m = withExemption(keptMeta(m), m)
-	return o.(client.Object), true
+	obj := o.(client.Object)
+	if t, ok := obj.GetObjectKind().(*metav1.TypeMeta); ok {
+		// The decoder gives every object its own copy of the kind and
+		// version; one copy of each serves them all.
+		t.APIVersion, t.Kind = unique.Make(t.APIVersion).Value(), unique.Make(t.Kind).Value()
+	}
+	return obj, true
 }
 
 // httpBackends keeps of each rule its backendRefs, without their own
