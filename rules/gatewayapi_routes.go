@@ -22,41 +22,53 @@ type route struct {
 	backends   []backendAt
 }
 
-// backendAt is one backendRef (or mirror backend) and where it is written.
+// backendAt is one backendRef (or mirror backend) and where it is
+// written: rule's backendRefs[at], or its filters[at] for a mirror. The
+// field path is built only for a violation: routes are viewed by the
+// thousand (indexes, audits, host collisions) and few backends are denied.
 type backendAt struct {
-	ref  gatewayv1.BackendObjectReference
-	path *field.Path
+	ref      gatewayv1.BackendObjectReference
+	rule, at int
+	mirror   bool
+}
+
+// path is where the backend is written.
+func (b backendAt) path() *field.Path {
+	rule := field.NewPath("spec", "rules").Index(b.rule)
+	if b.mirror {
+		return rule.Child("filters").Index(b.at).Child("requestMirror", "backendRef")
+	}
+	return rule.Child("backendRefs").Index(b.at)
 }
 
 // routeOf views obj as a route, or reports that it is not one.
 func routeOf(obj client.Object) (route, bool) {
 	r := route{obj: obj}
-	rulesPath := field.NewPath("spec", "rules")
 	switch o := obj.(type) {
 	case *gatewayv1.HTTPRoute:
 		r.kind, r.parentRefs, r.hostnames = KindHTTPRoute, o.Spec.ParentRefs, o.Spec.Hostnames
 		for i, rule := range o.Spec.Rules {
 			for j, b := range rule.BackendRefs {
-				r.backends = append(r.backends, backendAt{b.BackendObjectReference, rulesPath.Index(i).Child("backendRefs").Index(j)})
+				r.backends = append(r.backends, backendAt{ref: b.BackendObjectReference, rule: i, at: j})
 			}
-			r.backends = append(r.backends, httpMirrors(rule.Filters, rulesPath.Index(i).Child("filters"))...)
+			r.backends = httpMirrors(r.backends, rule.Filters, i)
 		}
 	case *gatewayv1.GRPCRoute:
 		r.kind, r.parentRefs, r.hostnames = KindGRPCRoute, o.Spec.ParentRefs, o.Spec.Hostnames
 		for i, rule := range o.Spec.Rules {
 			for j, b := range rule.BackendRefs {
-				r.backends = append(r.backends, backendAt{b.BackendObjectReference, rulesPath.Index(i).Child("backendRefs").Index(j)})
+				r.backends = append(r.backends, backendAt{ref: b.BackendObjectReference, rule: i, at: j})
 			}
 		}
 	case *gatewayv1.TLSRoute:
 		r.kind, r.parentRefs, r.hostnames = KindTLSRoute, o.Spec.ParentRefs, o.Spec.Hostnames
 		for i, rule := range o.Spec.Rules {
-			r.backends = append(r.backends, plainBackends(rule.BackendRefs, rulesPath.Index(i))...)
+			r.backends = plainBackends(r.backends, rule.BackendRefs, i)
 		}
 	case *gatewayv1.TCPRoute:
 		r.kind, r.parentRefs = KindTCPRoute, o.Spec.ParentRefs
 		for i, rule := range o.Spec.Rules {
-			r.backends = append(r.backends, plainBackends(rule.BackendRefs, rulesPath.Index(i))...)
+			r.backends = plainBackends(r.backends, rule.BackendRefs, i)
 		}
 	default:
 		return route{}, false
@@ -64,21 +76,20 @@ func routeOf(obj client.Object) (route, bool) {
 	return r, true
 }
 
-func plainBackends(refs []gatewayv1.BackendRef, rulePath *field.Path) []backendAt {
-	out := make([]backendAt, 0, len(refs))
+// plainBackends appends the backendRefs of rule i.
+func plainBackends(out []backendAt, refs []gatewayv1.BackendRef, i int) []backendAt {
 	for j, b := range refs {
-		out = append(out, backendAt{b.BackendObjectReference, rulePath.Child("backendRefs").Index(j)})
+		out = append(out, backendAt{ref: b.BackendObjectReference, rule: i, at: j})
 	}
 	return out
 }
 
-// httpMirrors lists the backends of RequestMirror filters, which reach
-// another namespace as a backendRef does.
-func httpMirrors(filters []gatewayv1.HTTPRouteFilter, filtersPath *field.Path) []backendAt {
-	var out []backendAt
+// httpMirrors appends the backends of rule i's RequestMirror filters,
+// which reach another namespace as a backendRef does.
+func httpMirrors(out []backendAt, filters []gatewayv1.HTTPRouteFilter, i int) []backendAt {
 	for k, f := range filters {
 		if f.RequestMirror != nil {
-			out = append(out, backendAt{f.RequestMirror.BackendRef, filtersPath.Index(k).Child("requestMirror", "backendRef")})
+			out = append(out, backendAt{ref: f.RequestMirror.BackendRef, rule: i, at: k, mirror: true})
 		}
 	}
 	return out

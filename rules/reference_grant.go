@@ -95,7 +95,7 @@ func checkRouteGrants(r *request, rt route) ([]violation, error) {
 	for _, b := range rt.backends {
 		to := backendTarget(b.ref, rt.obj.GetNamespace())
 		if to.key.Namespace != rt.obj.GetNamespace() && !referenceGranted(r.snapshot, rt.obj, to, nil) {
-			out = append(out, violation{err: field.Forbidden(b.path, msgReferenceNotGranted(rt.obj, to, droppedBackend(rt.kind)))})
+			out = append(out, violation{err: field.Forbidden(b.path(), msgReferenceNotGranted(rt.obj, to, droppedBackend(rt.kind)))})
 		}
 	}
 	return out, nil

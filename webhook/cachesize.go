@@ -87,7 +87,7 @@ func gatewayAPIKindName(gvk schema.GroupVersionKind) string {
 func gatewayAPIBytes(kind string) int64 {
 	switch kind {
 	case "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute":
-		return 4240
+		return 3160
 	case "Gateway", "ListenerSet":
 		return 4010
 	case "Service":

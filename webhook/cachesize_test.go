@@ -321,7 +321,7 @@ func TestCachedKindsFollowTheServedGatewayAPI(t *testing.T) {
 		t.Errorf("cached kinds %q, want %q", names, want)
 	}
 	counts := map[string]int64{"HTTPRoute": 1000, "Gateway.gateway.networking.k8s.io": 10, "Service": 10}
-	if got, want := estimatedNeed(kinds, counts), int64(baseBytes)+1000*4240+10*4010+10*3880; got != want {
+	if got, want := estimatedNeed(kinds, counts), int64(baseBytes)+1000*3160+10*4010+10*3880; got != want {
 		t.Errorf("estimate %d, want %d", got, want)
 	}
 }

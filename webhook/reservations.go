@@ -101,7 +101,12 @@ func (r *reservations) reserve(obj client.Object) {
 	name := claimKey(obj)
 	r.release(name)
 	// The decided object is gateguard's own copy; a claim needs only its
-	// identity and spec, not kubectl's last-applied copy or managedFields.
+	// identity and spec, not kubectl's last-applied copy or managedFields,
+	// and of a route only what the cache keeps of one (the load tool's
+	// pool holds hundreds of pending routes).
+	if trimmed, ok := trimGatewayAPI(obj); ok {
+		obj = trimmed
+	}
 	obj.SetManagedFields(nil)
 	obj.SetAnnotations(nil)
 	obj.SetLabels(nil)

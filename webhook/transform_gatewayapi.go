@@ -1,6 +1,9 @@
 package webhook
 
 import (
+	"slices"
+	"unique"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -13,9 +16,12 @@ import (
 // addresses and grants are what the rules read. Of an HTTPRoute's or
 // GRPCRoute's rules only the backends stay (backendRefs, and an
 // HTTPRoute's request mirrors): never what the routes match or do, which
-// is most of a real route, as of VirtualServices (transform.go). Status
-// (one entry per parent and listener, with conditions) goes. ok is false
-// for any other kind.
+// is most of a real route, as of VirtualServices (transform.go). And
+// those only when one points into another namespace: of a cached route
+// the rules read only such backends (a ReferenceGrant must permit them),
+// and most routes send traffic to their own namespace only. Status (one
+// entry per parent and listener, with conditions) goes. ok is false for
+// any other kind.
 func trimGatewayAPI(o any) (client.Object, bool) {
 	var m *metav1.ObjectMeta
 	switch obj := o.(type) {
@@ -27,10 +33,10 @@ func trimGatewayAPI(o any) (client.Object, bool) {
 		m, obj.Status = &obj.ObjectMeta, gatewayv1.ListenerSetStatus{}
 	case *gatewayv1.HTTPRoute:
 		m, obj.Status = &obj.ObjectMeta, gatewayv1.HTTPRouteStatus{}
-		obj.Spec.Rules = httpBackends(obj.Spec.Rules)
+		obj.Spec.Rules = httpBackends(obj.Namespace, obj.Spec.Rules)
 	case *gatewayv1.GRPCRoute:
 		m, obj.Status = &obj.ObjectMeta, gatewayv1.GRPCRouteStatus{}
-		obj.Spec.Rules = grpcBackends(obj.Spec.Rules)
+		obj.Spec.Rules = grpcBackends(obj.Namespace, obj.Spec.Rules)
 	case *gatewayv1.TLSRoute:
 		m, obj.Status = &obj.ObjectMeta, gatewayv1.TLSRouteStatus{}
 	case *gatewayv1.TCPRoute:
@@ -41,13 +47,23 @@ func trimGatewayAPI(o any) (client.Object, bool) {
 		return nil, false
 	}
 	*m = withExemption(keptMeta(m), m)
-	return o.(client.Object), true
+	obj := o.(client.Object)
+	if t, ok := obj.GetObjectKind().(*metav1.TypeMeta); ok {
+		// The decoder gives every object its own copy of the kind and
+		// version; one copy of each serves them all.
+		t.APIVersion, t.Kind = unique.Make(t.APIVersion).Value(), unique.Make(t.Kind).Value()
+	}
+	return obj, true
 }
 
 // httpBackends keeps of each rule its backendRefs, without their own
 // filters, and its RequestMirror filters, whose backends a backendRef
-// check reads too.
-func httpBackends(rules []gatewayv1.HTTPRouteRule) []gatewayv1.HTTPRouteRule {
+// check reads too; no rules at all when every backend is in namespace.
+// A kept rule keeps all its backends, so their field paths stay.
+func httpBackends(namespace string, rules []gatewayv1.HTTPRouteRule) []gatewayv1.HTTPRouteRule {
+	if !slices.ContainsFunc(rules, func(r gatewayv1.HTTPRouteRule) bool { return httpCrossesNamespace(namespace, r) }) {
+		return nil
+	}
 	out := make([]gatewayv1.HTTPRouteRule, len(rules))
 	for i, r := range rules {
 		for _, b := range r.BackendRefs {
@@ -62,8 +78,29 @@ func httpBackends(rules []gatewayv1.HTTPRouteRule) []gatewayv1.HTTPRouteRule {
 	return out
 }
 
-// grpcBackends keeps of each rule its backendRefs, without their filters.
-func grpcBackends(rules []gatewayv1.GRPCRouteRule) []gatewayv1.GRPCRouteRule {
+// httpCrossesNamespace reports whether a rule's backendRefs or request
+// mirrors name a namespace other than the route's.
+func httpCrossesNamespace(namespace string, r gatewayv1.HTTPRouteRule) bool {
+	for _, b := range r.BackendRefs {
+		if crossesNamespace(namespace, b.BackendObjectReference) {
+			return true
+		}
+	}
+	return slices.ContainsFunc(r.Filters, func(f gatewayv1.HTTPRouteFilter) bool {
+		return f.RequestMirror != nil && crossesNamespace(namespace, f.RequestMirror.BackendRef)
+	})
+}
+
+// grpcBackends keeps of each rule its backendRefs, without their filters;
+// no rules at all when every backend is in namespace.
+func grpcBackends(namespace string, rules []gatewayv1.GRPCRouteRule) []gatewayv1.GRPCRouteRule {
+	if !slices.ContainsFunc(rules, func(r gatewayv1.GRPCRouteRule) bool {
+		return slices.ContainsFunc(r.BackendRefs, func(b gatewayv1.GRPCBackendRef) bool {
+			return crossesNamespace(namespace, b.BackendObjectReference)
+		})
+	}) {
+		return nil
+	}
 	out := make([]gatewayv1.GRPCRouteRule, len(rules))
 	for i, r := range rules {
 		for _, b := range r.BackendRefs {
@@ -71,6 +108,12 @@ func grpcBackends(rules []gatewayv1.GRPCRouteRule) []gatewayv1.GRPCRouteRule {
 		}
 	}
 	return out
+}
+
+// crossesNamespace reports whether ref names a namespace other than the
+// route's, as the rules resolve it (an empty namespace is the route's).
+func crossesNamespace(namespace string, ref gatewayv1.BackendObjectReference) bool {
+	return ref.Namespace != nil && *ref.Namespace != "" && string(*ref.Namespace) != namespace
 }
 
 // trimService keeps of a Service only its identity and pod selector: a

@@ -312,6 +312,8 @@ func TestTransformStripsWhatNoRuleReads(t *testing.T) {
 		{routeWithStatus(meta), `{` + kept + `,"annotations":{"gateguard.dev/exempt":"wildcard-host"}},"spec":{"parentRefs":[{"name":"public"}],` +
 			`"hostnames":["shop.example.com"],"rules":[{"filters":[{"type":"RequestMirror","requestMirror":{"backendRef":` +
 			`{"name":"audit","namespace":"audit"}}}],"backendRefs":[{"name":"shop","port":80}]}]},"status":{"parents":null}}`},
+		{inNamespaceRoute(meta), `{` + kept + `,"annotations":{"gateguard.dev/exempt":"wildcard-host"}},"spec":{"parentRefs":[{"name":"public"}],` +
+			`"hostnames":["shop.example.com"]},"status":{"parents":null}}`},
 		{&gatewayv1beta1.ReferenceGrant{ObjectMeta: meta, Spec: gatewayv1beta1.ReferenceGrantSpec{
 			From: []gatewayv1beta1.ReferenceGrantFrom{{Kind: "HTTPRoute", Namespace: "team-b"}}, To: []gatewayv1beta1.ReferenceGrantTo{{Kind: "Service"}}}},
 			`{` + kept + `,"annotations":{"gateguard.dev/exempt":"wildcard-host"}},"spec":{"from":[{"group":"","kind":"HTTPRoute",` +
@@ -335,6 +337,14 @@ func serviceKey(opts cache.Options) client.Object {
 		}
 	}
 	return nil
+}
+
+// inNamespaceRoute is routeWithStatus with its mirror in its own
+// namespace, named: no backend crosses a namespace, so none is cached.
+func inNamespaceRoute(meta metav1.ObjectMeta) *gatewayv1.HTTPRoute {
+	r := routeWithStatus(meta)
+	r.Spec.Rules[0].Filters[1].RequestMirror.BackendRef.Namespace = ptr.To(gatewayv1.Namespace(meta.Namespace))
+	return r
 }
 
 // routeWithStatus is an HTTPRoute as a controller leaves it: matches,
