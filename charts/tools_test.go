@@ -68,7 +68,8 @@ func helm(t *testing.T, args ...string) (stdout, stderr string, ok bool) {
 }
 
 // render runs helm template as `helm install gateguard -n gateguard-system`
-// would, with --set pairs, and fails the test if helm refuses.
+// would, with --set pairs, and fails the test if helm refuses. The CRDs in
+// crds/ are included: helm install applies them before the templates.
 func render(t *testing.T, sets ...string) []*unstructured.Unstructured {
 	t.Helper()
 	return renderIn(t, "gateguard-system", sets...)
@@ -77,7 +78,7 @@ func render(t *testing.T, sets ...string) []*unstructured.Unstructured {
 // renderIn is render into another namespace.
 func renderIn(t *testing.T, namespace string, sets ...string) []*unstructured.Unstructured {
 	t.Helper()
-	args := []string{"template", "gateguard", chartDir, "--namespace", namespace}
+	args := []string{"template", "gateguard", chartDir, "--namespace", namespace, "--include-crds"}
 	for _, s := range sets {
 		args = append(args, "--set", s)
 	}

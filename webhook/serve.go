@@ -11,6 +11,7 @@ import (
 
 	"github.com/gateguard/gateguard/certs"
 	"github.com/gateguard/gateguard/rules"
+	"github.com/gateguard/gateguard/webhook/claims"
 	"github.com/go-logr/logr"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/client-go/rest"
@@ -51,6 +52,23 @@ type Options struct {
 	// certificate into CertDir and patch the caBundle (certs package);
 	// otherwise CertDir is filled by a Secret volume or cert-manager.
 	SelfSigned *certs.Options
+	// Claims makes etcd the arbiter of duplicate hosts across replicas,
+	// through HostClaim objects (webhook/claims); off, only each replica's
+	// in-memory reservations guard them (single-replica development).
+	Claims bool
+	ClaimsOptions
+}
+
+// ClaimsOptions tune the HostClaims when Options.Claims is on.
+type ClaimsOptions struct {
+	// GracePeriod is how long a claim holds for an owner the apiserver
+	// does not show yet (still in admission).
+	GracePeriod time.Duration
+	// SweepInterval is how often the elected replica sweeps claims.
+	SweepInterval time.Duration
+	// LeaderElectionNamespace holds the sweeper's Lease; "" for the
+	// namespace gateguard runs in.
+	LeaderElectionNamespace string
 }
 
 // DefaultOptions are the flags' defaults.
@@ -58,7 +76,8 @@ func DefaultOptions() Options {
 	return Options{
 		Port: 9443, CertDir: "/tmp/k8s-webhook-server/serving-certs", MetricsAddr: ":8080", ProbeAddr: ":8081",
 		PolicyPollInterval: 2 * time.Second, ReservationTTL: 15 * time.Second, ShutdownDelay: 5 * time.Second,
-		AuditInterval: 5 * time.Minute,
+		AuditInterval: 5 * time.Minute, Claims: true,
+		ClaimsOptions: ClaimsOptions{GracePeriod: claims.DefaultGracePeriod, SweepInterval: claims.DefaultSweepInterval},
 	}
 }
 

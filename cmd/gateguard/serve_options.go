@@ -46,8 +46,22 @@ func (o *serveOptions) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&o.AuditInterval, "audit-interval", o.AuditInterval,
 		"how often existing objects are re-audited for gateguard_existing_violations; 0 disables")
 	secretNamespacesFlag(fs, &o.SecretNamespaces)
+	o.bindClaims(fs)
 	o.bindSelfSigned(fs)
 	o.zap.BindFlags(fs)
+}
+
+// bindClaims registers the HostClaim flags on fs.
+func (o *serveOptions) bindClaims(fs *flag.FlagSet) {
+	c := &o.ClaimsOptions
+	fs.BoolVar(&o.Claims, "claims", o.Claims, "give each host one owner across replicas through HostClaim objects; "+
+		"false keeps only each replica's in-memory reservations (single-replica development)")
+	fs.DurationVar(&c.GracePeriod, "claims-grace-period", c.GracePeriod,
+		"how long a claim holds for an owner not yet stored; longer than the webhook timeout plus the write")
+	fs.DurationVar(&c.SweepInterval, "claims-sweep-interval", c.SweepInterval,
+		"how often the elected replica removes stale claims and claims hosts for objects without one")
+	fs.StringVar(&c.LeaderElectionNamespace, "leader-election-namespace", os.Getenv("POD_NAMESPACE"),
+		"namespace of the claims sweeper's Lease; empty for the namespace gateguard runs in")
 }
 
 // bindSelfSigned registers the self-signed mode flags on fs.
@@ -81,6 +95,11 @@ func (o *serveOptions) validate() error {
 		positive("--reservation-ttl", o.ReservationTTL),
 		notNegative("--shutdown-delay", o.ShutdownDelay),
 		notNegative("--audit-interval", o.AuditInterval),
+	}
+	if o.Claims {
+		errs = append(errs, atLeast("--claims-grace-period", o.GracePeriod, minGracePeriod),
+			positive("--claims-sweep-interval", o.SweepInterval),
+			namespaceNames("--leader-election-namespace", nonEmpty(o.LeaderElectionNamespace)))
 	}
 	if o.CertDir == "" && !o.selfSigned { // self-signed mode's own check names it
 		errs = append(errs, errors.New("--cert-dir must not be empty"))
@@ -142,6 +161,25 @@ func positive(flagName string, d time.Duration) error {
 		return fmt.Errorf("%s must be positive, not %s", flagName, d)
 	}
 	return nil
+}
+
+// minGracePeriod is the shortest --claims-grace-period: the webhook
+// timeout of manifests/ (5s) with room for the write that follows.
+const minGracePeriod = 10 * time.Second
+
+func atLeast(flagName string, d, least time.Duration) error {
+	if d < least {
+		return fmt.Errorf("%s must be at least %s (longer than the webhook timeout plus the write), not %s", flagName, least, d)
+	}
+	return nil
+}
+
+// nonEmpty is s as a list, none when empty.
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
 }
 
 func notNegative(flagName string, d time.Duration) error {

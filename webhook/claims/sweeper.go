@@ -1,0 +1,194 @@
+package claims
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	gateguardv1alpha1 "github.com/gateguard/gateguard/api/v1alpha1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// DefaultSweepInterval is how often the elected replica sweeps.
+const DefaultSweepInterval = time.Minute
+
+// Owners lists every object that may claim hosts, as the manager's cache
+// has them: the sweeper's view of who claims what.
+type Owners interface {
+	ListOwners(ctx context.Context) ([]client.Object, error)
+}
+
+// Sweeper removes claims nobody holds any more and creates the claims of
+// objects that hold a host without one. It is a manager Runnable that runs
+// on the elected replica alone.
+type Sweeper struct {
+	registry *Registry
+	owners   Owners
+	interval time.Duration
+}
+
+// NewSweeper returns a Sweeper that sweeps every interval.
+func NewSweeper(r *Registry, owners Owners, interval time.Duration) *Sweeper {
+	return &Sweeper{registry: r, owners: owners, interval: interval}
+}
+
+// NeedLeaderElection is true: one replica at a time sweeps, so two never
+// backfill or sweep the same claim at once.
+func (s *Sweeper) NeedLeaderElection() bool { return true }
+
+// Start sweeps at once and then every interval until ctx ends.
+func (s *Sweeper) Start(ctx context.Context) error {
+	wait.UntilWithContext(ctx, func(ctx context.Context) { _ = s.Sweep(ctx) }, s.interval)
+	return nil
+}
+
+// claimant is one object that claims a key.
+type claimant struct {
+	owner   Owner
+	key     Key
+	created time.Time
+}
+
+// Sweep makes one pass: it deletes every claim past the grace period
+// whose owner is gone or no longer claims it, then gives every key some
+// object claims but no HostClaim has to the oldest such object. It
+// returns what failed, after trying everything else.
+func (s *Sweeper) Sweep(ctx context.Context) error {
+	held, err := s.sweep(ctx)
+	s.registry.metrics.swept(held, err)
+	if err != nil {
+		s.registry.log.Error(err, "sweeping host claims")
+	}
+	return err
+}
+
+// sweep is Sweep's pass; it returns how many claims remain.
+func (s *Sweeper) sweep(ctx context.Context) (int, error) {
+	wanted, err := s.claimants(ctx)
+	if err != nil {
+		return 0, err
+	}
+	list := &gateguardv1alpha1.HostClaimList{}
+	if err := s.registry.client.List(ctx, list); err != nil {
+		return 0, fmt.Errorf("listing host claims: %w", err)
+	}
+	present := map[string]bool{}
+	var errs []error
+	for i := range list.Items {
+		hc := &list.Items[i]
+		kept, err := s.settle(ctx, hc, wanted[hc.Name])
+		present[hc.Name] = kept || err != nil
+		errs = append(errs, err)
+	}
+	for name, cs := range wanted {
+		if !present[name] {
+			made, err := s.backfill(ctx, name, oldest(cs))
+			present[name] = made
+			errs = append(errs, err)
+		}
+	}
+	held := 0
+	for _, p := range present {
+		if p {
+			held++
+		}
+	}
+	return held, errors.Join(errs...)
+}
+
+// claimants lists, by claim name, the cached objects that claim each key.
+func (s *Sweeper) claimants(ctx context.Context) (map[string][]claimant, error) {
+	objs, err := s.owners.ListOwners(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing claim owners: %w", err)
+	}
+	out := map[string][]claimant{}
+	for _, obj := range objs {
+		owner, err := s.registry.OwnerOf(obj)
+		if err != nil {
+			return nil, err
+		}
+		keys, err := s.registry.rules.ClaimsOf(ctx, obj)
+		if err != nil {
+			return nil, fmt.Errorf("the claims of %s: %w", describeOwner(owner), err)
+		}
+		for _, k := range keys {
+			name := Name(k.RouteTable, k.Host)
+			out[name] = append(out[name], claimant{owner: owner, key: k, created: obj.GetCreationTimestamp().Time})
+		}
+	}
+	return out, nil
+}
+
+// settle keeps hc (true) while it is within the grace period, while the
+// cache shows its owner claiming it, or, the cache lagging, while the
+// apiserver does. A stale claim goes to the oldest object that claims the
+// key (one sharing it with the owner, or one that predates the claim), in
+// one compare-and-swap update, so that no create slips in between; with
+// no claimant left it is deleted.
+func (s *Sweeper) settle(ctx context.Context, hc *gateguardv1alpha1.HostClaim, claimants []claimant) (bool, error) {
+	if s.registry.withinGrace(hc) || claimedBy(claimants, hc.Spec.Owner.UID) {
+		return true, nil
+	}
+	claims, err := s.registry.ownerStillClaims(ctx, hc)
+	if err != nil || claims {
+		return true, err
+	}
+	if len(claimants) > 0 {
+		next := oldest(claimants)
+		_, _, err := s.registry.takeOver(ctx, hc, next.owner, next.key)
+		if err != nil && !errLostRace(err) {
+			return true, fmt.Errorf("handing the stale HostClaim %s to %s: %w", hc.Name, describeOwner(next.owner), err)
+		}
+		return true, nil // a lost race: someone else holds it now
+	}
+	if err := s.registry.deleteExactly(ctx, hc); err != nil {
+		return true, fmt.Errorf("deleting the stale HostClaim %s: %w", hc.Name, err)
+	}
+	s.registry.metrics.released("swept")
+	s.registry.log.Info("swept a stale host claim", "hostClaim", hc.Name, "owner", describeOwner(hc.Spec.Owner))
+	return false, nil
+}
+
+// claimedBy is true when one of claimants is the owner with uid.
+func claimedBy(claimants []claimant, uid types.UID) bool {
+	for _, c := range claimants {
+		if c.owner.UID == uid {
+			return true
+		}
+	}
+	return false
+}
+
+// oldest is the claimant that keeps a contested key: the oldest object,
+// then the first by namespace/name, as Istio lets the oldest win.
+func oldest(cs []claimant) claimant {
+	best := cs[0]
+	for _, c := range cs[1:] {
+		if cmp.Or(c.created.Compare(best.created), cmp.Compare(c.owner.Namespace, best.owner.Namespace),
+			cmp.Compare(c.owner.Name, best.owner.Name)) < 0 {
+			best = c
+		}
+	}
+	return best
+}
+
+// backfill creates the claim of a key nobody has claimed yet; that an
+// admission created it first is no error. It reports whether it exists.
+func (s *Sweeper) backfill(ctx context.Context, name string, c claimant) (bool, error) {
+	err := s.registry.client.Create(ctx, s.registry.newClaim(name, c.owner, c.key))
+	if apierrors.IsAlreadyExists(err) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("backfilling HostClaim %s for %s: %w", name, describeOwner(c.owner), err)
+	}
+	s.registry.metrics.backfilled()
+	s.registry.log.Info("backfilled a host claim", "hostClaim", name, "owner", describeOwner(c.owner))
+	return true, nil
+}
