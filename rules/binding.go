@@ -51,8 +51,9 @@ type claim struct {
 	// gw and server made the claim (nil on the mesh and for routes); what
 	// is said of them for people and for TCP lookups is derived only when
 	// asked, since most claims collide with nothing.
-	gw     *networkingv1.Gateway
-	server *networking.Server
+	gw       *networkingv1.Gateway
+	server   *networking.Server
+	workload workload // the pods of gw the claim is on
 	// listener made a Gateway API route's claim on kubeGateway (nil for
 	// VirtualServices).
 	listener    *listener
@@ -68,11 +69,6 @@ func (c claim) where() string {
 		return describeListener(c.class, *c.listener)
 	}
 	return describeScope(c.class, c.gw, c.server)
-}
-
-// portKey is the listener of the claim's server, for TCP lookups.
-func (c claim) portKey() PortKey {
-	return portKeyOf(c.gw.Spec.Selector, c.server.GetPort().GetNumber())
 }
 
 // claimsOf lists the route-table entries vs would create (docs/istio-behaviour.md#route-tables).
@@ -99,7 +95,7 @@ func claimsOf(policy *Policy, snap Snapshot, vs *networkingv1.VirtualService) []
 		if gw == nil || !exports.visibleInAny(podNamespaces(policy, snap, gw).namespaces) {
 			continue
 		}
-		for _, w := range gatewayWorkloads(snap, gw) {
+		for _, w := range gatewayWorkloads(policy, snap, gw.Spec.Selector) {
 			for _, s := range gw.Spec.Servers {
 				for _, c := range serverClaims(vs, gw, s, w) {
 					c.ref = ref
@@ -111,28 +107,11 @@ func claimsOf(policy *Policy, snap Snapshot, vs *networkingv1.VirtualService) []
 	return out
 }
 
-// gatewayWorkloads names the route-table owners a Gateway's servers land
-// on: each set of gateway pods (a label set shared by replicas) its
-// selector picks, so that Gateways with different selectors picking the
-// same pods share their tables, as in Istio. With no pods in view, the
-// selector itself stands in for them.
-func gatewayWorkloads(snap Snapshot, gw *networkingv1.Gateway) []string {
-	sets := snap.GatewayPodLabelSets(gw.Spec.Selector)
-	if len(sets) == 0 {
-		return []string{"selector:" + workloadKey(gw.Spec.Selector)}
-	}
-	out := make([]string, len(sets))
-	for i, s := range sets {
-		out[i] = "pods:" + s
-	}
-	return out
-}
-
 // serverClaims lists what vs claims on one server of gw, on workload.
-func serverClaims(vs *networkingv1.VirtualService, gw *networkingv1.Gateway, s *networking.Server, workload string) []claim {
+func serverClaims(vs *networkingv1.VirtualService, gw *networkingv1.Gateway, s *networking.Server, w workload) []claim {
 	class := classify(s)
 	port := s.GetPort().GetNumber()
-	base := claim{class: class, scope: scopeOf(class, gw, s, workload), gw: gw, server: s}
+	base := claim{class: class, scope: scopeOf(class, gw, s, w.key), gw: gw, server: s, workload: w}
 	var out []claim
 	bind := func(host string, path *field.Path) {
 		for _, sh := range s.GetHosts() {
@@ -222,6 +201,9 @@ func scopeOf(class serverClass, gw *networkingv1.Gateway, s *networking.Server, 
 func describeScope(class serverClass, gw *networkingv1.Gateway, s *networking.Server) string {
 	port := uitoa(s.GetPort().GetNumber())
 	pods := "gateway pods " + selectorString(gw.Spec.Selector)
+	if len(gw.Spec.Selector) == 0 {
+		pods = "every gateway pod"
+	}
 	switch class {
 	case classHTTP:
 		return "HTTP port " + port + " of " + pods

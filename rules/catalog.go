@@ -107,6 +107,8 @@ type violation struct {
 	// warnOnly marks a finding the rule itself only warns about, whatever
 	// the configured action (a bare "*" with only TLS routes, say).
 	warnOnly bool
+	// id, when set, is what the ratchet compares instead of the message.
+	id *identity
 }
 
 // Catalog is the table of validating rules, in reporting order.
@@ -128,7 +130,8 @@ func Catalog() []Rule {
 				"a listener whose certificateRef Secret is absent or lacks its keys."},
 		{ID: ConflictingGateway, DefaultAction: Deny, Gateway: checkConflictingGateway,
 			KubeGateway: checkKubeGatewayListeners, ListenerSet: checkListenerSetListeners,
-			Summary: "A server with a tls block whose host, port and bind another Gateway on the same pods already serves; " +
+			Summary: "A server with a tls block whose host, port and bind another Gateway on the same pods already serves, " +
+				"or a plain-text server whose protocol cannot merge with another Gateway's on that port and bind; " +
 				"a listener that conflicts with one merged before it, or with a TLS listener on the same pods."},
 		{ID: UnknownGateway, DefaultAction: Warn, VirtualService: checkUnknownGateway, Route: routeUnknownParents,
 			Summary: "A referenced gateway or listener that does not exist, or one of the other API, which binds nothing."},
@@ -153,6 +156,9 @@ type request struct {
 	// collisions caches the VirtualService's route-table claims and
 	// collisions, shared by duplicate-host and overlapping-host.
 	collisions *[]collision
+	// workloads remembers the pods of the Gateways a request looks at, by
+	// selector (workloadsOf).
+	workloads map[string][]workload
 	// bindings caches a route's parent bindings, shared by the rules
 	// that judge where it attaches.
 	bindings *[]parentBinding

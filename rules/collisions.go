@@ -135,7 +135,7 @@ func cutWildcard(host string) (string, bool) {
 // addTCPCandidates adds the VirtualServices bound to any Gateway serving
 // the same pods and port: on TCP, hosts do not separate routes.
 func addTCPCandidates(r *request, c claim, add func([]*networkingv1.VirtualService)) {
-	for _, gw := range r.snapshot.GatewaysOnPort(c.portKey()) {
+	for _, gw := range gatewaysOnWorkloads(r, []workload{c.workload}, PortKey{Port: c.server.GetPort().GetNumber()}) {
 		add(r.snapshot.VirtualServicesForGateway(GatewayRef{Namespace: gw.Namespace, Name: gw.Name}))
 	}
 }

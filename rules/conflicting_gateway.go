@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 
@@ -13,9 +12,10 @@ import (
 // checkConflictingGateway: a server with a tls block may not serve a host
 // (ns/ prefix stripped) that another Gateway on the same pods, port and bind
 // already serves with a tls block, nor one that a manual Gateway API
-// Gateway's TLS listener on those pods serves on that port.
+// Gateway's TLS listener on those pods serves on that port; nor may
+// plain-text servers clash.
 func checkConflictingGateway(r *request, gw *networkingv1.Gateway) ([]violation, error) {
-	var out []violation
+	out := checkPlainTextClashes(r, gw)
 	shared := sharedTLSListeners(r.snapshot, gw)
 	for i, s := range gw.Spec.Servers {
 		if s.GetTls() == nil || s.GetPort() == nil {
@@ -24,12 +24,10 @@ func checkConflictingGateway(r *request, gw *networkingv1.Gateway) ([]violation,
 		for j, sh := range s.GetHosts() {
 			path := field.NewPath("spec", "servers").Index(i).Child("hosts").Index(j)
 			_, host := splitServerHost(sh)
-			listener := portKeyOf(gw.Spec.Selector, s.GetPort().GetNumber())
-			listener.TLSHost = host
-			for _, other := range otherGatewaysOnPort(r, gw, listener) {
+			for _, other := range otherGatewaysOnPort(r, gw, PortKey{Port: s.GetPort().GetNumber(), TLSHost: host}) {
 				if theirs, theirHost, ok := conflictingServer(gw, s, sh, other); ok {
 					out = append(out, violation{err: withDetail(field.Duplicate(path, sh),
-						conflictDetail(gw, s, sh, other, theirs, theirHost))})
+						conflictDetail(gw, s, sh, other, theirs, theirHost)), id: listenerIdentity(s, host, other)})
 				}
 			}
 			out = append(out, kubeGatewayConflicts(shared, s, sh, path)...)
@@ -38,20 +36,13 @@ func checkConflictingGateway(r *request, gw *networkingv1.Gateway) ([]violation,
 	return out, nil
 }
 
-// otherGatewaysOnPort lists, sorted by namespace/name, the Gateways on a
-// listener (a host with a tls block on the same pods and port), never the
-// Gateway under review.
+// otherGatewaysOnPort lists, sorted by namespace/name, the Gateways on the
+// listener of the same pods (never the selector text); never the Gateway
+// under review.
 func otherGatewaysOnPort(r *request, gw *networkingv1.Gateway, listener PortKey) []*networkingv1.Gateway {
-	var out []*networkingv1.Gateway
-	for _, o := range r.snapshot.GatewaysOnPort(listener) {
-		if o.Namespace != gw.Namespace || o.Name != gw.Name {
-			out = append(out, o)
-		}
-	}
-	slices.SortFunc(out, func(a, b *networkingv1.Gateway) int {
-		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	return slices.DeleteFunc(gatewaysOnWorkloads(r, r.workloadsOf(gw.Spec.Selector), listener), func(o *networkingv1.Gateway) bool {
+		return o.Namespace == gw.Namespace && o.Name == gw.Name
 	})
-	return out
 }
 
 // conflictingServer finds the first server of other (a Gateway on the same

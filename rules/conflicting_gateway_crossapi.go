@@ -10,8 +10,10 @@ import (
 // Istio merges a manual Gateway API Gateway's servers with those of
 // classic Gateways on the same pods (strict merging keeps apart only
 // managed ones), so a TLS hostname and port conflict across the two APIs
-// as between classic Gateways. As in the classic rule, pods are shared
-// when the classic selector equals the Service's selector.
+// as between classic Gateways. From the Gateway API side, the classic
+// Gateways are those whose selector the Service's pods carry
+// (classicGatewaysOn); from the classic side, the Services are still those
+// with an equal selector.
 
 // classicGatewayConflicts: a TLS listener of a manual Gateway may not
 // serve a hostname and port that a classic Gateway on its Service's pods
@@ -27,9 +29,8 @@ func classicGatewayConflicts(snap Snapshot, gw *gatewayv1.Gateway, mine []listen
 			if !isTLSListener(l) {
 				continue
 			}
-			key := portKeyOf(selector, l.port)
-			key.TLSHost = cmpOrStar(l.hostname)
-			for _, classic := range snap.GatewaysOnPort(key) {
+			key := PortKey{Port: l.port, TLSHost: cmpOrStar(l.hostname)}
+			for _, classic := range classicGatewaysOn(snap, selector, key) {
 				if classicServesTLS(classic, l.port, key.TLSHost) {
 					out = append(out, violation{err: field.Invalid(l.path, l.name, msgClassicConflict(l, classic, key.TLSHost))})
 				}

@@ -110,11 +110,12 @@ func TestConflictingGateway(t *testing.T) {
 			},
 		},
 		{
-			name: "a selector with more labels is another workload key",
+			name: "a selector with more labels picking the same pods",
 			mutate: func(gw *networkingv1.Gateway) {
 				gw.Spec.Selector = map[string]string{"istio": "ingressgateway", "app": "istio-ingressgateway"}
 				gw.Spec.Servers = []*networking.Server{https("shop.example.com")}
 			},
+			want: []want{{rule: ConflictingGateway, action: Deny, field: "spec.servers[0].hosts[0]"}},
 		},
 		{
 			name: "another bind",

@@ -16,7 +16,7 @@ func checkDuplicateHost(r *request, vs *networkingv1.VirtualService) ([]violatio
 		}
 		split := merge && !c.mine.mesh && (c.mine.class == classHTTP || c.mine.class == classHTTPS) &&
 			c.other.GetNamespace() == vs.Namespace
-		out = append(out, violation{err: duplicateError(c, split), warnOnly: split})
+		out = append(out, violation{err: duplicateError(c, split), warnOnly: split, id: collisionIdentity(c)})
 	}
 	return out, nil
 }
@@ -32,7 +32,7 @@ func checkRouteDuplicateHost(r *request, rt route) ([]violation, error) {
 		key := c.mine.scope + "|" + c.mine.host
 		if !c.overlap && !reported[key] && !routeSplitAllowed(r.policy, c, rt.obj.GetNamespace()) {
 			reported[key] = true
-			out = append(out, violation{err: duplicateError(c, false)})
+			out = append(out, violation{err: duplicateError(c, false), id: collisionIdentity(c)})
 		}
 	}
 	return out, nil

@@ -297,8 +297,13 @@ func TestIndexValues(t *testing.T) {
 	}
 	gw := gateway("istio-system", "gw", map[string]string{"istio": "ingressgateway", "app": "gw"},
 		httpServer(80, "*"), httpsServer(443, "https", simpleTLS("c"), "*"), httpServer(80, "x"))
-	if got, want := workloadPortIndexValues(gw), []string{"app=gw,istio=ingressgateway:443",
-		"app=gw,istio=ingressgateway:443|*", "app=gw,istio=ingressgateway:80"}; !reflect.DeepEqual(got, want) {
+	if got, want := workloadPortIndexValues(gw), []string{"app=gw:443", "app=gw:443|*", "app=gw:80",
+		"istio=ingressgateway:443", "istio=ingressgateway:443|*", "istio=ingressgateway:80"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("workloadPortIndexValues = %q, want %q", got, want)
+	}
+	gw.Spec.Selector = nil
+	gw.Spec.Servers = append(gw.Spec.Servers, tcpServer(31400, "*"))
+	if got, want := workloadPortIndexValues(gw), []string{"*:31400", "*:31400!non-http", "*:443", "*:443|*", "*:80"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("workloadPortIndexValues without a selector = %q, want %q", got, want)
 	}
 }

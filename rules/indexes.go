@@ -88,20 +88,27 @@ func gatewayIndexValues(vs *networkingv1.VirtualService) []string {
 	return uniqueSorted(keys)
 }
 
-// workloadPortIndexValues: the PortKey of each server's port, and of each
-// host of a server with a tls block, so that a conflict is one lookup.
+// workloadPortIndexValues: a PortKey for each pair of the selector (or
+// "*") and each server's port, each host of a server with a tls block, and
+// each port of a plain-text server that is not HTTP, so that the Gateways
+// on some pods and port are a few lookups.
 func workloadPortIndexValues(gw *networkingv1.Gateway) []string {
 	var keys []string
-	for _, s := range gw.Spec.Servers {
-		if s.GetPort() == nil {
-			continue
-		}
-		port := portKeyOf(gw.Spec.Selector, s.GetPort().GetNumber())
-		keys = append(keys, port.String())
-		if s.GetTls() != nil {
-			for _, h := range s.GetHosts() {
-				_, port.TLSHost = splitServerHost(h)
-				keys = append(keys, port.String())
+	for _, label := range selectorIndexValues(gw.Spec.Selector) {
+		for _, s := range gw.Spec.Servers {
+			if s.GetPort() == nil {
+				continue
+			}
+			port := PortKey{Label: label, Port: s.GetPort().GetNumber()}
+			keys = append(keys, port.String())
+			if isPlainText(s) && !mergesAsHTTP(s) {
+				keys = append(keys, PortKey{Label: label, Port: port.Port, NonHTTP: true}.String())
+			}
+			if s.GetTls() != nil {
+				for _, h := range s.GetHosts() {
+					_, port.TLSHost = splitServerHost(h)
+					keys = append(keys, port.String())
+				}
 			}
 		}
 	}

@@ -26,7 +26,7 @@ func overlaps(r *request, obj client.Object) []violation {
 		if !c.overlap {
 			continue
 		}
-		out = append(out, violation{err: field.Invalid(c.mine.path, c.mine.host, msgOverlap(c))})
+		out = append(out, violation{err: field.Invalid(c.mine.path, c.mine.host, msgOverlap(c)), id: collisionIdentity(c)})
 	}
 	return out
 }

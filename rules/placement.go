@@ -28,15 +28,17 @@ func (p placement) describe(gw *networkingv1.Gateway) string {
 	return "the policy's gatewayNamespaces place the pods selected by " + sel + " there"
 }
 
-// podNamespaces finds where the pods a Gateway selects run: Istio reads
-// credentials and VirtualService visibility from there, not from the
-// Gateway's namespace.
+// podNamespaces finds where the pods a Gateway applies to run (every
+// gateway pod without a selector): Istio reads credentials and
+// VirtualService visibility from there, not from the Gateway's namespace.
 func podNamespaces(policy *Policy, snap Snapshot, gw *networkingv1.Gateway) placement {
 	sel := gw.Spec.Selector
-	if len(sel) > 0 {
-		if ns := snap.GatewayPodNamespaces(sel); len(ns) > 0 {
-			return placement{namespaces: ns, source: placementPods}
-		}
+	var seen []string
+	for _, s := range podSelectors(policy, sel) {
+		seen = append(seen, snap.GatewayPodNamespaces(s)...)
+	}
+	if len(seen) > 0 {
+		return placement{namespaces: uniqueSorted(seen), source: placementPods}
 	}
 	var fromPolicy []string
 	for _, g := range policy.GatewayNamespaces {

@@ -21,6 +21,7 @@ type PodPlacements struct {
 // podGroup is the pods that share one label set, counted per namespace.
 type podGroup struct {
 	key        string // the label set, rendered once
+	stableKey  string // the label set less the rollout labels
 	labels     map[string]string
 	namespaces map[string]int
 }
@@ -39,7 +40,7 @@ func (p *PodPlacements) Set(namespace, name string, labels map[string]string) {
 	set := workloadKey(labels)
 	g, ok := p.groups[set]
 	if !ok {
-		g = &podGroup{key: set, labels: maps.Clone(labels), namespaces: map[string]int{}}
+		g = &podGroup{key: set, stableKey: stableLabelSet(labels), labels: maps.Clone(labels), namespaces: map[string]int{}}
 		p.groups[set] = g
 		for _, pair := range labelPairs(labels) {
 			p.groupsByLabel[pair] = append(p.groupsByLabel[pair], g)
@@ -112,14 +113,26 @@ func (p *PodPlacements) matching(selector map[string]string) []*podGroup {
 	return out
 }
 
-// LabelSets lists, sorted, the label sets (as WorkloadPortKey renders a
-// selector) of the pods a non-empty selector picks.
+// LabelSets lists, sorted, the label sets (pairs sorted and comma-joined)
+// of the pods a non-empty selector picks, less the labels a rollout
+// changes: the old and new replicas of one Deployment are the same
+// gateway pods, and a route table keyed by them outlives the rollout.
 func (p *PodPlacements) LabelSets(selector map[string]string) []string {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	var out []string
 	for _, g := range p.matching(selector) {
-		out = append(out, g.key)
+		out = append(out, g.stableKey)
 	}
 	return uniqueSorted(out)
+}
+
+// stableLabelSet renders labels without those the controllers stamp per
+// revision.
+func stableLabelSet(labels map[string]string) string {
+	stable := maps.Clone(labels)
+	maps.DeleteFunc(stable, func(k, _ string) bool {
+		return k == "pod-template-hash" || k == "controller-revision-hash" || k == "pod-template-generation"
+	})
+	return workloadKey(stable)
 }

@@ -31,10 +31,12 @@ type Snapshot interface {
 	// TLS-terminating servers name the Secret name as a credential.
 	GatewaysReferencingCredential(name string) []*networkingv1.Gateway
 	// GatewayPodNamespaces lists, sorted, the namespaces of pods whose labels
-	// include every pair of a non-empty selector.
+	// include every pair of a non-empty selector (an empty one picks none:
+	// the rules decide which pods are gateway pods, podSelectors).
 	GatewayPodNamespaces(selector map[string]string) []string
 	// GatewayPodLabelSets lists, sorted, the distinct label sets of the pods
-	// a non-empty selector picks (replicas share one).
+	// a non-empty selector picks (replicas share one), less the labels a
+	// rollout changes (PodPlacements.LabelSets).
 	GatewayPodLabelSets(selector map[string]string) []string
 	// SecretsReadable reports whether gateguard may read Secrets in the
 	// namespace at all; when it may not, SecretExists says nothing.
@@ -53,27 +55,31 @@ type Snapshot interface {
 	GatewayAPIState
 }
 
-// PortKey names a listener of gateway pods: the pods a selector picks, a
-// port on them, and for a server with a tls block one of its hosts (its ns/
-// part stripped). Gateways with equal selectors share pods.
+// PortKey is what the workload-port index finds Gateways by: one label of
+// the gateway pods, a port on them, and for a server with a tls block one
+// of its hosts (its ns/ part stripped). A Gateway is indexed under each
+// pair of its selector, or under "*" when it has none, so the Gateways on
+// some pods are found through the pods' labels; the rules then keep those
+// that pick the same pods (gatewaysOnWorkloads).
 type PortKey struct {
-	// Workload is the selector's pairs, sorted and comma-joined.
-	Workload string
-	Port     uint32
+	// Label is one "key=value" pair of a selector, or "*".
+	Label string
+	Port  uint32
 	// TLSHost is "" for the port as a whole.
 	TLSHost string
-}
-
-// portKeyOf is the PortKey of a whole port of the pods selector picks.
-func portKeyOf(selector map[string]string, port uint32) PortKey {
-	return PortKey{Workload: workloadKey(selector), Port: port}
+	// NonHTTP narrows the port to the Gateways with a plain-text server on
+	// it whose protocol is not HTTP, the only ones an HTTP server clashes with.
+	NonHTTP bool
 }
 
 // String renders the key as the workload-port index stores it.
 func (k PortKey) String() string {
-	s := k.Workload + ":" + uitoa(k.Port)
-	if k.TLSHost != "" {
+	s := k.Label + ":" + uitoa(k.Port)
+	switch {
+	case k.TLSHost != "":
 		s += "|" + k.TLSHost
+	case k.NonHTTP:
+		s += "!non-http"
 	}
 	return s
 }

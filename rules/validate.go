@@ -127,10 +127,18 @@ type judged struct {
 	violation
 }
 
-// same compares violations by rule and message, not by path, so that
-// reordering hosts does not count as a new violation.
+// same compares violations by rule and identity (host, route table, other
+// object) where they have one, else by message; never by path, so that
+// reordering hosts, or moving a claim to another Gateway of the same route
+// table, does not count as a new violation.
 func (j judged) same(other judged) bool {
-	return j.rule == other.rule && j.err.Type == other.err.Type && j.err.Detail == other.err.Detail
+	if j.rule != other.rule || j.err.Type != other.err.Type {
+		return false
+	}
+	if j.id != nil || other.id != nil {
+		return j.id != nil && other.id != nil && *j.id == *other.id
+	}
+	return j.err.Detail == other.err.Detail
 }
 
 // finding decides a violation's action, the one place severity is

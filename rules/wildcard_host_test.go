@@ -178,13 +178,13 @@ func TestWildcardHostGateway(t *testing.T) {
 		{
 			name: "TCP server *",
 			gw: func() *networkingv1.Gateway {
-				return gateway("istio-system", "gw", ingressSelector, tcpServer(31400, "*"))
+				return gateway("istio-system", "gw", ingressSelector, tcpServer(31401, "*"))
 			},
 		},
 		{
 			name: "a public suffix wildcard after the namespace part",
 			gw: func() *networkingv1.Gateway {
-				return gateway("istio-system", "gw", ingressSelector, tcpServer(31400, "./*.github.io"))
+				return gateway("istio-system", "gw", ingressSelector, tcpServer(31401, "./*.github.io"))
 			},
 			want: []want{{WildcardHost, Deny, "spec.servers[0].hosts[0]", `spec.servers[0].hosts[0]: Invalid value: ` +
 				`"*.github.io": [wildcard-host] "*.github.io" covers every name under the public suffix "github.io"; ` +

@@ -78,7 +78,7 @@ func TestCacheSnapshotLooksUpTheInformersStores(t *testing.T) {
 			t.Errorf("%s: %v, want %v", lookup, names(got), want)
 		}
 	}
-	if got := s.GatewaysOnPort(rules.PortKey{Workload: "istio=ingressgateway", Port: 80}); len(got) != 1 || got[0] != gw {
+	if got := s.GatewaysOnPort(rules.PortKey{Label: "istio=ingressgateway", Port: 80}); len(got) != 1 || got[0] != gw {
 		t.Errorf("GatewaysOnPort(ingressgateway, 80) = %v, want the Gateway", got)
 	}
 }
