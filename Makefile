@@ -54,7 +54,7 @@ demo: control-plane
 	$(GO) run ./e2e/demo
 
 # The same rules on the bundled examples, with no cluster.
-# Three examples are denied on purpose, so exit code 1 is the expected one.
+# Four examples are denied on purpose, so exit code 1 is the expected one.
 check-examples:
 	$(GO) run ./cmd/gateguard check --existing examples/00-cluster-state.yaml -f examples/; test $$? -eq 1
 

@@ -98,7 +98,8 @@ func TestDefaultSelectorAndLabelsAreIdempotent(t *testing.T) {
 	if v := got.Labels["gateguard.dev/defaulted"]; v != "true" {
 		t.Errorf("labels = %v, want gateguard.dev/defaulted=true", got.Labels)
 	}
-	yaml := kubectl(t, "", "get", "gateway", "-n", "team-a", "no-selector", "-o", "yaml").stdout
+	// Qualified: beside the Gateway API's CRDs, "gateway" may name theirs.
+	yaml := kubectl(t, "", "get", "gateways.networking.istio.io", "-n", "team-a", "no-selector", "-o", "yaml").stdout
 	for _, want := range []string{"istio: ingressgateway", `gateguard.dev/defaulted: "true"`} {
 		if !strings.Contains(yaml, want) {
 			t.Errorf("kubectl get -o yaml lacks %q:\n%s", want, yaml)

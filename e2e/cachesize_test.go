@@ -26,13 +26,42 @@ var cachedKinds = map[string]schema.GroupVersionKind{
 // certificateList is cert-manager's, which gateguard caches where served.
 var certificateList = schema.GroupVersionKind{Group: "cert-manager.io", Version: "v1", Kind: "CertificateList"}
 
+// gatewayAPILists are the Gateway API's kinds, which gateguard caches
+// where served, named as gateguard_cached_objects names them; Services
+// are cached with the Gateway API's Gateway.
+var gatewayAPILists = map[string]schema.GroupVersionKind{
+	"GatewayClass":                      {Group: "gateway.networking.k8s.io", Version: "v1", Kind: "GatewayClassList"},
+	"Gateway.gateway.networking.k8s.io": {Group: "gateway.networking.k8s.io", Version: "v1", Kind: "GatewayList"},
+	"ListenerSet":                       {Group: "gateway.networking.k8s.io", Version: "v1", Kind: "ListenerSetList"},
+	"HTTPRoute":                         {Group: "gateway.networking.k8s.io", Version: "v1", Kind: "HTTPRouteList"},
+	"GRPCRoute":                         {Group: "gateway.networking.k8s.io", Version: "v1", Kind: "GRPCRouteList"},
+	"TLSRoute":                          {Group: "gateway.networking.k8s.io", Version: "v1", Kind: "TLSRouteList"},
+	"TCPRoute":                          {Group: "gateway.networking.k8s.io", Version: "v1", Kind: "TCPRouteList"},
+	"ReferenceGrant":                    {Group: "gateway.networking.k8s.io", Version: "v1beta1", Kind: "ReferenceGrantList"},
+}
+
+// served reports whether the apiserver serves the kind of a list's GVK.
+func served(list schema.GroupVersionKind) bool {
+	gk := schema.GroupKind{Group: list.Group, Kind: strings.TrimSuffix(list.Kind, "List")}
+	_, err := env.Client.RESTMapper().RESTMapping(gk, list.Version)
+	return err == nil
+}
+
 // inCluster counts each cached kind through the apiserver.
 func inCluster(t *testing.T) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
 	kinds := maps.Clone(cachedKinds)
-	if _, err := env.Client.RESTMapper().RESTMapping(schema.GroupKind{Group: certificateList.Group, Kind: "Certificate"}, "v1"); err == nil {
+	if served(certificateList) {
 		kinds["Certificate"] = certificateList
+	}
+	for kind, list := range gatewayAPILists {
+		if served(list) {
+			kinds[kind] = list
+		}
+	}
+	if _, ok := kinds["Gateway.gateway.networking.k8s.io"]; ok {
+		kinds["Service"] = schema.GroupVersionKind{Version: "v1", Kind: "ServiceList"}
 	}
 	for kind, gvk := range kinds {
 		list := &metav1.PartialObjectMetadataList{}

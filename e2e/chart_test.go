@@ -80,10 +80,11 @@ func TestChartInstalledServesThroughKubectl(t *testing.T) {
 			mustDeny(t, vsYAML("team-b", "chart-"+name, host, "istio-system/public"),
 				`spec.hosts[0]: Duplicate value: "`+host+`": [duplicate-host] host "`+host+`" is already claimed by VirtualService team-a/chart-`+name)
 			mustApply(t, selectorlessGateway("team-a", "chart-"+name, host))
-			gw := kubectl(t, "", "get", "gateway", "-n", "team-a", "chart-"+name, "-o", "yaml").stdout
+			// Qualified: beside the Gateway API's CRDs, "gateway" may name theirs.
+			gw := kubectl(t, "", "get", "gateways.networking.istio.io", "-n", "team-a", "chart-"+name, "-o", "yaml").stdout
 			for _, want := range []string{"selector:\n    istio: ingressgateway", `gateguard.dev/defaulted: "true"`} {
 				if !strings.Contains(gw, want) {
-					t.Errorf("kubectl get gateway -o yaml lacks %q:\n%s", want, gw)
+					t.Errorf("kubectl get gateways.networking.istio.io -o yaml lacks %q:\n%s", want, gw)
 				}
 			}
 			if c.check != nil {

@@ -26,37 +26,53 @@ var sharedFixtures = sync.OnceValue(createFixtures)
 // gateway Pods in istio-system for two gateway deployments, their Gateways.
 func fixtures(t *testing.T) {
 	t.Helper()
-	if err := sharedFixtures(); err != nil {
-		t.Fatalf("shared fixtures: %v", err)
+	need(t, "shared fixtures", sharedFixtures)
+}
+
+// need fails the test unless the fixtures once makes exist.
+func need(t *testing.T, what string, once func() error) {
+	t.Helper()
+	if err := once(); err != nil {
+		t.Fatalf("%s: %v", what, err)
 	}
 }
 
 func createFixtures() error {
-	ctx := context.Background()
 	objs := []client.Object{
+		namespace("istio-system"), namespace("team-a"), namespace("team-b"),
 		gatewayPod("istio-ingressgateway-1", map[string]string{"istio": "ingressgateway"}),
 		gatewayPod("internal-gateway-1", map[string]string{"istio": "internal-gateway"}),
 	}
-	for _, ns := range []string{"istio-system", "team-a", "team-b"} {
-		objs = append([]client.Object{&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}}, objs...)
-	}
+	// The Gateways must be in gateguard's cache before VirtualServices
+	// bind to them: a dry-run duplicate that is denied proves it.
+	return seed(objs, []string{gatewaysYAML, vsYAML("team-a", "probe", "probe.example.com", "istio-system/public")},
+		vsYAML("team-b", "probe", "probe.example.com", "istio-system/public"),
+		func(res kubectlResult) bool { return strings.Contains(res.stderr, "[duplicate-host]") })
+}
+
+// seed creates objs as cluster-admin (keeping those that exist), applies
+// yamls with kubectl, then dry-runs probe until ready says gateguard's
+// cache holds what the tests rely on.
+func seed(objs []client.Object, yamls []string, probe string, ready func(kubectlResult) bool) error {
+	ctx := context.Background()
 	for _, obj := range objs {
 		if err := env.Client.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("creating %T %s: %w", obj, obj.GetName(), err)
 		}
 	}
-	for _, yaml := range []string{gatewaysYAML, vsYAML("team-a", "probe", "probe.example.com", "istio-system/public")} {
+	for _, yaml := range yamls {
 		if res, err := runKubectl(yaml, "apply", "-f", "-"); err != nil || res.exitCode != 0 {
 			return fmt.Errorf("kubectl apply: %v %s", err, res.stderr)
 		}
 	}
-	// The Gateways must be in gateguard's cache before VirtualServices
-	// bind to them: a dry-run duplicate that is denied proves it.
-	probe := vsYAML("team-b", "probe", "probe.example.com", "istio-system/public")
 	return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 15*time.Second, true, func(context.Context) (bool, error) {
 		res, err := runKubectl(probe, "apply", "-f", "-", "--dry-run=server")
-		return err == nil && strings.Contains(res.stderr, "[duplicate-host]"), err
+		return err == nil && ready(res), err
 	})
+}
+
+func namespace(name string) *corev1.Namespace {
+	return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 }
 
 const gatewaysYAML = `apiVersion: networking.istio.io/v1

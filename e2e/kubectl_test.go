@@ -76,3 +76,48 @@ func mustDeny(t *testing.T, yaml string, wants ...string) kubectlResult {
 	}
 	return res
 }
+
+// eventuallyDenied dry-runs the object until gateguard denies it with
+// every one of wants, as what the denial rests on reaches its cache a
+// moment after the apiserver stores it; then applies it for real, which
+// must be denied with the same words. (Retrying the real apply instead
+// would store the object if admitted once too early.)
+func eventuallyDenied(t *testing.T, yaml string, wants ...string) kubectlResult {
+	t.Helper()
+	var dry kubectlResult
+	eventually(t, func() error {
+		dry = apply(t, yaml, "--dry-run=server")
+		if dry.exitCode == 0 {
+			return fmt.Errorf("admitted: %s%s", dry.stdout, dry.stderr)
+		}
+		for _, w := range wants {
+			if !strings.Contains(dry.stderr, w) {
+				return fmt.Errorf("denial lacks %q:\n%s", w, dry.stderr)
+			}
+		}
+		return nil
+	})
+	real := apply(t, yaml)
+	if real.exitCode == 0 || real.stderr != dry.stderr {
+		t.Errorf("the real apply decided otherwise than the dry run:\nreal: exit %d %s%s\n dry: %s", real.exitCode,
+			real.stdout, real.stderr, dry.stderr)
+	}
+	return real
+}
+
+// warnedDelete dry-runs kubectl delete until gateguard warns with want,
+// as the objects the warning names reach its cache a moment late, then
+// deletes for real and fails unless that is admitted with want too.
+func warnedDelete(t *testing.T, resource, namespace, name, want string) {
+	t.Helper()
+	eventually(t, func() error {
+		if res := kubectl(t, "", "delete", resource, "-n", namespace, name, "--dry-run=server"); !strings.Contains(res.stderr, want) {
+			return fmt.Errorf("no warning %q yet: %s", want, res.stderr)
+		}
+		return nil
+	})
+	res := kubectl(t, "", "delete", resource, "-n", namespace, name)
+	if res.exitCode != 0 || !strings.Contains(res.stderr, want) || !strings.Contains(res.stdout, fmt.Sprintf("%q deleted", name)) {
+		t.Errorf("exit %d\nstdout: %s\nstderr: %s\nwant deleted with the warning %q", res.exitCode, res.stdout, res.stderr, want)
+	}
+}

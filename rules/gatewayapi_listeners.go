@@ -24,19 +24,24 @@ type listener struct {
 
 // gatewayListeners lists a Gateway's own listeners.
 func gatewayListeners(gw *gatewayv1.Gateway) []listener {
-	out := make([]listener, len(gw.Spec.Listeners))
-	for i, l := range gw.Spec.Listeners {
-		out[i] = listener{owner: gw, name: string(l.Name), hostname: lowerHostname(l.Hostname), port: uint32(l.Port),
-			protocol: l.Protocol, tls: l.TLS, allowed: l.AllowedRoutes, path: field.NewPath("spec", "listeners").Index(i)}
-	}
-	return out
+	return specListeners(gw, gw.Spec.Listeners)
 }
 
-// listenerSetListeners lists a ListenerSet's listeners.
+// listenerSetListeners lists a ListenerSet's listeners: a ListenerEntry
+// has exactly a Listener's fields, so it converts to one.
 func listenerSetListeners(ls *gatewayv1.ListenerSet) []listener {
-	out := make([]listener, len(ls.Spec.Listeners))
-	for i, l := range ls.Spec.Listeners {
-		out[i] = listener{owner: ls, name: string(l.Name), hostname: lowerHostname(l.Hostname), port: uint32(l.Port),
+	entries := make([]gatewayv1.Listener, len(ls.Spec.Listeners))
+	for i, e := range ls.Spec.Listeners {
+		entries[i] = gatewayv1.Listener(e)
+	}
+	return specListeners(ls, entries)
+}
+
+// specListeners lists the listeners owner writes under spec.listeners.
+func specListeners(owner client.Object, specs []gatewayv1.Listener) []listener {
+	out := make([]listener, len(specs))
+	for i, l := range specs {
+		out[i] = listener{owner: owner, name: string(l.Name), hostname: lowerHostname(l.Hostname), port: uint32(l.Port),
 			protocol: l.Protocol, tls: l.TLS, allowed: l.AllowedRoutes, path: field.NewPath("spec", "listeners").Index(i)}
 	}
 	return out

@@ -5,6 +5,7 @@ import (
 
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 // objectName names an object for people: its kind, namespace and name.
@@ -17,8 +18,13 @@ func nsName(obj client.Object) string { return obj.GetNamespace() + "/" + obj.Ge
 // kindOf is the kind of an object the rules read, from its Go type: typed
 // objects built in code carry no TypeMeta.
 func kindOf(obj client.Object) string {
-	if _, ok := obj.(*networkingv1.VirtualService); ok {
+	switch obj.(type) {
+	case *networkingv1.VirtualService:
 		return string(KindVirtualService)
+	case *networkingv1.Gateway, *gatewayv1.Gateway:
+		return string(KindGateway)
+	case *gatewayv1.ListenerSet:
+		return string(KindListenerSet)
 	}
 	if r, ok := routeOf(obj); ok {
 		return string(r.kind)

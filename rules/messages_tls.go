@@ -12,24 +12,6 @@ import (
 
 // The messages of the Gateway API's TLS, ReferenceGrant and listener rules.
 
-// kindName names a Gateway API object for people: "ListenerSet team/edge".
-func kindName(obj client.Object) string {
-	return fmt.Sprintf("%s %s/%s", gatewayAPIKind(obj), obj.GetNamespace(), obj.GetName())
-}
-
-// gatewayAPIKind is the kind of a Gateway API object, which typed objects
-// do not carry in their TypeMeta.
-func gatewayAPIKind(obj client.Object) Kind {
-	switch obj.(type) {
-	case *gatewayv1.Gateway:
-		return KindGateway
-	case *gatewayv1.ListenerSet:
-		return KindListenerSet
-	}
-	r, _ := routeOf(obj)
-	return r.kind
-}
-
 // msgTooManyCertificateRefs: Istio serves at most two certificates.
 func msgTooManyCertificateRefs(n int) string {
 	return fmt.Sprintf("Istio serves at most %d certificates on a listener (an RSA and an ECDSA one) and rejects "+
@@ -41,7 +23,7 @@ func msgCertificateRefAbsent(l listener, key types.NamespacedName) string {
 	where := ""
 	if key.Namespace == l.owner.GetNamespace() {
 		where = fmt.Sprintf(" (a certificateRef without a namespace reads the namespace of %s, not where the "+
-			"gateway pods run)", kindName(l.owner))
+			"gateway pods run)", objectName(l.owner))
 	}
 	return fmt.Sprintf("Secret %q does not exist in namespace %s%s: create it there or fix the certificateRef; until "+
 		"then Istio rejects the certificate, and the listener %s with it when it has no other",
@@ -77,7 +59,7 @@ func msgReferenceNotGranted(from client.Object, to grantTarget, effect string) s
 	return fmt.Sprintf("%s refers to %s in another namespace, and no ReferenceGrant in %s permits it, so %s: "+
 		"create a ReferenceGrant in namespace %s with from {group: %s, kind: %s, namespace: %s} and to "+
 		"{group: %q, kind: %s, name: %s}, or refer to an object of namespace %s",
-		kindName(from), to, to.key.Namespace, effect, to.key.Namespace, gatewayGroup, gatewayAPIKind(from),
+		objectName(from), to, to.key.Namespace, effect, to.key.Namespace, gatewayGroup, kindOf(from),
 		from.GetNamespace(), to.group, to.kind, to.key.Name, from.GetNamespace())
 }
 

@@ -195,7 +195,7 @@ func referenceGranted(snap Snapshot, from client.Object, to grantTarget, except 
 // group, kind and namespace, and one of its to entries the target's
 // group and kind, with its name or none.
 func grantPermits(g *gatewayv1beta1.ReferenceGrant, from client.Object, to grantTarget) bool {
-	kind := string(gatewayAPIKind(from))
+	kind := kindOf(from)
 	return slices.ContainsFunc(g.Spec.From, func(f gatewayv1beta1.ReferenceGrantFrom) bool {
 		return string(f.Group) == gatewayGroup && string(f.Kind) == kind && string(f.Namespace) == from.GetNamespace()
 	}) && slices.ContainsFunc(g.Spec.To, func(t gatewayv1beta1.ReferenceGrantTo) bool {

@@ -61,7 +61,7 @@ func backendsRelyingOn(snap Snapshot, g *gatewayv1beta1.ReferenceGrant) []string
 		for _, b := range rt.backends {
 			to := backendTarget(b.ref, obj.GetNamespace())
 			if to.key.Namespace == g.Namespace && reliesOn(snap, g, obj, to) {
-				out = append(out, fmt.Sprintf("%s (backend %s)", kindName(obj), to))
+				out = append(out, fmt.Sprintf("%s (backend %s)", objectName(obj), to))
 			}
 		}
 	}
@@ -92,5 +92,5 @@ func reliesOn(snap Snapshot, g *gatewayv1beta1.ReferenceGrant, from client.Objec
 
 // listenerName names a listener and its owner: "Gateway shop/gw listener https".
 func listenerName(l listener) string {
-	return kindName(l.owner) + " listener " + l.name
+	return objectName(l.owner) + " listener " + l.name
 }

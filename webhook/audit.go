@@ -14,13 +14,12 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
-	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
 )
 
 // audit judges every Gateway and VirtualService in the cluster, and every
-// object of the Gateway API kinds it serves, as if it were created now,
-// against all the others: what predates gateguard, or what a policy
-// change made invalid. Objects are visited in a stable order.
+// Gateway, ListenerSet and route of the Gateway API where served, as if it
+// were created now, against all the others: what predates gateguard, or
+// what a policy change made invalid. Objects are visited in a stable order.
 func audit(ctx context.Context, p *rules.Policy, snap rules.Snapshot, r client.Reader, kinds optionalKinds) (*report.Report, error) {
 	objs, err := existingObjects(ctx, r, kinds)
 	if err != nil {
@@ -45,9 +44,10 @@ type auditedKind struct {
 }
 
 // auditedKinds are the judged kinds the cluster serves, in report order:
-// Istio's, then the Gateway API's (a GatewayClass is never judged).
+// Istio's, then the Gateway API's. A GatewayClass is never judged, a
+// ReferenceGrant only as it is deleted.
 func auditedKinds(kinds optionalKinds) []auditedKind {
-	v1, v1beta1 := gatewayv1.SchemeGroupVersion, gatewayv1beta1.SchemeGroupVersion
+	v1 := gatewayv1.SchemeGroupVersion
 	out := []auditedKind{
 		{networkingv1.SchemeGroupVersion.WithKind(string(rules.KindGateway)), &networkingv1.GatewayList{}},
 		{networkingv1.SchemeGroupVersion.WithKind(string(rules.KindVirtualService)), &networkingv1.VirtualServiceList{}},
@@ -62,7 +62,6 @@ func auditedKinds(kinds optionalKinds) []auditedKind {
 		{auditedKind{v1.WithKind("GRPCRoute"), &gatewayv1.GRPCRouteList{}}, &gatewayv1.GRPCRoute{}},
 		{auditedKind{v1.WithKind("TLSRoute"), &gatewayv1.TLSRouteList{}}, &gatewayv1.TLSRoute{}},
 		{auditedKind{v1.WithKind("TCPRoute"), &gatewayv1.TCPRouteList{}}, &gatewayv1.TCPRoute{}},
-		{auditedKind{v1beta1.WithKind("ReferenceGrant"), &gatewayv1beta1.ReferenceGrantList{}}, &gatewayv1beta1.ReferenceGrant{}},
 	} {
 		if kinds.cached(k.obj) {
 			out = append(out, k.audited)

@@ -23,7 +23,8 @@ type gatewayAPIKind struct {
 }
 
 // gatewayAPIKinds lists the Gateway API kinds gateguard caches.
-// ReferenceGrant is read as v1beta1, which every install serving it has.
+// ReferenceGrant is read as v1beta1, as Istio reads it: an install that
+// stopped serving v1beta1 would be one Istio cannot read grants from either.
 func gatewayAPIKinds() []gatewayAPIKind {
 	v1 := gatewayv1.SchemeGroupVersion
 	return []gatewayAPIKind{
@@ -61,6 +62,19 @@ func gatewayAPIServed(mapper meta.RESTMapper) (optionalKinds, error) {
 	return kinds, nil
 }
 
+// gatewayAPIKindNames lists the Gateway API kinds served, or those not,
+// for the startup log: a CRD installed later is cached only once
+// gateguard restarts.
+func (k optionalKinds) gatewayAPIKindNames(served bool) []string {
+	out := []string{}
+	for _, g := range gatewayAPIKinds() {
+		if k[reflect.TypeOf(g.obj)] == served {
+			out = append(out, g.gvk.Kind)
+		}
+	}
+	return out
+}
+
 // cached reports whether obj's kind is cached: every kind but an
 // optional one the cluster does not serve.
 func (k optionalKinds) cached(obj client.Object) bool {
@@ -83,7 +97,7 @@ func (k optionalKinds) unindexed() []client.Object {
 
 // unindexedKinds lists the kinds optionalKinds.unindexed chooses from.
 func unindexedKinds() []client.Object {
-	return []client.Object{&gatewayv1.GatewayClass{}, &gatewayv1beta1.ReferenceGrant{}, &corev1.Service{}}
+	return []client.Object{&gatewayv1.GatewayClass{}, &gatewayv1beta1.ReferenceGrant{}}
 }
 
 // registerStores starts the informers of the unindexed kinds and files

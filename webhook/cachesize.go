@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"reflect"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -46,8 +47,10 @@ const baseBytes = 48 << 20
 const headroom = 0.75
 
 // cachedKinds lists the kinds the cache holds; Certificates only where
-// cert-manager's CRD is served.
-func cachedKinds(withCertificates bool) []cachedKind {
+// cert-manager's CRD is served, the Gateway API kinds (and Services) only
+// where served. The Gateway API's Gateway is named by its group kind, to
+// tell it from Istio's.
+func cachedKinds(withCertificates bool, optional optionalKinds) []cachedKind {
 	core := corev1.SchemeGroupVersion
 	kinds := []cachedKind{
 		{"VirtualService", networkingv1.SchemeGroupVersion.WithKind("VirtualService"), &networkingv1.VirtualService{}, 3480},
@@ -60,7 +63,37 @@ func cachedKinds(withCertificates bool) []cachedKind {
 		kinds = append(kinds, cachedKind{"Certificate", certmanagerv1.SchemeGroupVersion.WithKind("Certificate"),
 			&certmanagerv1.Certificate{}, 3350})
 	}
+	for _, k := range append(gatewayAPIKinds(), gatewayAPIKind{core.WithKind("Service"), &corev1.Service{}}) {
+		if optional[reflect.TypeOf(k.obj)] {
+			kinds = append(kinds, cachedKind{gatewayAPIKindName(k.gvk), k.gvk, k.obj, gatewayAPIBytes(k.gvk.Kind)})
+		}
+	}
 	return kinds
+}
+
+// gatewayAPIKindName is a kind's name in the gauge and the estimate.
+func gatewayAPIKindName(gvk schema.GroupVersionKind) string {
+	if gvk.Kind == "Gateway" {
+		return gvk.GroupKind().String()
+	}
+	return gvk.Kind
+}
+
+// gatewayAPIBytes is what one cached object of a Gateway API kind, or a
+// Service, costs, as cachedKind's bytes: BenchmarkCachedObjectBytes
+// measures HTTPRoute (whose figure stands for every route kind), the
+// Gateway (for ListenerSets too), ReferenceGrant (for GatewayClasses,
+// as small) and Service.
+func gatewayAPIBytes(kind string) int64 {
+	switch kind {
+	case "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute":
+		return 4240
+	case "Gateway", "ListenerSet":
+		return 4010
+	case "Service":
+		return 3880
+	}
+	return 1740
 }
 
 // cachedObjects is the gauge gateguard_cached_objects{kind}: each
@@ -191,9 +224,9 @@ func logCacheEstimate(log logr.Logger, kinds []cachedKind, counts map[string]int
 // reportCacheSize registers gateguard_cached_objects and logs the
 // estimate from the cluster's counts; a failed count is logged, never
 // fatal: it must not keep the webhook from starting.
-func reportCacheSize(ctx context.Context, c cache.Cache, api client.Reader, withCertificates bool, secretNamespaces []string,
+func reportCacheSize(ctx context.Context, c cache.Cache, api client.Reader, src *snapshotSource, secretNamespaces []string,
 	reg prometheus.Registerer, log logr.Logger) error {
-	kinds := cachedKinds(withCertificates)
+	kinds := cachedKinds(src.certificates, src.optional)
 	g, err := newCachedObjects(ctx, c, kinds)
 	if err != nil {
 		return err

@@ -18,17 +18,21 @@ import (
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllertest"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
 )
 
 // TestCacheEstimateLogLine: with the counts of a large cluster and a limit
 // too small, the startup line is an error naming the limit to set; with
 // room, an info line; each with the counts, the estimate and the limits.
 func TestCacheEstimateLogLine(t *testing.T) {
-	kinds := cachedKinds(true)
+	kinds := cachedKinds(true, nil)
 	counts := map[string]int64{"VirtualService": 50000, "Gateway": 2000, "Secret": 20000, "Pod": 10000, "Namespace": 2500,
 		"Certificate": 0}
 	need := estimatedNeed(kinds, counts)
@@ -116,7 +120,7 @@ func (c *informerPerKind) GetInformer(_ context.Context, obj client.Object, _ ..
 // deletes; updates change nothing.
 func TestCachedObjectsGauge(t *testing.T) {
 	c := &informerPerKind{informers: map[string]*controllertest.FakeInformer{}}
-	g, err := newCachedObjects(t.Context(), c, cachedKinds(false))
+	g, err := newCachedObjects(t.Context(), c, cachedKinds(false, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,6 +173,18 @@ func realistic(t testing.TB, kind string, i int) any {
 			Tls: &networking.ServerTLSSettings{Mode: networking.ServerTLSSettings_SIMPLE, CredentialName: fmt.Sprintf("gw-%d-cert", i)}},
 			{Port: &networking.Port{Number: 80, Name: "http", Protocol: "HTTP"}, Hosts: hosts}}
 		obj = gw
+	case "HTTPRoute":
+		obj = realisticRoute(meta, i)
+	case "Gateway.gateway.networking.k8s.io":
+		obj = realisticKubeGateway(meta, i)
+	case "ReferenceGrant":
+		obj = &gatewayv1beta1.ReferenceGrant{ObjectMeta: meta, Spec: gatewayv1beta1.ReferenceGrantSpec{
+			From: []gatewayv1beta1.ReferenceGrantFrom{{Group: gatewayv1.GroupName, Kind: "HTTPRoute", Namespace: "frontend"}},
+			To:   []gatewayv1beta1.ReferenceGrantTo{{Kind: "Service"}}}}
+	case "Service":
+		obj = &corev1.Service{ObjectMeta: meta, Spec: corev1.ServiceSpec{Selector: map[string]string{"app": meta.Name},
+			ClusterIP: "10.96.12.34", ClusterIPs: []string{"10.96.12.34"}, Type: corev1.ServiceTypeClusterIP,
+			Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(8080), Protocol: corev1.ProtocolTCP}}}}
 	case "Certificate":
 		obj = &certmanagerv1.Certificate{ObjectMeta: meta, Spec: certmanagerv1.CertificateSpec{SecretName: meta.Name + "-cert",
 			DNSNames: []string{meta.Name + ".example.com"}}}
@@ -210,17 +226,19 @@ func heapInUse() int64 {
 func BenchmarkCachedObjectBytes(b *testing.B) {
 	const n = 5000
 	opts := cacheOptions()
-	for _, kind := range []string{"VirtualService", "Gateway", "Secret", "Pod", "Namespace", "Certificate"} {
+	for _, kind := range []string{"VirtualService", "Gateway", "Secret", "Pod", "Namespace", "Certificate", "HTTPRoute",
+		"Gateway.gateway.networking.k8s.io", "ReferenceGrant", "Service"} {
 		b.Run(kind, func(b *testing.B) {
+			typ := reflect.TypeOf(realistic(b, kind, 0))
 			transform := opts.DefaultTransform
 			for o, by := range opts.ByObject {
-				if o.GetObjectKind().GroupVersionKind().Kind == kind {
+				if o.GetObjectKind().GroupVersionKind().Kind == kind || (reflect.TypeOf(o) == typ && by.Transform != nil) {
 					transform = by.Transform
 				}
 			}
 			indexers := toolscache.Indexers{}
 			for _, ix := range rules.Indexes(true) {
-				if fmt.Sprintf("%T", ix.Object) == fmt.Sprintf("%T", realistic(b, kind, 0)) {
+				if reflect.TypeOf(ix.Object) == typ {
 					indexers[string(ix.Name)] = indexFunc(ix)
 				}
 			}
@@ -246,5 +264,64 @@ func BenchmarkCachedObjectBytes(b *testing.B) {
 			}
 			b.ReportMetric(float64(perObject), "B/object")
 		})
+	}
+}
+
+// realisticRoute is an HTTPRoute as a team writes one: a hostname, two
+// path rules to its Service, and the status Istio writes.
+func realisticRoute(meta metav1.ObjectMeta, i int) *gatewayv1.HTTPRoute {
+	r := &gatewayv1.HTTPRoute{ObjectMeta: meta}
+	r.Spec.ParentRefs = []gatewayv1.ParentReference{{Name: "gw-1", Namespace: ptr.To[gatewayv1.Namespace]("istio-system")}}
+	r.Spec.Hostnames = []gatewayv1.Hostname{gatewayv1.Hostname(fmt.Sprintf("app-%d.g%d.example.com", i, i%1000))}
+	rule := func(prefix string) gatewayv1.HTTPRouteRule {
+		return gatewayv1.HTTPRouteRule{Matches: []gatewayv1.HTTPRouteMatch{{Path: &gatewayv1.HTTPPathMatch{
+			Type: ptr.To(gatewayv1.PathMatchPathPrefix), Value: ptr.To(prefix)}}},
+			BackendRefs: []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{BackendObjectReference: gatewayv1.BackendObjectReference{
+				Name: gatewayv1.ObjectName(meta.Name), Port: ptr.To[gatewayv1.PortNumber](8080)}}}}}
+	}
+	r.Spec.Rules = []gatewayv1.HTTPRouteRule{rule("/api/"), rule("/")}
+	r.Status.Parents = []gatewayv1.RouteParentStatus{{ParentRef: r.Spec.ParentRefs[0], ControllerName: rules.IstioGatewayController,
+		Conditions: []metav1.Condition{{Type: "Accepted", Status: "True", Reason: "Accepted"}, {Type: "ResolvedRefs", Status: "True", Reason: "ResolvedRefs"}}}}
+	return r
+}
+
+// realisticKubeGateway is a shared Gateway API Gateway: an HTTPS listener
+// with its certificate and an HTTP one, with status.
+func realisticKubeGateway(meta metav1.ObjectMeta, i int) *gatewayv1.Gateway {
+	gw := &gatewayv1.Gateway{ObjectMeta: meta}
+	gw.Spec.GatewayClassName = "istio"
+	host := gatewayv1.Hostname(fmt.Sprintf("*.g%d.example.com", i))
+	all := &gatewayv1.AllowedRoutes{Namespaces: &gatewayv1.RouteNamespaces{From: ptr.To(gatewayv1.NamespacesFromAll)}}
+	gw.Spec.Listeners = []gatewayv1.Listener{
+		{Name: "https", Port: 443, Protocol: gatewayv1.HTTPSProtocolType, Hostname: &host, AllowedRoutes: all,
+			TLS: &gatewayv1.ListenerTLSConfig{Mode: ptr.To(gatewayv1.TLSModeTerminate), CertificateRefs: []gatewayv1.SecretObjectReference{
+				{Name: gatewayv1.ObjectName(fmt.Sprintf("gw-%d-cert", i))}}}},
+		{Name: "http", Port: 80, Protocol: gatewayv1.HTTPProtocolType, Hostname: &host, AllowedRoutes: all},
+	}
+	gw.Status.Conditions = []metav1.Condition{{Type: "Programmed", Status: "True", Reason: "Programmed"}}
+	gw.Status.Listeners = []gatewayv1.ListenerStatus{{Name: "https", AttachedRoutes: 40}, {Name: "http", AttachedRoutes: 40}}
+	return gw
+}
+
+// TestCachedKindsFollowTheServedGatewayAPI: the gauge and the estimate
+// cover exactly the Gateway API kinds served, and Services with Gateways.
+func TestCachedKindsFollowTheServedGatewayAPI(t *testing.T) {
+	served, err := gatewayAPIServed(mapperServing(gatewayv1.SchemeGroupVersion.WithKind("Gateway"),
+		gatewayv1.SchemeGroupVersion.WithKind("HTTPRoute")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := cachedKinds(false, served)
+	var names []string
+	for _, k := range kinds {
+		names = append(names, k.name)
+	}
+	want := []string{"VirtualService", "Gateway", "Secret", "Pod", "Namespace", "Gateway.gateway.networking.k8s.io", "HTTPRoute", "Service"}
+	if !reflect.DeepEqual(names, want) {
+		t.Errorf("cached kinds %q, want %q", names, want)
+	}
+	counts := map[string]int64{"HTTPRoute": 1000, "Gateway.gateway.networking.k8s.io": 10, "Service": 10}
+	if got, want := estimatedNeed(kinds, counts), int64(baseBytes)+1000*4240+10*4010+10*3880; got != want {
+		t.Errorf("estimate %d, want %d", got, want)
 	}
 }

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 // gatewayReview builds a v1 AdmissionReview for a gateway.networking.k8s.io
@@ -179,13 +181,64 @@ func TestMalformedGatewayAPIObjectsAre400(t *testing.T) {
 	}
 }
 
-// TestGatewayAPIKindsAreNotPatched: no mutating rule touches the Gateway
-// API kinds, so a route passes /mutate unpatched.
-func TestGatewayAPIKindsAreNotPatched(t *testing.T) {
+// TestAdmittedRouteClaimIsReservedForTheNextRequest: a route admitted a
+// moment ago, which the cache does not show yet, holds its hostname
+// against the next request, of any route kind, from another namespace.
+func TestAdmittedRouteClaimIsReservedForTheNextRequest(t *testing.T) {
 	s := newTestServer(t, claimsSnapshot(t))
-	_, r := s.post(t, MutatePath, "application/json",
+	inTeamC := func(route string) string {
+		return strings.Replace(route, `"namespace":"team-b"},"spec"`, `"namespace":"team-c"},"spec"`, 1)
+	}
+	for _, tc := range []struct {
+		first, second, secondKind, wantOwner string
+	}{
+		{routeJSON("v1", "HTTPRoute", "cart", `["cart.example.com"]`, ""), inTeamC(routeJSON("v1", "GRPCRoute", "cart", `["cart.example.com"]`, "")),
+			"GRPCRoute", "HTTPRoute team-b/cart "},
+		{routeJSON("v1", "TLSRoute", "ledger", `["ledger.db.example.com"]`, "tls"), inTeamC(routeJSON("v1", "TLSRoute", "ledger", `["ledger.db.example.com"]`, "tls")),
+			"TLSRoute", "TLSRoute team-b/ledger "},
+	} {
+		var first struct {
+			Kind string `json:"kind"`
+		}
+		if err := json.Unmarshal([]byte(tc.first), &first); err != nil {
+			t.Fatal(err)
+		}
+		if _, r := s.post(t, ValidatePath, "application/json", gatewayReview("v1", first.Kind, "CREATE", "team-b", "x", tc.first, "")); !r.Response.Allowed {
+			t.Fatalf("first %s denied: %+v", first.Kind, r.Response.Result)
+		}
+		_, r := s.post(t, ValidatePath, "application/json", gatewayReview("v1", tc.secondKind, "CREATE", "team-c", "x", tc.second, ""))
+		if r.Response.Allowed || !strings.Contains(r.Response.Result.Details.Causes[0].Message, "already claimed by "+tc.wantOwner) &&
+			!strings.Contains(r.Response.Result.Details.Causes[0].Message, "already routed by "+tc.wantOwner) {
+			t.Errorf("%s after a reserved %s: %+v", tc.secondKind, first.Kind, r.Response.Result)
+		}
+	}
+	if n := len(s.res.pending); n != 2 {
+		t.Errorf("%d claims pending, want the two admitted routes", n)
+	}
+}
+
+// TestKindServedAfterStartIsAllowedWithAWarning: a request for a Gateway
+// API kind gateguard found unserved at start (its CRD came later) is not
+// judged against a cache without its objects: allowed, with a warning
+// that says to restart. A kind that was served is judged as ever.
+func TestKindServedAfterStartIsAllowedWithAWarning(t *testing.T) {
+	s := newTestServer(t, claimsSnapshot(t))
+	kinds, err := gatewayAPIServed(mapperServing(gatewayv1.SchemeGroupVersion.WithKind("Gateway"),
+		gatewayv1.SchemeGroupVersion.WithKind("GRPCRoute")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.validator.kinds = kinds
+	_, r := s.post(t, ValidatePath, "application/json",
 		gatewayReview("v1", "HTTPRoute", "CREATE", "team-b", "shop", routeJSON("v1", "HTTPRoute", "shop", `["shop.example.com"]`, ""), ""))
-	if !r.Response.Allowed || r.Response.Patch != nil || r.Response.Result == nil || r.Response.Result.Code != 200 {
-		t.Errorf("response %+v, want allowed without a patch", r.Response)
+	want := []string{"gateguard did not judge this HTTPRoute: its CRD was not served when gateguard started, so gateguard " +
+		"holds none of them; restart gateguard to judge HTTPRoute objects"}
+	if !r.Response.Allowed || !slices.Equal(r.Response.Warnings, want) {
+		t.Errorf("allowed %v warnings %q, want allowed with %q", r.Response.Allowed, r.Response.Warnings, want)
+	}
+	_, r = s.post(t, ValidatePath, "application/json",
+		gatewayReview("v1", "GRPCRoute", "CREATE", "team-b", "shop", routeJSON("v1", "GRPCRoute", "shop", `["shop.example.com"]`, ""), ""))
+	if r.Response.Allowed {
+		t.Errorf("a GRPCRoute, served from the start, was not judged: %+v", r.Response)
 	}
 }

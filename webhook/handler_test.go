@@ -22,9 +22,10 @@ import (
 // testServer serves the validating and mutating handlers over a snapshot.
 type testServer struct {
 	*httptest.Server
-	metrics *metrics
-	res     *reservations
-	policy  *policySource
+	validator *validator
+	metrics   *metrics
+	res       *reservations
+	policy    *policySource
 }
 
 func newTestServer(t *testing.T, snap rules.Snapshot) *testServer {
@@ -42,9 +43,10 @@ func newTestServerTB(t testing.TB, snap rules.Snapshot) *testServer {
 	snapshot := func(context.Context) rules.Snapshot { return snap }
 	res := newReservations(time.Minute, absentStore{}, logr.Discard())
 	mux := http.NewServeMux()
-	mux.Handle(ValidatePath, &webhook.Admission{Handler: &validator{policy: src, snapshot: snapshot, reservations: res, metrics: m}})
+	v := &validator{policy: src, snapshot: snapshot, reservations: res, metrics: m}
+	mux.Handle(ValidatePath, &webhook.Admission{Handler: v})
 	mux.Handle(MutatePath, &webhook.Admission{Handler: &mutator{policy: src, snapshot: snapshot}})
-	s := &testServer{Server: httptest.NewServer(mux), metrics: m, res: res, policy: src}
+	s := &testServer{Server: httptest.NewServer(mux), validator: v, metrics: m, res: res, policy: src}
 	t.Cleanup(s.Close)
 	return s
 }

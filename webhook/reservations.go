@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"sync"
 	"time"
@@ -11,13 +12,15 @@ import (
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// reservations closes the race between an admitted VirtualService and the
-// informer cache that learns of it a moment later: without it two creates
-// of one host that arrive together both see an empty cache and both pass.
-// Within one replica, VirtualService decisions are serialised and each
-// admitted one is held here until the cache shows it (same UID, same or
+// reservations closes the race between an admitted VirtualService or
+// Gateway API route and the informer cache that learns of it a moment
+// later: without it two creates of one host that arrive together both see
+// an empty cache and both pass. Within one replica, the decisions of these
+// claimants are serialised and each admitted one is held here until the
+// cache shows it (same UID, same or
 // later generation). A claim the cache has not shown after ttl is checked
 // against the apiserver: released when the object does not exist (its
 // create failed), kept while it does or while the apiserver cannot say, so
@@ -27,35 +30,52 @@ type reservations struct {
 	mu      sync.Mutex // held for a whole decide-and-reserve
 	ttl     time.Duration
 	now     func() time.Time
-	pending map[string]*reserved            // by namespace/name
-	byKey   map[string]map[string]*reserved // index key -> namespace/name -> claim
+	pending map[string]*reserved            // by claimKey
+	byKey   map[string]map[string]*reserved // index key -> claimKey -> claim
 	store   reservationStore
 	log     logr.Logger
-	indexes []rules.Index // the VirtualService indexes a claim is filed under
+	indexes []rules.Index // the claimants' indexes a claim is filed under
 }
 
 // reservationStore is where reservations look for their objects.
 type reservationStore interface {
-	// cached returns the cache's version of namespace/name.
-	cached(namespace, name string) (uid types.UID, generation int64, ok bool)
-	// stored asks the apiserver directly for its version of namespace/name.
-	stored(ctx context.Context, namespace, name string) (uid types.UID, generation int64, ok bool, err error)
+	// cached returns the cache's version of obj's kind and name.
+	cached(obj client.Object) (uid types.UID, generation int64, ok bool)
+	// stored asks the apiserver directly for its version of obj's kind and name.
+	stored(ctx context.Context, obj client.Object) (uid types.UID, generation int64, ok bool, err error)
 }
 
 // reserved is one claim, with the index keys it was filed under.
 type reserved struct {
-	vs      *networkingv1.VirtualService
+	obj     client.Object
 	expires time.Time
 	keys    []string
 }
 
-// newReservations lists the VirtualService indexes once: each Index holds
-// an empty object of its kind, too big to build for every claim.
+// claimant reports whether obj's kind claims hosts: a VirtualService or a
+// Gateway API route.
+func claimant(obj client.Object) bool {
+	if _, vs := obj.(*networkingv1.VirtualService); vs {
+		return true
+	}
+	for _, route := range rules.RouteObjects() {
+		if obj != nil && reflect.TypeOf(obj) == reflect.TypeOf(route) {
+			return true
+		}
+	}
+	return false
+}
+
+// claimKey names a claim by kind and namespace/name: a VirtualService and
+// a route may share a name.
+func claimKey(obj client.Object) string {
+	return reflect.TypeOf(obj).String() + " " + obj.GetNamespace() + "/" + obj.GetName()
+}
+
+// newReservations lists the claimants' indexes once: each Index holds an
+// empty object of its kind, too big to build for every claim.
 func newReservations(ttl time.Duration, store reservationStore, log logr.Logger) *reservations {
-	indexes := slices.DeleteFunc(rules.Indexes(false), func(ix rules.Index) bool {
-		_, vs := ix.Object.(*networkingv1.VirtualService)
-		return !vs
-	})
+	indexes := slices.DeleteFunc(rules.Indexes(false), func(ix rules.Index) bool { return !claimant(ix.Object) })
 	return &reservations{ttl: ttl, now: time.Now, pending: map[string]*reserved{},
 		byKey: map[string]map[string]*reserved{}, store: store, log: log, indexes: indexes}
 }
@@ -64,28 +84,33 @@ func newReservations(ttl time.Duration, store reservationStore, log logr.Logger)
 func reservationKey(index rules.IndexName, value string) string { return string(index) + "|" + value }
 
 // decide runs fn under the lock with a snapshot that includes the pending
-// VirtualServices; when fn admits vs, vs is reserved (never for a dry run).
-func (r *reservations) decide(base rules.Snapshot, vs *networkingv1.VirtualService, dryRun bool,
+// claimants; when fn admits obj, obj is reserved (never for a dry run).
+func (r *reservations) decide(base rules.Snapshot, obj client.Object, dryRun bool,
 	fn func(rules.Snapshot) (bool, error)) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	admitted, err := fn(&overlay{Snapshot: base, r: r})
 	if err == nil && admitted && !dryRun {
-		r.reserve(vs)
+		r.reserve(obj)
 	}
 	return err
 }
 
-// reserve files vs under its keys, replacing a claim of the same name.
-func (r *reservations) reserve(vs *networkingv1.VirtualService) {
-	name := vs.Namespace + "/" + vs.Name
+// reserve files obj under its keys, replacing a claim of the same name.
+func (r *reservations) reserve(obj client.Object) {
+	name := claimKey(obj)
 	r.release(name)
 	// The decided object is gateguard's own copy; a claim needs only its
 	// identity and spec, not kubectl's last-applied copy or managedFields.
-	vs.ManagedFields, vs.Annotations, vs.Labels = nil, nil, nil
-	p := &reserved{vs: vs, expires: r.now().Add(r.ttl)}
+	obj.SetManagedFields(nil)
+	obj.SetAnnotations(nil)
+	obj.SetLabels(nil)
+	p := &reserved{obj: obj, expires: r.now().Add(r.ttl)}
 	for _, ix := range r.indexes {
-		for _, v := range ix.Values(vs) {
+		if reflect.TypeOf(ix.Object) != reflect.TypeOf(obj) {
+			continue
+		}
+		for _, v := range ix.Values(obj) {
 			p.keys = append(p.keys, reservationKey(ix.Name, v))
 		}
 	}
@@ -112,18 +137,19 @@ func (r *reservations) release(name string) {
 	delete(r.pending, name)
 }
 
-// observe is the VirtualService informer's event handler: a claim is
-// released once the cache holds its object (same UID, same or later
-// generation), the moment the cache can answer for it.
-func (r *reservations) observe(obj any) {
-	vs, ok := obj.(*networkingv1.VirtualService)
-	if !ok {
+// observe is the claimant informers' event handler: a claim is released
+// once the cache holds its object (same UID, same or later generation),
+// the moment the cache can answer for it.
+func (r *reservations) observe(event any) {
+	obj, ok := event.(client.Object)
+	if !ok || !claimant(obj) {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	name := vs.Namespace + "/" + vs.Name
-	if p, ok := r.pending[name]; ok && p.vs.UID != "" && vs.UID == p.vs.UID && vs.Generation >= p.vs.Generation {
+	name := claimKey(obj)
+	if p, ok := r.pending[name]; ok && p.obj.GetUID() != "" && obj.GetUID() == p.obj.GetUID() &&
+		obj.GetGeneration() >= p.obj.GetGeneration() {
 		r.release(name)
 	}
 }
@@ -149,8 +175,8 @@ func (r *reservations) sweep(ctx context.Context) {
 		if !r.now().After(p.expires) {
 			continue
 		}
-		uid, gen, cached := r.store.cached(p.vs.Namespace, p.vs.Name)
-		if p.vs.UID == "" || (cached && uid == p.vs.UID && gen >= p.vs.Generation) {
+		uid, gen, cached := r.store.cached(p.obj)
+		if p.obj.GetUID() == "" || (cached && uid == p.obj.GetUID() && gen >= p.obj.GetGeneration()) {
 			r.release(name)
 			continue
 		}
@@ -167,20 +193,20 @@ func (r *reservations) sweep(ctx context.Context) {
 // generation: a later admission step refused it), kept while the apiserver
 // has it but the cache lags, or while the apiserver cannot answer.
 func (r *reservations) settle(ctx context.Context, p *reserved) {
-	uid, gen, found, err := r.store.stored(ctx, p.vs.Namespace, p.vs.Name)
-	name := p.vs.Namespace + "/" + p.vs.Name
+	uid, gen, found, err := r.store.stored(ctx, p.obj)
+	name := claimKey(p.obj)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.pending[name] != p {
 		return // released or replaced meanwhile
 	}
-	if err == nil && (!found || uid != p.vs.UID || gen < p.vs.Generation) {
+	if err == nil && (!found || uid != p.obj.GetUID() || gen < p.obj.GetGeneration()) {
 		r.release(name)
 		return
 	}
 	p.expires = r.now().Add(r.ttl)
 	if err != nil {
-		r.log.Info("keeping a host claim: the apiserver cannot confirm it", "virtualService", name, "error", err.Error())
+		r.log.Info("keeping a host claim: the apiserver cannot confirm it", "object", name, "error", err.Error())
 	}
 }
 
@@ -189,17 +215,17 @@ func (r *reservations) forget(obj any) {
 	if tomb, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
 		obj = tomb.Obj
 	}
-	if vs, ok := obj.(*networkingv1.VirtualService); ok {
+	if o, ok := obj.(client.Object); ok && claimant(o) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		if p, ok := r.pending[vs.Namespace+"/"+vs.Name]; ok && p.vs.UID == vs.UID {
-			r.release(vs.Namespace + "/" + vs.Name)
+		if p, ok := r.pending[claimKey(o)]; ok && p.obj.GetUID() == o.GetUID() {
+			r.release(claimKey(o))
 		}
 	}
 }
 
-// overlay adds pending VirtualServices to a snapshot's lookups; a pending
-// one replaces the cached object of the same name. It is used under the
+// overlay adds pending claimants to a snapshot's lookups; a pending one
+// replaces the cached object of the same kind and name. It is used under the
 // reservations' lock.
 type overlay struct {
 	rules.Snapshot
@@ -207,29 +233,31 @@ type overlay struct {
 }
 
 func (o *overlay) VirtualServicesWithHost(host string) []*networkingv1.VirtualService {
-	return o.merge(o.Snapshot.VirtualServicesWithHost(host), reservationKey(rules.IndexHost, host))
+	return withPending(o, o.Snapshot.VirtualServicesWithHost(host), reservationKey(rules.IndexHost, host))
 }
 
 func (o *overlay) VirtualServicesUnderDomain(domain string) []*networkingv1.VirtualService {
-	return o.merge(o.Snapshot.VirtualServicesUnderDomain(domain), reservationKey(rules.IndexDomain, domain))
+	return withPending(o, o.Snapshot.VirtualServicesUnderDomain(domain), reservationKey(rules.IndexDomain, domain))
 }
 
 func (o *overlay) VirtualServicesForGateway(ref rules.GatewayRef) []*networkingv1.VirtualService {
-	return o.merge(o.Snapshot.VirtualServicesForGateway(ref), reservationKey(rules.IndexGateway, ref.String()))
+	return withPending(o, o.Snapshot.VirtualServicesForGateway(ref), reservationKey(rules.IndexGateway, ref.String()))
 }
 
-// merge returns cached results with pending objects swapped in or added;
-// its cost is the results', not the number of pending claims.
-func (o *overlay) merge(cached []*networkingv1.VirtualService, key string) []*networkingv1.VirtualService {
+// withPending returns cached results with pending objects of T swapped in
+// or added; its cost is the results', not the number of pending claims.
+func withPending[T client.Object](o *overlay, cached []T, key string) []T {
 	if len(o.r.pending) == 0 {
 		return cached
 	}
-	out := slices.DeleteFunc(slices.Clone(cached), func(vs *networkingv1.VirtualService) bool {
-		_, shadowed := o.r.pending[vs.Namespace+"/"+vs.Name]
+	out := slices.DeleteFunc(slices.Clone(cached), func(obj T) bool {
+		_, shadowed := o.r.pending[claimKey(obj)]
 		return shadowed
 	})
 	for _, p := range o.r.byKey[key] {
-		out = append(out, p.vs)
+		if obj, ok := p.obj.(T); ok {
+			out = append(out, obj)
+		}
 	}
 	return out
 }

@@ -12,13 +12,15 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 // absentStore knows of no object anywhere.
 type absentStore struct{}
 
-func (absentStore) cached(string, string) (types.UID, int64, bool) { return "", 0, false }
-func (absentStore) stored(context.Context, string, string) (types.UID, int64, bool, error) {
+func (absentStore) cached(client.Object) (types.UID, int64, bool) { return "", 0, false }
+func (absentStore) stored(context.Context, client.Object) (types.UID, int64, bool, error) {
 	return "", 0, false, nil
 }
 
@@ -34,11 +36,11 @@ type fakeStore struct {
 	apiErr        error
 }
 
-func (s *fakeStore) cached(string, string) (types.UID, int64, bool) {
+func (s *fakeStore) cached(client.Object) (types.UID, int64, bool) {
 	return s.uid, s.generation, s.inCache
 }
 
-func (s *fakeStore) stored(context.Context, string, string) (types.UID, int64, bool, error) {
+func (s *fakeStore) stored(context.Context, client.Object) (types.UID, int64, bool, error) {
 	return s.apiUID, s.apiGeneration, s.inAPI, s.apiErr
 }
 
@@ -110,5 +112,28 @@ func TestDeletedObjectReleasesItsClaim(t *testing.T) {
 	r.forget(vs)
 	if len(r.pending) != 0 || len(r.byKey) != 0 {
 		t.Errorf("claim kept after its object was deleted: %v", r.pending)
+	}
+}
+
+// TestRouteClaimReleasedByItsInformer: a route's claim goes when its own
+// kind's informer reports it; a VirtualService of the same name is
+// another claim.
+func TestRouteClaimReleasedByItsInformer(t *testing.T) {
+	r := newReservations(time.Minute, absentStore{}, logr.Discard())
+	route := &gatewayv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "vs", UID: "u1", Generation: 1}}
+	route.Spec.Hostnames = []gatewayv1.Hostname{"a.example.com"}
+	if err := r.decide(rules.NewMemorySnapshot(), route, false, func(rules.Snapshot) (bool, error) { return true, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.byKey[reservationKey(rules.IndexRouteHostname, "a.example.com")]) != 1 {
+		t.Fatalf("the route is not filed under its hostname: %v", r.byKey)
+	}
+	r.observe(vsEvent("u1", 1))
+	if len(r.pending) != 1 {
+		t.Fatal("a VirtualService of the same name released the route's claim")
+	}
+	r.observe(route.DeepCopy())
+	if len(r.pending) != 0 || len(r.byKey) != 0 {
+		t.Errorf("claim kept after the informer showed the route: %v", r.pending)
 	}
 }

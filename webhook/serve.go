@@ -18,6 +18,7 @@ import (
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -138,17 +139,19 @@ func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySou
 	if err != nil {
 		return err
 	}
-	if err := reportCacheSize(ctx, mgr.GetCache(), mgr.GetAPIReader(), source.certificates, opts.SecretNamespaces,
+	if err := reportCacheSize(ctx, mgr.GetCache(), mgr.GetAPIReader(), source, opts.SecretNamespaces,
 		crmetrics.Registry, log); err != nil {
 		return err
 	}
+	log.Info("Gateway API kinds", "served", source.optional.gatewayAPIKindNames(true),
+		"absent", source.optional.gatewayAPIKindNames(false))
 	lookupFailed := func(err error) { m.lookupErrors.Inc(); log.Error(err, "cache lookup failed") }
 	snapshot := func(ctx context.Context) rules.Snapshot { return source.snapshot(ctx, lookupFailed) }
-	res, err := newClaimReservations(ctx, mgr, opts.ReservationTTL, log)
+	res, err := newClaimReservations(ctx, mgr, opts.ReservationTTL, source.optional, log)
 	if err != nil {
 		return err
 	}
-	v := synced.gated(&validator{policy: src, snapshot: snapshot, reservations: res, metrics: m, log: log})
+	v := synced.gated(&validator{policy: src, snapshot: snapshot, reservations: res, kinds: source.optional, metrics: m, log: log})
 	mut := synced.gated(&mutator{policy: src, snapshot: snapshot, log: log})
 	srv := mgr.GetWebhookServer()
 	srv.Register(ValidatePath, &webhook.Admission{Handler: countErrors("validate", v, m.admissionErrors), LogConstructor: requestLogger})
@@ -236,18 +239,25 @@ func addProbes(mgr manager.Manager, synced *cacheSynced, draining *atomic.Bool) 
 	return mgr.AddReadyzCheck("caches-and-certificate", ready)
 }
 
-// newClaimReservations holds admitted host claims until the VirtualService
-// informer reports them, and sweeps the ones it never does.
-func newClaimReservations(ctx context.Context, mgr manager.Manager, ttl time.Duration, log logr.Logger) (*reservations, error) {
+// newClaimReservations holds admitted host claims until the informers of
+// the claimants (VirtualServices, and the route kinds served) report them,
+// and sweeps the ones they never do.
+func newClaimReservations(ctx context.Context, mgr manager.Manager, ttl time.Duration, kinds optionalKinds,
+	log logr.Logger) (*reservations, error) {
 	res := newReservations(ttl, apiReservationStore{cache: mgr.GetCache(), api: mgr.GetAPIReader()}, log)
-	informer, err := mgr.GetCache().GetInformer(ctx, &networkingv1.VirtualService{})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-		AddFunc: res.observe, UpdateFunc: func(_, obj any) { res.observe(obj) }, DeleteFunc: res.forget,
-	}); err != nil {
-		return nil, err
+	for _, obj := range append([]client.Object{&networkingv1.VirtualService{}}, rules.RouteObjects()...) {
+		if !kinds.cached(obj) {
+			continue
+		}
+		informer, err := mgr.GetCache().GetInformer(ctx, obj)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+			AddFunc: res.observe, UpdateFunc: func(_, obj any) { res.observe(obj) }, DeleteFunc: res.forget,
+		}); err != nil {
+			return nil, err
+		}
 	}
 	return res, mgr.Add(res)
 }

@@ -47,6 +47,8 @@ func gatewayAPILookups(snap rules.GatewayAPIState) map[string]string {
 		"ListenersReferencingSecret cert": objects(snap.ListenersReferencingSecret(infra("wildcard-cert"))),
 		"ReferenceGrantsIn team-b":        fmt.Sprint(names(asObjects(snap.ReferenceGrantsIn("team-b"))...)),
 		"ServiceSelector infra/ingress":   fmt.Sprint(selector, known),
+		"ListenersReferencingSecretsIn":   objects(snap.ListenersReferencingSecretsIn("infra")),
+		"ServicesWithSelector":            fmt.Sprint(snap.ServicesWithSelector(map[string]string{"istio": "ingress"})),
 	}
 }
 
@@ -107,6 +109,8 @@ func TestCacheSnapshotGatewayAPILookups(t *testing.T) {
 		"ListenersReferencingSecret cert": "[*v1.Gateway infra/public *v1.ListenerSet team-a/team-a-listeners]",
 		"ReferenceGrantsIn team-b":        "[*v1beta1.ReferenceGrant team-b/from-team-a]",
 		"ServiceSelector infra/ingress":   "map[istio:ingress] true",
+		"ListenersReferencingSecretsIn":   "[*v1.Gateway infra/public *v1.ListenerSet team-a/team-a-listeners]",
+		"ServicesWithSelector":            "[infra/ingress infra/ingress-canary]",
 	}
 	got, fromMemory := gatewayAPILookups(cached), gatewayAPILookups(mem)
 	for lookup, w := range want {
@@ -123,11 +127,7 @@ func TestCacheSnapshotGatewayAPILookups(t *testing.T) {
 // informers registerIndexes asks for, given the kinds the mapper serves.
 func askedGatewayAPI(t *testing.T, served ...schema.GroupVersionKind) (*cacheSnapshot, []string) {
 	t.Helper()
-	mapper := meta.NewDefaultRESTMapper(nil)
-	for _, gvk := range served {
-		mapper.Add(gvk, meta.RESTScopeNamespace)
-	}
-	kinds, err := gatewayAPIServed(mapper)
+	kinds, err := gatewayAPIServed(mapperServing(served...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,4 +172,21 @@ func TestGatewayAPICachedOnlyWhereServed(t *testing.T) {
 	if !slices.Equal(asked, want) {
 		t.Errorf("informers = %q, want %q", asked, want)
 	}
+	kinds, err := gatewayAPIServed(mapperServing(v1.WithKind("Gateway"), v1.WithKind("HTTPRoute")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if served, absent := kinds.gatewayAPIKindNames(true), kinds.gatewayAPIKindNames(false); !slices.Equal(served, []string{"Gateway", "HTTPRoute"}) ||
+		!slices.Equal(absent, []string{"GatewayClass", "ListenerSet", "GRPCRoute", "TLSRoute", "TCPRoute", "ReferenceGrant"}) {
+		t.Errorf("logged as served %q, absent %q", served, absent)
+	}
+}
+
+// mapperServing is a RESTMapper that serves exactly the kinds given.
+func mapperServing(served ...schema.GroupVersionKind) meta.RESTMapper {
+	mapper := meta.NewDefaultRESTMapper(nil)
+	for _, gvk := range served {
+		mapper.Add(gvk, meta.RESTScopeNamespace)
+	}
+	return mapper
 }

@@ -10,9 +10,12 @@ import (
 
 // trimGatewayAPI keeps of a Gateway API object its identity, the
 // exemption annotation and its spec: listeners, hostnames, parentRefs,
-// backendRefs, addresses and grants are what the rules read, and few
-// beside a route's matches and filters. Status (one entry per parent and
-// listener, with conditions) goes. ok is false for any other kind.
+// addresses and grants are what the rules read. Of an HTTPRoute's or
+// GRPCRoute's rules only the backends stay (backendRefs, and an
+// HTTPRoute's request mirrors): never what the routes match or do, which
+// is most of a real route, as of VirtualServices (transform.go). Status
+// (one entry per parent and listener, with conditions) goes. ok is false
+// for any other kind.
 func trimGatewayAPI(o any) (client.Object, bool) {
 	var m *metav1.ObjectMeta
 	switch obj := o.(type) {
@@ -24,8 +27,10 @@ func trimGatewayAPI(o any) (client.Object, bool) {
 		m, obj.Status = &obj.ObjectMeta, gatewayv1.ListenerSetStatus{}
 	case *gatewayv1.HTTPRoute:
 		m, obj.Status = &obj.ObjectMeta, gatewayv1.HTTPRouteStatus{}
+		obj.Spec.Rules = httpBackends(obj.Spec.Rules)
 	case *gatewayv1.GRPCRoute:
 		m, obj.Status = &obj.ObjectMeta, gatewayv1.GRPCRouteStatus{}
+		obj.Spec.Rules = grpcBackends(obj.Spec.Rules)
 	case *gatewayv1.TLSRoute:
 		m, obj.Status = &obj.ObjectMeta, gatewayv1.TLSRouteStatus{}
 	case *gatewayv1.TCPRoute:
@@ -37,6 +42,35 @@ func trimGatewayAPI(o any) (client.Object, bool) {
 	}
 	*m = withExemption(keptMeta(m), m)
 	return o.(client.Object), true
+}
+
+// httpBackends keeps of each rule its backendRefs, without their own
+// filters, and its RequestMirror filters, whose backends a backendRef
+// check reads too.
+func httpBackends(rules []gatewayv1.HTTPRouteRule) []gatewayv1.HTTPRouteRule {
+	out := make([]gatewayv1.HTTPRouteRule, len(rules))
+	for i, r := range rules {
+		for _, b := range r.BackendRefs {
+			out[i].BackendRefs = append(out[i].BackendRefs, gatewayv1.HTTPBackendRef{BackendRef: b.BackendRef})
+		}
+		for _, f := range r.Filters {
+			if f.RequestMirror != nil {
+				out[i].Filters = append(out[i].Filters, gatewayv1.HTTPRouteFilter{Type: f.Type, RequestMirror: f.RequestMirror})
+			}
+		}
+	}
+	return out
+}
+
+// grpcBackends keeps of each rule its backendRefs, without their filters.
+func grpcBackends(rules []gatewayv1.GRPCRouteRule) []gatewayv1.GRPCRouteRule {
+	out := make([]gatewayv1.GRPCRouteRule, len(rules))
+	for i, r := range rules {
+		for _, b := range r.BackendRefs {
+			out[i].BackendRefs = append(out[i].BackendRefs, gatewayv1.GRPCBackendRef{BackendRef: b.BackendRef})
+		}
+	}
+	return out
 }
 
 // trimService keeps of a Service only its identity and pod selector: a

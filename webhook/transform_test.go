@@ -310,8 +310,8 @@ func TestTransformStripsWhatNoRuleReads(t *testing.T) {
 		{&corev1.Service{ObjectMeta: meta, Spec: corev1.ServiceSpec{Selector: map[string]string{"istio": "ingress"}, ClusterIP: "10.0.0.1",
 			Ports: []corev1.ServicePort{{Port: 443}}}}, `{` + kept + `},"spec":{"selector":{"istio":"ingress"}},"status":{"loadBalancer":{}}}`},
 		{routeWithStatus(meta), `{` + kept + `,"annotations":{"gateguard.dev/exempt":"wildcard-host"}},"spec":{"parentRefs":[{"name":"public"}],` +
-			`"hostnames":["shop.example.com"],"rules":[{"matches":[{"path":{"value":"/"}}],"backendRefs":[{"name":"shop","port":80}]}]},` +
-			`"status":{"parents":null}}`},
+			`"hostnames":["shop.example.com"],"rules":[{"filters":[{"type":"RequestMirror","requestMirror":{"backendRef":` +
+			`{"name":"audit","namespace":"audit"}}}],"backendRefs":[{"name":"shop","port":80}]}]},"status":{"parents":null}}`},
 		{&gatewayv1beta1.ReferenceGrant{ObjectMeta: meta, Spec: gatewayv1beta1.ReferenceGrantSpec{
 			From: []gatewayv1beta1.ReferenceGrantFrom{{Kind: "HTTPRoute", Namespace: "team-b"}}, To: []gatewayv1beta1.ReferenceGrantTo{{Kind: "Service"}}}},
 			`{` + kept + `,"annotations":{"gateguard.dev/exempt":"wildcard-host"}},"spec":{"from":[{"group":"","kind":"HTTPRoute",` +
@@ -337,15 +337,22 @@ func serviceKey(opts cache.Options) client.Object {
 	return nil
 }
 
-// routeWithStatus is an HTTPRoute as a controller leaves it: status for
-// its parent, which the cache drops.
+// routeWithStatus is an HTTPRoute as a controller leaves it: matches,
+// filters and timeouts, and status for its parent; the cache keeps only
+// the backends and the mirror.
 func routeWithStatus(meta metav1.ObjectMeta) *gatewayv1.HTTPRoute {
 	r := &gatewayv1.HTTPRoute{ObjectMeta: meta}
 	r.Spec.ParentRefs = []gatewayv1.ParentReference{{Name: "public"}}
 	r.Spec.Hostnames = []gatewayv1.Hostname{"shop.example.com"}
+	headers := gatewayv1.HTTPRouteFilter{Type: gatewayv1.HTTPRouteFilterRequestHeaderModifier,
+		RequestHeaderModifier: &gatewayv1.HTTPHeaderFilter{Set: []gatewayv1.HTTPHeader{{Name: "x-team", Value: "a"}}}}
+	mirror := gatewayv1.HTTPRouteFilter{Type: gatewayv1.HTTPRouteFilterRequestMirror, RequestMirror: &gatewayv1.HTTPRequestMirrorFilter{
+		BackendRef: gatewayv1.BackendObjectReference{Name: "audit", Namespace: ptr.To[gatewayv1.Namespace]("audit")}}}
 	r.Spec.Rules = []gatewayv1.HTTPRouteRule{{Matches: []gatewayv1.HTTPRouteMatch{{Path: &gatewayv1.HTTPPathMatch{Value: ptr.To("/")}}},
+		Filters: []gatewayv1.HTTPRouteFilter{headers, mirror},
 		BackendRefs: []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{BackendObjectReference: gatewayv1.BackendObjectReference{
-			Name: "shop", Port: ptr.To[gatewayv1.PortNumber](80)}}}}}}
+			Name: "shop", Port: ptr.To[gatewayv1.PortNumber](80)}}, Filters: []gatewayv1.HTTPRouteFilter{headers}}},
+		Timeouts: &gatewayv1.HTTPRouteTimeouts{Request: ptr.To[gatewayv1.Duration]("10s")}}}
 	r.Status.Parents = []gatewayv1.RouteParentStatus{{ParentRef: gatewayv1.ParentReference{Name: "public"},
 		ControllerName: rules.IstioGatewayController, Conditions: []metav1.Condition{{Type: "Accepted", Status: "True"}}}}
 	return r

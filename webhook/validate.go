@@ -7,7 +7,6 @@ import (
 
 	"github.com/gateguard/gateguard/rules"
 	"github.com/go-logr/logr"
-	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	admissionv1 "k8s.io/api/admission/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,12 +15,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 )
 
-// validator answers /validate for Gateways, VirtualServices and Secret
-// deletions.
+// validator answers /validate for Gateways, VirtualServices, the Gateway
+// API kinds, and Secret and ReferenceGrant deletions.
 type validator struct {
 	policy       *policySource
 	snapshot     func(context.Context) rules.Snapshot
 	reservations *reservations
+	kinds        optionalKinds // the optional kinds served when gateguard started
 	metrics      *metrics
 	log          logr.Logger
 }
@@ -32,14 +32,17 @@ func (v *validator) Handle(ctx context.Context, req admission.Request) admission
 	if err != nil {
 		return admission.Errored(http.StatusBadRequest, err)
 	}
+	if obj := judgedObject(change); !v.kinds.cached(obj) {
+		return admission.Allowed("").WithWarnings(uncachedWarning(req.Kind.Kind))
+	}
 	policy := v.policy.Load()
 	var dec rules.Decision
 	decide := func(snap rules.Snapshot) (bool, error) {
 		dec, err = rules.Validate(ctx, policy, snap, change)
 		return err == nil && len(dec.Denied()) == 0, err
 	}
-	if vs, ok := change.Object.(*networkingv1.VirtualService); ok {
-		err = v.reservations.decide(v.snapshot(ctx), vs, change.DryRun, decide)
+	if claimant(change.Object) {
+		err = v.reservations.decide(v.snapshot(ctx), change.Object, change.DryRun, decide)
 	} else {
 		_, err = decide(v.snapshot(ctx))
 	}
@@ -50,6 +53,22 @@ func (v *validator) Handle(ctx context.Context, req admission.Request) admission
 	}
 	v.record(req, dec)
 	return response(req, dec)
+}
+
+// judgedObject is the object a change is judged by: the old one of a deletion.
+func judgedObject(c rules.Change) client.Object {
+	if c.Object == nil {
+		return c.OldObject
+	}
+	return c.Object
+}
+
+// uncachedWarning allows a kind whose CRD came after gateguard started:
+// judged against a cache that holds none of its kind, a route would find
+// no duplicate and no ReferenceGrant, so the answer would be a guess.
+func uncachedWarning(kind string) string {
+	return fmt.Sprintf("gateguard did not judge this %s: its CRD was not served when gateguard started, so gateguard "+
+		"holds none of them; restart gateguard to judge %s objects", kind, kind)
 }
 
 // response turns a decision into 422 Invalid with field causes, or an

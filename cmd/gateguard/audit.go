@@ -19,8 +19,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 Reads the live cluster through the same cache-backed snapshot as the webhook and
 judges every Gateway and VirtualService as if it were created now, and every
-Gateway API Gateway, ListenerSet, route and ReferenceGrant where the cluster
-serves those kinds.
+Gateway API Gateway, ListenerSet and route where the cluster serves those kinds.
 Exit code: 0 nothing denied, 1 something denied, 2 usage error or invalid policy.
 `)
 	fs.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file; default $KUBECONFIG, then in-cluster")

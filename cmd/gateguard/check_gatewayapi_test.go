@@ -17,9 +17,10 @@ const shopRouteDuplicate = `hostname "shop.example.com" is already claimed by HT
 // TestCheckGatewayAPI: files holding both APIs are read and judged, the
 // Gateway API routes by the same rules as in the webhook: team-b's route
 // for team-a's hostname is denied, once, in every format with exit code
-// 1, and the GatewayClass, cluster-scoped, is found by its name despite -n.
+// 1; the GatewayClass, cluster-scoped, is found by its name despite -n,
+// and the ReferenceGrant is state, not a judged object.
 func TestCheckGatewayAPI(t *testing.T) {
-	args := []string{"--existing", "testdata/gatewayapi-existing.yaml", "-f", "testdata/gatewayapi-apply.yaml", "-n", "team-b"}
+	args := gatewayAPICheckArgs()
 	for _, format := range []string{"text", "json", "sarif"} {
 		code, _, stderr := runCLI(t, "", append([]string{"check", "-o", format}, args...)...)
 		if code != 1 {
@@ -50,5 +51,27 @@ func TestCheckGatewayAPI(t *testing.T) {
 	_, text, _ := runCLI(t, "", append([]string{"check", "-o", "text"}, args...)...)
 	if !strings.Contains(text, "testdata/gatewayapi-apply.yaml:17") || !strings.Contains(text, shopRouteDuplicate) {
 		t.Errorf("text output does not point at the route:\n%s", text)
+	}
+}
+
+// gatewayAPICheckArgs checks testdata/gatewayapi-apply.yaml against
+// testdata/gatewayapi-existing.yaml.
+func gatewayAPICheckArgs() []string {
+	return []string{"--existing", "testdata/gatewayapi-existing.yaml", "-f", "testdata/gatewayapi-apply.yaml", "-n", "team-b"}
+}
+
+// TestCheckGatewayAPISARIF: the route's denial is one SARIF error result
+// at its document.
+func TestCheckGatewayAPISARIF(t *testing.T) {
+	_, sarif, _ := runCLI(t, "", append([]string{"check", "-o", "sarif"}, gatewayAPICheckArgs()...)...)
+	var log sarifLog
+	if err := json.Unmarshal([]byte(sarif), &log); err != nil || len(log.Runs) != 1 || len(log.Runs[0].Results) != 1 {
+		t.Fatalf("SARIF: want one run with one result (%v): %s", err, sarif)
+	}
+	r := log.Runs[0].Results[0]
+	loc := r.Locations[0].PhysicalLocation
+	if r.RuleID != "duplicate-host" || r.Level != "error" || !strings.Contains(r.Message["text"], shopRouteDuplicate) ||
+		loc.ArtifactLocation.URI != "testdata/gatewayapi-apply.yaml" || loc.Region.StartLine != 17 {
+		t.Errorf("SARIF result %+v, want duplicate-host, error, at testdata/gatewayapi-apply.yaml:17", r)
 	}
 }

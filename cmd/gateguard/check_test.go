@@ -90,35 +90,38 @@ func TestCheckJSONShape(t *testing.T) {
 // TestCheckSARIF checks the fields SARIF 2.1.0 requires and those GitHub
 // code scanning reads: version, runs[].tool.driver.name and rules, results
 // with ruleId, level, message.text and a physical location with a line.
+// sarifLog is what the tests read of a SARIF log.
+type sarifLog struct {
+	Version string `json:"version"`
+	Schema  string `json:"$schema"`
+	Runs    []struct {
+		Tool struct {
+			Driver struct {
+				Name  string `json:"name"`
+				Rules []struct {
+					ID   string            `json:"id"`
+					Help map[string]string `json:"help"`
+				} `json:"rules"`
+			} `json:"driver"`
+		} `json:"tool"`
+		Results []struct {
+			RuleID    string            `json:"ruleId"`
+			RuleIndex int               `json:"ruleIndex"`
+			Level     string            `json:"level"`
+			Message   map[string]string `json:"message"`
+			Locations []struct {
+				PhysicalLocation struct {
+					ArtifactLocation struct{ URI string }    `json:"artifactLocation"`
+					Region           struct{ StartLine int } `json:"region"`
+				} `json:"physicalLocation"`
+			} `json:"locations"`
+		} `json:"results"`
+	} `json:"runs"`
+}
+
 func TestCheckSARIF(t *testing.T) {
 	_, stdout, _ := runCLI(t, "", "check", "-o", "sarif", "-f", "../../examples", "--existing", "../../examples/00-cluster-state.yaml")
-	var log struct {
-		Version string `json:"version"`
-		Schema  string `json:"$schema"`
-		Runs    []struct {
-			Tool struct {
-				Driver struct {
-					Name  string `json:"name"`
-					Rules []struct {
-						ID   string            `json:"id"`
-						Help map[string]string `json:"help"`
-					} `json:"rules"`
-				} `json:"driver"`
-			} `json:"tool"`
-			Results []struct {
-				RuleID    string            `json:"ruleId"`
-				RuleIndex int               `json:"ruleIndex"`
-				Level     string            `json:"level"`
-				Message   map[string]string `json:"message"`
-				Locations []struct {
-					PhysicalLocation struct {
-						ArtifactLocation struct{ URI string }    `json:"artifactLocation"`
-						Region           struct{ StartLine int } `json:"region"`
-					} `json:"physicalLocation"`
-				} `json:"locations"`
-			} `json:"results"`
-		} `json:"runs"`
-	}
+	var log sarifLog
 	if err := json.Unmarshal([]byte(stdout), &log); err != nil {
 		t.Fatal(err)
 	}
@@ -140,8 +143,8 @@ func TestCheckSARIF(t *testing.T) {
 			t.Errorf("incomplete result: %+v", r)
 		}
 	}
-	if levels["error"] != 5 || levels["warning"] != 1 {
-		t.Errorf("levels = %v, want 5 errors (deny) and 1 warning (warn)", levels)
+	if levels["error"] != 6 || levels["warning"] != 1 {
+		t.Errorf("levels = %v, want 6 errors (deny) and 1 warning (warn)", levels)
 	}
 }
 

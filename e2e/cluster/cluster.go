@@ -1,7 +1,7 @@
 // Package cluster runs a real control plane for gateguard's e2e suite, its
 // demo and its load tool: etcd and kube-apiserver built from source (cached
-// by hack/build-control-plane.sh), Istio's and cert-manager's CRDs from
-// their Go modules, the RBAC and webhook configurations rendered from
+// by hack/build-control-plane.sh), Istio's, the Gateway API's and
+// cert-manager's CRDs from their Go modules, the RBAC and webhook configurations rendered from
 // manifests/, and the gateguard binary serving as its ServiceAccount.
 package cluster
 
@@ -69,7 +69,8 @@ type Options struct {
 
 // Start brings up etcd and kube-apiserver (built from source and
 // cached by hack/build-control-plane.sh), installs Istio's CRDs from the
-// istio.io/api module and cert-manager's Certificate CRD, the RBAC from
+// istio.io/api module, the Gateway API's standard CRDs with GatewayClass
+// istio, and cert-manager's Certificate CRD, the RBAC from
 // manifests/, starts gateguard as its ServiceAccount and registers the
 // webhook configurations from manifests/ pointed at it.
 // The returned Cluster, even with an error, must be stopped.
@@ -106,7 +107,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if _, err = e.testEnv.Start(); err != nil {
 		return e, fmt.Errorf("control plane: %w", err)
 	}
-	steps := []func(context.Context) error{e.writeKubeconfigs, e.installRBAC, e.prepareWebhooks}
+	steps := []func(context.Context) error{e.writeKubeconfigs, e.installGatewayAPI, e.installRBAC, e.prepareWebhooks}
 	if !opts.SkipGateguard {
 		steps = append(steps, func(ctx context.Context) error { return e.StartGateguard(ctx) })
 		if !opts.SkipWebhooks {
@@ -184,8 +185,9 @@ func controlPlaneAssets(ctx context.Context, root string) (string, error) {
 	return dir, nil
 }
 
-// crdPaths finds Istio's CRDs in the istio.io/api module and cert-manager's
-// Certificate CRD in its module.
+// crdPaths finds Istio's CRDs in the istio.io/api module, the Gateway
+// API's in sigs.k8s.io/gateway-api and cert-manager's Certificate CRD in
+// its module.
 func crdPaths() ([]string, error) {
 	istio, err := moduleDir("istio.io/api")
 	if err != nil {
@@ -195,8 +197,13 @@ func crdPaths() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	gatewayAPI, err := gatewayAPICRDs()
+	if err != nil {
+		return nil, err
+	}
 	return []string{
 		filepath.Join(istio, "kubernetes", "customresourcedefinitions.gen.yaml"),
+		gatewayAPI,
 		filepath.Join(certManager, "deploy", "crds", "cert-manager.io_certificates.yaml"),
 		filepath.Join(certManager, "deploy", "crds", "cert-manager.io_issuers.yaml"), // the chart's cert-manager mode
 	}, nil

@@ -33,7 +33,8 @@ type scenario struct {
 }
 
 // TestSnapshotsDecideAlike runs every scenario of the Istio sample corpus
-// and of rules/testdata through both snapshots. Each judged document is
+// and of rules/testdata, the Gateway API's included, through both
+// snapshots. Each judged document is
 // mutated and validated against each; mutations, decisions, field paths
 // and messages must be identical, and what is admitted joins both.
 func TestSnapshotsDecideAlike(t *testing.T) {
@@ -47,11 +48,12 @@ func TestSnapshotsDecideAlike(t *testing.T) {
 	if len(scenarios) < 28+15 {
 		t.Fatalf("found %d scenarios, want the 28 Istio samples and the rules corpus", len(scenarios))
 	}
-	judged := 0
+	judged, gatewayAPI := 0, 0
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			w := &world{t: t, ctx: ctx, api: env.Client, cached: cached, memory: rules.NewMemorySnapshot()}
 			defer w.clear()
+			w.seedGatewayClasses()
 			for _, d := range sc.state {
 				w.add(d.Object)
 			}
@@ -59,15 +61,21 @@ func TestSnapshotsDecideAlike(t *testing.T) {
 			for _, d := range sc.judged {
 				w.judge(sc.policy, d)
 				judged++
+				if d.Object.GetObjectKind().GroupVersionKind().Group == "gateway.networking.k8s.io" {
+					gatewayAPI++
+				}
 			}
 		})
 	}
-	// 60 Istio sample documents and the rules corpus's 132: a scenario that
-	// stopped early, or a corpus that lost its judged documents, shows here.
-	if judged < 60+132 {
-		t.Errorf("only %d documents judged in %d scenarios, want every one of the corpus", judged, len(scenarios))
+	// 60 Istio sample documents, the rules corpus's 132 for Istio and its
+	// 136 for the Gateway API, 121 of them of the Gateway API's kinds: a
+	// scenario that stopped early, or a corpus that lost its judged
+	// documents, shows here.
+	if judged < 60+132+136 || gatewayAPI < 121 {
+		t.Errorf("only %d documents judged, %d of the Gateway API, in %d scenarios, want every one of the corpus",
+			judged, gatewayAPI, len(scenarios))
 	}
-	t.Logf("%d documents judged alike by both snapshots in %d scenarios", judged, len(scenarios))
+	t.Logf("%d documents judged alike by both snapshots, %d of the Gateway API, in %d scenarios", judged, gatewayAPI, len(scenarios))
 }
 
 // corpus reads the Istio samples (existing.yaml is state, apply.yaml is

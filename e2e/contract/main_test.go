@@ -12,13 +12,14 @@ import (
 	"github.com/gateguard/gateguard/e2e/cluster"
 )
 
-// env is a control plane of this package's own, without gateguard: the
-// objects of one scenario at a time are all it holds.
+// env is a control plane of this package's own, without gateguard, with
+// the Gateway API's CRDs: the objects of one scenario at a time are all it
+// holds.
 var env *cluster.Cluster
 
 func TestMain(m *testing.M) {
 	os.Exit(cluster.RunSuite(m, "contract", cluster.Options{SkipGateguard: true}, func(_ context.Context, c *cluster.Cluster) error {
 		env = c
-		return nil
+		return installGatewayAPI(c.AdminConfig)
 	}))
 }

@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 // world is one scenario's state, held twice: in the apiserver, which the
@@ -103,6 +104,9 @@ func (w *world) delete(obj client.Object) {
 // stay Terminating.
 func (w *world) ensureNamespace(name string) {
 	w.t.Helper()
+	if name == "" {
+		return // a cluster-scoped object (a GatewayClass)
+	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 	err := w.api.Create(w.ctx, ns)
 	if apierrors.IsAlreadyExists(err) {
@@ -157,6 +161,22 @@ func (w *world) setNamespaceLabels(name string, labels map[string]string) {
 func (w *world) syncNamespaces() {
 	w.t.Helper()
 	list := &corev1.NamespaceList{}
+	if err := w.api.List(w.ctx, list); err != nil {
+		w.t.Fatal(err)
+	}
+	for i := range list.Items {
+		if err := w.memory.Add(&list.Items[i]); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+}
+
+// seedGatewayClasses gives the in-memory snapshot the GatewayClasses the
+// cluster holds before any scenario (the control plane's istio class):
+// the cache-backed one sees them, and clear never deletes them.
+func (w *world) seedGatewayClasses() {
+	w.t.Helper()
+	list := &gatewayv1.GatewayClassList{}
 	if err := w.api.List(w.ctx, list); err != nil {
 		w.t.Fatal(err)
 	}

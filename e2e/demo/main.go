@@ -54,7 +54,8 @@ func run(ctx context.Context, keep bool) error {
 	for _, f := range files {
 		kubectl(ctx, c, "apply", "-f", f)
 	}
-	kubectl(ctx, c, "get", "gateway", "-n", "blog", "blog", "-o", "jsonpath={.spec.selector}{\"\\n\"}{.metadata.labels}{\"\\n\"}")
+	// Qualified: beside the Gateway API's CRDs, "gateway" may name theirs.
+	kubectl(ctx, c, "get", "gateways.networking.istio.io", "-n", "blog", "blog", "-o", "jsonpath={.spec.selector}{\"\\n\"}{.metadata.labels}{\"\\n\"}")
 	if keep {
 		fmt.Printf("\nThe cluster stays up until Ctrl-C:\n  export KUBECONFIG=%s\n  kubectl get virtualservices -A\n", c.Kubeconfig)
 		<-ctx.Done()

@@ -3,7 +3,9 @@
 #
 #   1. creates kind cluster "gateguard" (or reuses it),
 #   2. builds the image from the Dockerfile and loads it into the cluster,
-#   3. installs Istio's CRDs from the istio.io/api module of go.mod,
+#   3. installs Istio's CRDs from the istio.io/api module of go.mod, the
+#      Gateway API's standard CRDs from sigs.k8s.io/gateway-api and
+#      GatewayClass istio (as istiod would),
 #   4. installs gateguard: manifests/overlays/self-signed, or with
 #      --cert-manager, cert-manager's release manifest (the version of go.mod)
 #      and manifests/overlays/cert-manager,
@@ -94,6 +96,19 @@ go mod download istio.io/api
 istio_crds="$(go list -m -f '{{.Dir}}' istio.io/api)/kubernetes/customresourcedefinitions.gen.yaml"
 kubectl apply --server-side --force-conflicts -f "$istio_crds"
 kubectl wait --for condition=Established --timeout 60s -f "$istio_crds"
+
+log "Gateway API CRDs (standard channel) and GatewayClass istio"
+go mod download sigs.k8s.io/gateway-api
+gateway_crds="$(go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)/config/crd/standard"
+kubectl apply --server-side --force-conflicts -f "$gateway_crds" # with its safe-upgrades policy
+kubectl wait --for condition=Established --timeout 60s crd --all
+# istiod would create the class; there is no istiod in this cluster.
+kubectl apply -f - <<'YAML'
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: istio}
+spec: {controllerName: istio.io/gateway-controller}
+YAML
 
 if [[ $overlay == cert-manager ]]; then
   cm_version="${CERT_MANAGER_VERSION:-$(go list -m -f '{{.Version}}' github.com/cert-manager/cert-manager)}"

@@ -60,12 +60,13 @@ func Run(ctx context.Context, policy *rules.Policy, in Input) (*report.Report, e
 
 // judgedKind reports whether the webhook judges obj's kind as it is
 // applied: Istio's Gateway and VirtualService, and the Gateway API's
-// Gateway, ListenerSet, routes and ReferenceGrant. Any other kind
-// (GatewayClass, Service, Secret, ...) is state, stored as it comes.
+// Gateway, ListenerSet and routes. Any other kind is state, stored as it
+// comes: a GatewayClass or Service, and a Secret or ReferenceGrant, which
+// are judged only as they are deleted.
 func judgedKind(obj client.Object) bool {
 	switch rules.Kind(obj.GetObjectKind().GroupVersionKind().Kind) {
 	case rules.KindGateway, rules.KindVirtualService, rules.KindListenerSet, rules.KindHTTPRoute, rules.KindGRPCRoute,
-		rules.KindTLSRoute, rules.KindTCPRoute, rules.KindReferenceGrant:
+		rules.KindTLSRoute, rules.KindTCPRoute:
 		return true
 	}
 	return false
