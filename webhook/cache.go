@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	gateguardv1alpha1 "github.com/gateguard/gateguard/api/v1alpha1"
 	"reflect"
 
 	certmanagerv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
@@ -26,7 +27,7 @@ import (
 func NewScheme() (*runtime.Scheme, error) {
 	s := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{
-		clientgoscheme.AddToScheme, networkingv1.AddToScheme, certmanagerv1.AddToScheme,
+		clientgoscheme.AddToScheme, networkingv1.AddToScheme, certmanagerv1.AddToScheme, gateguardv1alpha1.AddToScheme,
 		gatewayv1.Install, gatewayv1beta1.Install,
 	} {
 		if err := add(s); err != nil {

@@ -33,6 +33,9 @@ type policyReloader struct {
 	log      logr.Logger
 }
 
+// NeedLeaderElection is false: every replica serves the policy file.
+func (r *policyReloader) NeedLeaderElection() bool { return false }
+
 // Start polls until ctx ends; it is a manager Runnable.
 func (r *policyReloader) Start(ctx context.Context) error {
 	every(ctx, r.interval, func(context.Context) { r.reload() })

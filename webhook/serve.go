@@ -151,7 +151,11 @@ func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySou
 	if err != nil {
 		return err
 	}
-	v := synced.gated(&validator{policy: src, snapshot: snapshot, reservations: res, kinds: source.optional, metrics: m, log: log})
+	hostClaims, err := addHostClaims(ctx, mgr, opts, src, snapshot, source.optional.cached, log)
+	if err != nil {
+		return err
+	}
+	v := synced.gated(&validator{policy: src, snapshot: snapshot, reservations: res, claims: hostClaims, kinds: source.optional, metrics: m, log: log})
 	mut := synced.gated(&mutator{policy: src, snapshot: snapshot, log: log})
 	srv := mgr.GetWebhookServer()
 	srv.Register(ValidatePath, &webhook.Admission{Handler: countErrors("validate", v, m.admissionErrors), LogConstructor: requestLogger})
@@ -189,8 +193,9 @@ func drainFirst(ctx context.Context, draining *atomic.Bool, delay time.Duration)
 	return inner
 }
 
-// newManager builds a manager with no leader election (every replica
-// serves) and a TLS 1.2+ webhook server without HTTP/2 unless asked.
+// newManager builds a manager whose webhook serves on every replica (only
+// the claims sweeper waits for the Lease) and a TLS 1.2+ webhook server
+// without HTTP/2 unless asked.
 func newManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 	scheme, err := NewScheme()
 	if err != nil {
@@ -206,7 +211,7 @@ func newManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ctrl.NewManager(cfg, manager.Options{
+	mopts := manager.Options{
 		Scheme:                  scheme,
 		Cache:                   cacheOpts,
 		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
@@ -216,7 +221,9 @@ func newManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 		WebhookServer: webhook.NewServer(webhook.Options{
 			Port: opts.Port, CertDir: opts.CertDir, TLSOpts: tlsOpts,
 		}),
-	})
+	}
+	withClaimsLeaderElection(&mopts, opts)
+	return ctrl.NewManager(cfg, mopts)
 }
 
 // addProbes: /healthz while the process runs; /readyz only once caches

@@ -26,12 +26,18 @@ type cacheSynced struct{ done atomic.Bool }
 
 // runnable waits for the first sync; the manager runs it with the caches.
 func (s *cacheSynced) runnable(c cache.Cache) manager.Runnable {
-	return manager.RunnableFunc(func(ctx context.Context) error {
+	return everyReplica{manager.RunnableFunc(func(ctx context.Context) error {
 		s.done.Store(c.WaitForCacheSync(ctx))
 		<-ctx.Done()
 		return nil
-	})
+	})}
 }
+
+// everyReplica runs a Runnable on every replica, never waiting for the
+// claims sweeper's Lease: a Runnable that does not say so waits for it.
+type everyReplica struct{ manager.Runnable }
+
+func (everyReplica) NeedLeaderElection() bool { return false }
 
 // syncPoll is how often a waiting request looks at the sync again.
 const syncPoll = 50 * time.Millisecond

@@ -22,6 +22,7 @@ type validator struct {
 	snapshot     func(context.Context) rules.Snapshot
 	reservations *reservations
 	kinds        optionalKinds // the optional kinds served when gateguard started
+	claims       *hostClaims   // nil with --claims=false
 	metrics      *metrics
 	log          logr.Logger
 }
@@ -39,6 +40,9 @@ func (v *validator) Handle(ctx context.Context, req admission.Request) admission
 	var dec rules.Decision
 	decide := func(snap rules.Snapshot) (bool, error) {
 		dec, err = rules.Validate(ctx, policy, snap, change)
+		if err == nil && len(dec.Denied()) == 0 && v.claims != nil {
+			dec = v.claims.admit(ctx, policy, snap, change, dec) // etcd arbitrates across replicas
+		}
 		return err == nil && len(dec.Denied()) == 0, err
 	}
 	if claimant(change.Object) {

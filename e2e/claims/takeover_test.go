@@ -57,9 +57,7 @@ func TestTakeoverOfOwnerThatDroppedTheHost(t *testing.T) {
 	w.clock.advance(grace + time.Second)
 	b := w.owner("dropped-b", k)
 	w.mustClaim(b, k)
-	if got := w.claim(k).Spec.Owner; got != b {
-		t.Errorf("the claim's owner is %s, want dropped-b", got.Name)
-	}
+	w.wantOwner(k, b)
 }
 
 // TestTakeoverOfRecreatedOwner: an object deleted and created again under
@@ -101,9 +99,7 @@ func TestGracePeriodHolds(t *testing.T) {
 	w.clock.advance(2 * time.Second)
 	b := ghost("b")
 	w.mustClaim(b, k)
-	if got := w.claim(k).Spec.Owner; got != b {
-		t.Errorf("after the grace period the owner is %s, want b", got.Name)
-	}
+	w.wantOwner(k, b)
 }
 
 // TestConcurrentTakeoversLeaveOneOwner: ten claimants find one stale claim

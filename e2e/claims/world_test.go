@@ -185,6 +185,14 @@ func (w *world) mustClaim(owner claims.Owner, keys ...claims.Key) {
 	}
 }
 
+// wantOwner fails the test unless k's HostClaim names owner.
+func (w *world) wantOwner(k claims.Key, owner claims.Owner) {
+	w.t.Helper()
+	if hc := w.claim(k); hc == nil || hc.Spec.Owner != owner {
+		w.t.Errorf("the claim of %s is %v, want one owned by %s", k.Host, hc, owner.Name)
+	}
+}
+
 // counter reads a series of the world's metrics, labels given as
 // "name=value,name=value" in label-name order ("" for none).
 func (w *world) counter(name, labels string) float64 {

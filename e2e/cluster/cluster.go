@@ -90,7 +90,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	crds, err := crdPaths()
+	crds, err := crdPaths(root)
 	if err != nil {
 		return nil, err
 	}
@@ -186,9 +186,9 @@ func controlPlaneAssets(ctx context.Context, root string) (string, error) {
 }
 
 // crdPaths finds Istio's CRDs in the istio.io/api module, the Gateway
-// API's in sigs.k8s.io/gateway-api and cert-manager's Certificate CRD in
-// its module.
-func crdPaths() ([]string, error) {
+// API's in sigs.k8s.io/gateway-api, cert-manager's Certificate CRD in its
+// module, and gateguard's HostClaim CRD in manifests/.
+func crdPaths(root string) ([]string, error) {
 	istio, err := moduleDir("istio.io/api")
 	if err != nil {
 		return nil, err
@@ -206,6 +206,7 @@ func crdPaths() ([]string, error) {
 		gatewayAPI,
 		filepath.Join(certManager, "deploy", "crds", "cert-manager.io_certificates.yaml"),
 		filepath.Join(certManager, "deploy", "crds", "cert-manager.io_issuers.yaml"), // the chart's cert-manager mode
+		filepath.Join(root, "manifests", "base", "hostclaims.yaml"),
 	}, nil
 }
 

@@ -157,7 +157,8 @@ func (e *Cluster) serveArgv(p *Gateguard) []string {
 		"--metrics-bind-address", p.MetricsAddr,
 		"--health-probe-bind-address", p.ProbeAddr,
 		"--policy", p.PolicyFile, "--policy-poll-interval", "500ms",
-		"--shutdown-delay", "1s", "--reservation-ttl", "2s", "--audit-interval", "2s"}
+		"--shutdown-delay", "1s", "--reservation-ttl", "2s", "--audit-interval", "2s",
+		"--leader-election-namespace", "gateguard-system"} // in a pod, the pod's namespace
 }
 
 // waitReady polls /readyz until it answers 200.

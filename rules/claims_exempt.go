@@ -1,0 +1,10 @@
+package rules
+
+import "sigs.k8s.io/controller-runtime/pkg/client"
+
+// Exempt reports whether the policy exempts obj, in change c, from rule:
+// the webhook's HostClaims claim nothing for a rule an object is exempt
+// from, as the rule itself judges nothing (docs/claims.md#claiming-at-admission).
+func (p *Policy) Exempt(rule RuleID, snap Snapshot, c Change, obj client.Object) bool {
+	return p.exempt(rule, snap, c, obj)
+}
