@@ -18,7 +18,7 @@ const burstRounds = 20
 type contest struct {
 	host    func(round int) string
 	object  func(namespace string, round int) client.Object
-	denials func(round int, loser, winner string) []string
+	denials func(round int, winner, claim string) []string
 }
 
 // run sends burstRounds bursts of burstSize creates, one per namespace,
@@ -26,21 +26,22 @@ type contest struct {
 // deleted when the test ends.
 func (c contest) run(t *testing.T, check func(round int, outcomes []outcome)) [][]string {
 	t.Helper()
-	return c.runWith(t, func(int) {}, check)
+	return c.runWith(t, func(int) func() { return nil }, check)
 }
 
-// runWith is run calling before(round) before each burst.
-func (c contest) runWith(t *testing.T, before func(round int), check func(round int, outcomes []outcome)) [][]string {
+// runWith is run calling before(round) before each burst; what it
+// returns, unless nil, runs during the burst.
+func (c contest) runWith(t *testing.T, before func(round int) func(), check func(round int, outcomes []outcome)) [][]string {
 	t.Helper()
 	var rounds [][]string
 	for round := range burstRounds {
-		before(round)
+		during := before(round)
 		var objs []client.Object
 		for i := range burstSize {
 			objs = append(objs, c.object(claimNamespace(i), round))
 		}
 		t.Cleanup(func() { deleteAll(t, objs) })
-		outcomes := burst(t, objs)
+		outcomes := burst(t, objs, during)
 		rounds = append(rounds, admitted(outcomes))
 		if check != nil {
 			check(round, outcomes)
@@ -51,8 +52,10 @@ func (c contest) runWith(t *testing.T, before func(round int), check func(round 
 
 // exactlyOneWinner checks a claims-on round: one create admitted, every
 // other denied naming it, and the one HostClaim of the host is the
-// winner's, by UID.
-func (c contest) exactlyOneWinner(t *testing.T) func(round int, outcomes []outcome) {
+// winner's, by UID. It adds up into forms how many denials took each
+// form of c.denials: a replica's own reservations or cache, or the
+// winner's HostClaim, held or owned.
+func (c contest) exactlyOneWinner(t *testing.T, forms []int) func(round int, outcomes []outcome) {
 	claims := claimsClient(t)
 	return func(round int, outcomes []outcome) {
 		t.Helper()
@@ -61,7 +64,6 @@ func (c contest) exactlyOneWinner(t *testing.T) func(round int, outcomes []outco
 			t.Errorf("round %d: %d creates of %s admitted (%v), want exactly one", round, len(winners), c.host(round), winners)
 			return
 		}
-		checkDenials(t, round, outcomes, winners[0], func(loser, winner string) []string { return c.denials(round, loser, winner) })
 		stored := c.object(winners[0], round)
 		if err := env.Client.Get(t.Context(), client.ObjectKeyFromObject(stored), stored); err != nil {
 			t.Fatalf("round %d: reading the winner: %v", round, err)
@@ -70,6 +72,10 @@ func (c contest) exactlyOneWinner(t *testing.T) func(round int, outcomes []outco
 		if len(hcs) != 1 || hcs[0].Spec.Owner.UID != stored.GetUID() || hcs[0].Spec.Owner.Namespace != winners[0] {
 			t.Errorf("round %d: HostClaims of %s: %+v, want one, owned by %s/%s (uid %s)", round, c.host(round), hcs,
 				winners[0], stored.GetName(), stored.GetUID())
+			return
+		}
+		for i, n := range checkDenials(t, round, outcomes, c.denials(round, winners[0], hcs[0].Name)) {
+			forms[i] += n
 		}
 	}
 }
@@ -87,8 +93,8 @@ func virtualServices(prefix string) contest {
 			vs.Spec.Http = []*networking.HTTPRoute{{Route: []*networking.HTTPRouteDestination{{Destination: &networking.Destination{Host: "shop"}}}}}
 			return vs
 		},
-		denials: func(round int, loser, winner string) []string {
-			return duplicateHostDenials(fmt.Sprintf("%s-r%02d", prefix, round), host(round), winner)
+		denials: func(round int, winner, claim string) []string {
+			return duplicateHostDenials(fmt.Sprintf("%s-r%02d", prefix, round), host(round), winner, claim)
 		},
 	}
 }
@@ -110,8 +116,8 @@ func tlsGateways(prefix string) contest {
 			}}
 			return gw
 		},
-		denials: func(round int, loser, winner string) []string {
-			return conflictingGatewayDenials(fmt.Sprintf("%s-r%02d", prefix, round), host(round), winner)
+		denials: func(round int, winner, claim string) []string {
+			return conflictingGatewayDenials(fmt.Sprintf("%s-r%02d", prefix, round), host(round), winner, claim)
 		},
 	}
 }
@@ -122,7 +128,9 @@ func tlsGateways(prefix string) contest {
 func TestClaimsOneWinnerPerBurst(t *testing.T) {
 	r := startReplicas(t)
 	c := virtualServices("burst")
-	c.run(t, c.exactlyOneWinner(t))
+	forms := make([]int, 3)
+	c.run(t, c.exactlyOneWinner(t, forms))
+	logForms(t, forms)
 	spread(t, r)
 }
 
@@ -131,7 +139,9 @@ func TestClaimsOneWinnerPerBurst(t *testing.T) {
 func TestClaimsOneWinnerPerTLSBurst(t *testing.T) {
 	r := startReplicas(t)
 	c := tlsGateways("tlsburst")
-	c.run(t, c.exactlyOneWinner(t))
+	forms := make([]int, 3)
+	c.run(t, c.exactlyOneWinner(t, forms))
+	logForms(t, forms)
 	spread(t, r)
 }
 
@@ -158,4 +168,16 @@ func TestClaimsOffAdmitsTwo(t *testing.T) {
 		}
 	}
 	spread(t, r)
+}
+
+// logForms says how the losers were denied, and fails the test if no
+// denial came from a HostClaim: then the replicas never disagreed, and
+// the burst proved nothing about the claims.
+func logForms(t *testing.T, forms []int) {
+	t.Helper()
+	t.Logf("denials by the loser's replica's own reservations or cache: %d; by the winner's HostClaim, held: %d, owned: %d",
+		forms[0], forms[1], forms[2])
+	if forms[1]+forms[2] == 0 {
+		t.Error("no denial came from a HostClaim: the replicas never raced")
+	}
 }

@@ -39,7 +39,8 @@ func TestClaimsGracePeriodThenTakeover(t *testing.T) {
 	t.Cleanup(func() { _ = client.IgnoreNotFound(hcs.Delete(context.Background(), ghost)) })
 	takeovers := sumMetric(t, r, "gateguard_claims_takeovers_total")
 	next := vsYAML(claimNamespace(2), "next", host, "istio-system/public")
-	held := heldDenial("next", host, claimNamespace(1)+"/ghost", ghost.Name)
+	held := fmt.Sprintf(`spec.hosts[0]: Duplicate value: %q: [duplicate-host] `, host) +
+		heldDenial(host, publicPort80, "VirtualService "+claimNamespace(1)+"/ghost", ghost.Name)
 	for _, at := range []time.Duration{0, claimsGrace - 3*time.Second} {
 		time.Sleep(time.Until(ghost.Spec.ClaimedAt.Add(at)))
 		res := apply(t, next)
@@ -159,15 +160,21 @@ func TestClaimsSurviveKillAndRestart(t *testing.T) {
 	c := virtualServices("killed")
 	const killRound, backRound = 8, 14
 	cut := map[int]int{}
-	rounds := c.runWith(t, func(round int) {
+	rounds := c.runWith(t, func(round int) func() {
 		switch round {
-		case killRound:
-			go func() { time.Sleep(20 * time.Millisecond); _ = r.Kill(1) }()
+		case killRound: // a few milliseconds in, while requests are in flight
+			return func() {
+				time.Sleep(10 * time.Millisecond)
+				if err := r.Kill(1); err != nil {
+					t.Errorf("killing replica 1: %v", err)
+				}
+			}
 		case backRound:
 			if err := r.Restart(context.Background(), 1); err != nil {
 				t.Fatalf("restarting the killed replica: %v", err)
 			}
 		}
+		return nil
 	}, func(round int, outcomes []outcome) {
 		for _, o := range outcomes {
 			switch {
@@ -180,6 +187,9 @@ func TestClaimsSurviveKillAndRestart(t *testing.T) {
 		}
 	})
 	t.Logf("requests that died with the killed replica, by round: %v", cut)
+	if cut[killRound] == 0 {
+		t.Errorf("no request of round %d died with the killed replica: the kill did not land mid-burst", killRound)
+	}
 	before := claimsByName(t, c)
 	if err := r.Restart(context.Background()); err != nil {
 		t.Fatalf("restarting both replicas: %v", err)

@@ -44,7 +44,7 @@ func startReplicas(t *testing.T, extraArgs ...string) *cluster.Replicas {
 	env.Gateguard.Stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	args := append([]string{"--claims-grace-period", claimsGrace.String(), "--leader-election-namespace", "gateguard-system"}, extraArgs...)
+	args := append([]string{"--claims-grace-period", claimsGrace.String()}, extraArgs...)
 	r, err := env.StartReplicas(ctx, 2, args...)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -114,7 +114,8 @@ type outcome struct {
 
 // burst creates every object at once (each from a goroutine released
 // together, without client-side rate limiting) and returns each outcome.
-func burst(t *testing.T, objs []client.Object) []outcome {
+// during, unless nil, runs alongside, released with the creates.
+func burst(t *testing.T, objs []client.Object, during func()) []outcome {
 	t.Helper()
 	c := unthrottledClient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -127,6 +128,9 @@ func burst(t *testing.T, objs []client.Object) []outcome {
 			<-start
 			out[i] = outcome{namespace: obj.GetNamespace(), err: c.Create(ctx, obj)}
 		})
+	}
+	if during != nil {
+		wg.Go(func() { <-start; during() })
 	}
 	close(start)
 	wg.Wait()
@@ -145,27 +149,22 @@ func admitted(outcomes []outcome) []string {
 }
 
 // checkDenials reports each refused create whose error is not exactly one
-// of want(winner): a denial naming the winner, through the webhook.
-func checkDenials(t *testing.T, round int, outcomes []outcome, winner string, want func(loser, winner string) []string) {
+// of want, and returns how many denials took each form of want.
+func checkDenials(t *testing.T, round int, outcomes []outcome, want []string) []int {
 	t.Helper()
+	forms := make([]int, len(want))
 	for _, o := range outcomes {
 		if o.err == nil {
 			continue
 		}
-		if !apierrors.IsInvalid(o.err) || !oneOf(o.err.Error(), want(o.namespace, winner)) {
-			t.Errorf("round %d: %s was refused with\n  %v\nwant one of\n  %s", round, o.namespace, o.err,
-				strings.Join(want(o.namespace, winner), "\n  "))
+		i := slices.Index(want, o.err.Error())
+		if !apierrors.IsInvalid(o.err) || i < 0 {
+			t.Errorf("round %d: %s was refused with\n  %v\nwant one of\n  %s", round, o.namespace, o.err, strings.Join(want, "\n  "))
+			continue
 		}
+		forms[i]++
 	}
-}
-
-func oneOf(s string, set []string) bool {
-	for _, w := range set {
-		if s == w {
-			return true
-		}
-	}
-	return false
+	return forms
 }
 
 // deleteAll deletes objs, as cleanup, and waits a while for their claims
@@ -215,37 +214,59 @@ func spread(t *testing.T, r *cluster.Replicas) {
 }
 
 // webhookDenial is how the apiserver words a validating webhook's 422 for
-// kind/name with one field error.
+// kind (with its group) and name with one field error.
 func webhookDenial(kind, name, fieldError string) string {
 	return fmt.Sprintf(`admission webhook "validate.gateguard.dev" denied the request: %s %q is invalid: %s`, kind, name, fieldError)
 }
 
+// publicPort80 is where the public Gateway's port 80 route table is, in
+// messages.
+const publicPort80 = "HTTP port 80 of gateway pods {istio=ingressgateway}"
+
 // duplicateHostDenials are the exact refusals of the VirtualService name
-// for host that winner/name holds on the public Gateway: the loser's
-// replica saw the winner in its own reservations or cache, or found the
-// winner's HostClaim, held (still in admission) or owned.
-func duplicateHostDenials(name, host, winner string) []string {
+// for host that winner/name holds on the public Gateway by the HostClaim
+// claim: the loser's replica saw the winner in its own reservations or
+// cache (the rules' wording), or found the winner's claim, held (the
+// winner still in admission) or owned.
+func duplicateHostDenials(name, host, winner, claim string) []string {
 	field := fmt.Sprintf(`spec.hosts[0]: Duplicate value: %q: [duplicate-host] `, host)
-	where := `HTTP port 80 of gateway pods {istio=ingressgateway}`
-	owner := fmt.Sprintf("VirtualService %s/%s", winner, name)
+	owner := winner + "/" + name
+	kind := "VirtualService.networking.istio.io"
 	return []string{
-		webhookDenial("VirtualService", name, field+fmt.Sprintf(`host %q is already claimed by %s on %s (Gateway istio-system/public); `+
-			`use a different host, bind to another gateway, or ask the owner of %s/%s`, host, owner, where, winner, name)),
+		webhookDenial(kind, name, field+fmt.Sprintf(`host %q is already claimed by VirtualService %s on %s (Gateway istio-system/public); `+
+			`use a different host, bind to another gateway, or ask the owner of %s`, host, owner, publicPort80, owner)),
+		webhookDenial(kind, name, field+heldDenial(host, publicPort80, "VirtualService "+owner, claim)),
+		webhookDenial(kind, name, field+ownedDenial(host, publicPort80, "VirtualService "+owner, claim)),
 	}
 }
 
 // conflictingGatewayDenials are the exact refusals of the Gateway name
-// serving host with a tls block on port 443 that winner/name serves.
-func conflictingGatewayDenials(name, host, winner string) []string {
+// serving host with a tls block on port 443 that winner/name serves,
+// holding the HostClaim claim.
+func conflictingGatewayDenials(name, host, winner, claim string) []string {
 	field := fmt.Sprintf(`spec.servers[0].hosts[0]: Duplicate value: %q: [conflicting-gateway] `, host)
+	owner := winner + "/" + name
+	kind := "Gateway.networking.istio.io"
+	where := "TLS port 443 of gateway pods {istio=ingressgateway}"
 	return []string{
-		webhookDenial("Gateway", name, field+fmt.Sprintf(`Gateway %s/%s already serves host %q with a tls block on port 443`, winner, name, host)),
+		webhookDenial(kind, name, field+fmt.Sprintf(`Gateway %s already serves host %q with a tls block on port 443 of the same `+
+			`gateway pods {istio=ingressgateway}; Istio keeps the older server and silently skips the other: serve the host `+
+			`from one Gateway only (remove it here, or agree with the owner of %s), or use another port`, owner, host, owner)),
+		webhookDenial(kind, name, field+heldDenial(host, where, "Gateway "+owner, claim)),
+		webhookDenial(kind, name, field+ownedDenial(host, where, "Gateway "+owner, claim)),
 	}
 }
 
-// heldDenial is the refusal of the VirtualService name for host while
-// owner's claim (HostClaim claim) is within its grace period.
-func heldDenial(name, host, owner, claim string) string {
-	return fmt.Sprintf(`%q on HTTP port 80 of gateway pods {istio=ingressgateway} was claimed moments ago by VirtualService %s, `+
-		`which is being admitted (HostClaim %s)`, host, owner, claim)
+// heldDenial is the claims' refusal of host in the route table where
+// while owner's HostClaim claim is within its grace period.
+func heldDenial(host, where, owner, claim string) string {
+	return fmt.Sprintf(`%q on %s was claimed moments ago by %s, which is being admitted (HostClaim %s); `+
+		`use a different host, or ask the owner of %s`, host, where, owner, claim, strings.SplitN(owner, " ", 2)[1])
+}
+
+// ownedDenial is the claims' refusal of host in the route table where
+// that owner holds by the HostClaim claim past its grace period.
+func ownedDenial(host, where, owner, claim string) string {
+	return fmt.Sprintf(`%q on %s is claimed by %s (HostClaim %s); use a different host, or ask the owner of %s`,
+		host, where, owner, claim, strings.SplitN(owner, " ", 2)[1])
 }

@@ -12,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 )
 
 // Replicas are several `gateguard serve` processes, each on a webhook
@@ -29,15 +28,11 @@ type Replicas struct {
 	starts []int
 }
 
-// StartReplicas installs the HostClaim CRD of manifests/base, starts n
-// replicas with the suite's flags and extraArgs, and points both webhook
+// StartReplicas starts n replicas with the suite's flags and extraArgs, and points both webhook
 // configurations at their Proxy, returning once the apiserver calls
 // through it. Stop them with Stop, which points the configurations back
 // at the suite's port. The Cluster's own gateguard is left as it is.
 func (e *Cluster) StartReplicas(ctx context.Context, n int, extraArgs ...string) (*Replicas, error) {
-	if err := e.installClaimsCRD(); err != nil {
-		return nil, err
-	}
 	bin, err := e.buildGateguard(ctx)
 	if err != nil {
 		return nil, err
@@ -69,15 +64,6 @@ func (e *Cluster) StartReplicas(ctx context.Context, n int, extraArgs ...string)
 		return nil, err
 	}
 	return r, nil
-}
-
-// installClaimsCRD creates (or updates) the HostClaim CRD and waits until
-// it is served.
-func (e *Cluster) installClaimsCRD() error {
-	_, err := envtest.InstallCRDs(e.AdminConfig, envtest.CRDInstallOptions{
-		Paths: []string{filepath.Join(e.root, "manifests", "base", "hostclaims.yaml")}, ErrorIfPathMissing: true,
-	})
-	return err
 }
 
 // start runs replica i with its command line and waits until it is ready.
