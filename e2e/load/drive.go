@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // target is a server the requests are driven at.
@@ -161,8 +163,18 @@ func check(r *request, decides bool, status int, body []byte) error {
 		}
 	case resp.Allowed != r.allowed:
 		return fmt.Errorf("allowed = %v, want %v: %+v", resp.Allowed, r.allowed, resp.Result)
+	case !resp.Allowed && r.field != "" && !namesField(resp.Result, r.field):
+		return fmt.Errorf("denied without a cause on %s: %+v", r.field, resp.Result)
 	case r.patch && len(resp.Patch) == 0:
 		return fmt.Errorf("no patch")
 	}
 	return nil
+}
+
+// namesField reports whether a denial's causes include the field.
+func namesField(status *metav1.Status, field string) bool {
+	if status == nil || status.Details == nil {
+		return false
+	}
+	return slices.ContainsFunc(status.Details.Causes, func(c metav1.StatusCause) bool { return c.Field == field })
 }

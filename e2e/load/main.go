@@ -40,6 +40,7 @@ import (
 // options are the tool's flags.
 type options struct {
 	VirtualServices int           // seeded VirtualServices
+	HTTPRoutes      int           // seeded HTTPRoutes, on as many managed Gateways as Gateways; 0 = no Gateway API objects
 	Gateways        int           // seeded Gateways, each with its own credential
 	Secrets         int           // seeded Secrets: the Gateways' credentials plus filler
 	Pods            int           // seeded Pods: a tenth gateway replicas in istio-system, the rest application pods
@@ -62,7 +63,7 @@ type options struct {
 
 func defaultOptions() options {
 	return options{
-		VirtualServices: 10000, Gateways: 1000, Secrets: 10000, Pods: 2000, Namespaces: 500, SeedWorkers: 32,
+		VirtualServices: 10000, HTTPRoutes: 10000, Gateways: 1000, Secrets: 10000, Pods: 2000, Namespaces: 500, SeedWorkers: 32,
 		Concurrency: []int{1, 8}, Duration: 20 * time.Second, Warmup: 2 * time.Second, MaxRequests: 2_000_000,
 		Pool: 2000, Mix: defaultMix(), Creates: 200, Timeout: 20 * time.Minute, Starts: 1,
 		OpenLoop: []int{25, 50, 75}, OpenDuration: 10 * time.Second,
@@ -74,7 +75,10 @@ func parseFlags(args []string) (options, error) {
 	o := defaultOptions()
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.IntVar(&o.VirtualServices, "virtualservices", o.VirtualServices, "VirtualServices seeded before gateguard starts")
-	fs.IntVar(&o.Gateways, "gateways", o.Gateways, "Gateways seeded (HTTPS with its own credential, plus HTTP port 80)")
+	fs.IntVar(&o.HTTPRoutes, "httproutes", o.HTTPRoutes, "HTTPRoutes seeded before gateguard starts, on managed Gateways "+
+		"of GatewayClass istio, as many as --gateways; 0 seeds no Gateway API objects and drops HTTPRoutes from the default mix")
+	fs.IntVar(&o.Gateways, "gateways", o.Gateways, "Gateways seeded (HTTPS with its own credential, plus HTTP port 80), "+
+		"and as many managed Gateway API Gateways with --httproutes")
 	fs.IntVar(&o.Secrets, "secrets", o.Secrets, "Secrets seeded: one credential per Gateway in istio-system, the rest filler")
 	fs.IntVar(&o.Pods, "pods", o.Pods, "Pods seeded: a tenth are gateway replicas in istio-system (istio: ingressgateway), the rest application pods")
 	fs.IntVar(&o.Namespaces, "namespaces", o.Namespaces, "team namespaces the VirtualServices and filler Secrets spread over")
@@ -83,9 +87,10 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.Duration, "duration", o.Duration, "timed duration of each run, per target and concurrency")
 	fs.DurationVar(&o.Warmup, "warmup", o.Warmup, "untimed run before each timed run")
 	fs.IntVar(&o.MaxRequests, "max-requests", o.MaxRequests, "at most this many requests per run")
-	fs.IntVar(&o.Pool, "pool", o.Pool, "distinct pre-built requests, cycled; each admitted new VirtualService stays a pending "+
-		"claim in gateguard until its cache shows it, which here never happens, so the pool bounds the pending claims")
-	fs.Var(&o.Mix, "mix", "request mix as kind=weight,... of new, duplicate, gateway, dryrun, mutate")
+	fs.IntVar(&o.Pool, "pool", o.Pool, "distinct pre-built requests, cycled; each admitted new VirtualService or HTTPRoute stays a "+
+		"pending claim in gateguard until its cache shows it, which here never happens, so the pool bounds the pending claims")
+	fs.Var(&o.Mix, "mix", "request mix as kind=weight,... of new, duplicate, gateway, dryrun, mutate, route (a new HTTPRoute), "+
+		"duproute (a duplicate HTTPRoute hostname)")
 	fs.IntVar(&o.Creates, "creates", o.Creates, "sequential kubectl-path creates per phase (webhooks off, on); 0 skips")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "bound on the whole run")
 	fs.StringVar(&o.Profile, "profile", o.Profile,
@@ -99,6 +104,9 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.OpenDuration, "open-duration", o.OpenDuration, "timed duration of each open-loop run")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if o.HTTPRoutes == 0 && !flagSet(fs, "mix") {
+		o.Mix = o.Mix.withoutRoutes()
 	}
 	var err error
 	if o.Concurrency, err = parseInts(*conc); err != nil {
@@ -120,6 +128,10 @@ func (o options) validate() error {
 	switch {
 	case o.Gateways < 1 || o.VirtualServices < 1 || o.Pods < 1 || o.Namespaces < 1 || o.SeedWorkers < 1:
 		return fmt.Errorf("--gateways, --virtualservices, --pods, --namespaces and --seed-workers must be at least 1")
+	case o.HTTPRoutes < 0:
+		return fmt.Errorf("--httproutes must not be negative")
+	case o.HTTPRoutes == 0 && o.Mix.hasRoutes():
+		return fmt.Errorf("--mix route and duproute need --httproutes of at least 1 (a duplicate copies a seeded route's hostname)")
 	case o.Secrets < o.Gateways:
 		return fmt.Errorf("--secrets (%d) must cover one credential per Gateway (%d)", o.Secrets, o.Gateways)
 	case o.Pool < 1 || o.MaxRequests < 1 || o.Starts < 1 || o.Duration <= 0 || o.Creates < 0:

@@ -78,8 +78,7 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 func (r *report) print(w io.Writer) {
 	o := r.opts
 	fmt.Fprintf(w, "\ngateguard load\n")
-	fmt.Fprintf(w, "snapshot:      %d VirtualServices, %d Gateways, %d Secrets, %d Pods; seeded %s\n",
-		o.VirtualServices, o.Gateways, o.Secrets, o.Pods, r.seeded)
+	r.printSnapshot(w)
 	r.printStarts(w)
 	fmt.Fprintf(w, "requests:      %s\n", r.poolSummary)
 	fmt.Fprintf(w, "runs:          %s timed after %s warm-up, HTTP/1.1 keep-alive over TLS on loopback\n", o.Duration, o.Warmup)
@@ -90,6 +89,7 @@ func (r *report) print(w io.Writer) {
 	r.printRatios(w)
 	r.printCPU(w)
 	r.printKinds(w)
+	r.printRoutes(w)
 	fmt.Fprintf(w, "gateguard's own requests to kube-apiserver during the load runs: %s\n", r.apiCalls)
 	for _, g := range r.growth {
 		fmt.Fprintln(w, g)

@@ -14,15 +14,18 @@ import (
 type kind uint8
 
 const (
-	kindNew       kind = iota // a VirtualService with a host no one has: allowed
-	kindDuplicate             // another team claiming a seeded host on its gateway: denied
-	kindGateway               // a Gateway whose TLS server uses an existing credential: allowed
-	kindDryRun                // dryRun: true, alternately a new host (allowed) and a duplicate (denied)
-	kindMutate                // /mutate of a Gateway without selector: allowed, with a patch
+	kindNew            kind = iota // a VirtualService with a host no one has: allowed
+	kindDuplicate                  // another team claiming a seeded host on its gateway: denied
+	kindGateway                    // a Gateway whose TLS server uses an existing credential: allowed
+	kindDryRun                     // dryRun: true, alternately a new host (allowed) and a duplicate (denied)
+	kindMutate                     // /mutate of a Gateway without selector: allowed, with a patch
+	kindNewRoute                   // an HTTPRoute with a hostname no one has: allowed
+	kindDuplicateRoute             // another team's HTTPRoute for a seeded route's hostname on its Gateway: denied
 	numKinds
 )
 
-var kindNames = [numKinds]string{"new-vs", "duplicate-vs", "tls-gateway", "dry-run", "mutate-gateway"}
+var kindNames = [numKinds]string{"new-vs", "duplicate-vs", "tls-gateway", "dry-run", "mutate-gateway", "new-route",
+	"duplicate-route"}
 
 func (k kind) String() string { return kindNames[k] }
 
@@ -30,10 +33,11 @@ func (k kind) String() string { return kindNames[k] }
 type mix [numKinds]int
 
 func defaultMix() mix {
-	return mix{kindNew: 40, kindDuplicate: 20, kindGateway: 10, kindDryRun: 15, kindMutate: 15}
+	return mix{kindNew: 40, kindDuplicate: 20, kindGateway: 10, kindDryRun: 15, kindMutate: 15, kindNewRoute: 20, kindDuplicateRoute: 10}
 }
 
-var mixKeys = map[string]kind{"new": kindNew, "duplicate": kindDuplicate, "gateway": kindGateway, "dryrun": kindDryRun, "mutate": kindMutate}
+var mixKeys = map[string]kind{"new": kindNew, "duplicate": kindDuplicate, "gateway": kindGateway, "dryrun": kindDryRun,
+	"mutate": kindMutate, "route": kindNewRoute, "duproute": kindDuplicateRoute}
 
 func (m *mix) String() string {
 	var parts []string
@@ -53,7 +57,7 @@ func (m *mix) Set(s string) error {
 		k, known := mixKeys[name]
 		n, err := strconv.Atoi(w)
 		if !ok || !known || err != nil || n < 0 {
-			return fmt.Errorf("%q: want kind=weight with kind one of new, duplicate, gateway, dryrun, mutate", part)
+			return fmt.Errorf("%q: want kind=weight with kind one of new, duplicate, gateway, dryrun, mutate, route, duproute", part)
 		}
 		m[k] = n
 		total += n
@@ -71,7 +75,8 @@ type request struct {
 	uid     string
 	body    []byte
 	allowed bool
-	patch   bool // the answer carries a JSON patch
+	field   string // the field a denial must name, as kubectl prints it
+	patch   bool   // the answer carries a JSON patch
 }
 
 // buildPool pre-builds o.Pool requests, interleaving the kinds by weight
@@ -108,30 +113,38 @@ func newRequest(o options, k kind, i int) request {
 	switch {
 	case k == kindNew || (k == kindDryRun && i%2 == 0):
 		name := fmt.Sprintf("load-%d", i)
-		r.body = review(r.uid, "VirtualService", ns, name, virtualServiceJSON(ns, name, uid, fmt.Sprintf("load-%d.%s", i, gatewayDomain(g)), g), k == kindDryRun)
+		r.body = review(r.uid, istioGroup, "VirtualService", ns, name, virtualServiceJSON(ns, name, uid, fmt.Sprintf("load-%d.%s", i, gatewayDomain(g)), g), k == kindDryRun)
 	case k == kindDuplicate || k == kindDryRun:
 		j := (i * 7919) % o.VirtualServices // a seeded VirtualService, owned by team-<j%N>
 		ns = teamNamespace(j+1, o.Namespaces)
 		name := fmt.Sprintf("dup-%d", i)
-		r.body = review(r.uid, "VirtualService", ns, name, virtualServiceJSON(ns, name, uid, seededHost(j, o.Gateways), j%o.Gateways), k == kindDryRun)
-		r.allowed = false
+		r.body = review(r.uid, istioGroup, "VirtualService", ns, name, virtualServiceJSON(ns, name, uid, seededHost(j, o.Gateways), j%o.Gateways), k == kindDryRun)
+		r.allowed, r.field = false, "spec.hosts[0]"
 	case k == kindGateway:
 		name := fmt.Sprintf("edge-%d", i)
-		r.body = review(r.uid, "Gateway", ns, name, gatewayJSON(ns, name, uid, fmt.Sprintf("edge-%d.example.com", i), credentialName(g), true), false)
+		r.body = review(r.uid, istioGroup, "Gateway", ns, name, gatewayJSON(ns, name, uid, fmt.Sprintf("edge-%d.example.com", i), credentialName(g), true), false)
 	case k == kindMutate:
 		name := fmt.Sprintf("bare-%d", i)
-		r.body = review(r.uid, "Gateway", ns, name, gatewayJSON(ns, name, "", fmt.Sprintf("bare-%d.example.com", i), "", false), false)
+		r.body = review(r.uid, istioGroup, "Gateway", ns, name, gatewayJSON(ns, name, "", fmt.Sprintf("bare-%d.example.com", i), "", false), false)
 		r.path, r.patch = gateguard.MutatePath, true
+	case k == kindNewRoute || k == kindDuplicateRoute:
+		r = routeRequest(o, r, i, uid)
 	}
 	return r
 }
 
-// review wraps an object in an AdmissionReview v1 CREATE request as
-// kube-apiserver sends it.
-func review(uid, kind, namespace, name string, object []byte, dryRun bool) []byte {
+// API groups of the requests' objects; both serve their kinds as v1.
+const (
+	istioGroup      = "networking.istio.io"
+	gatewayAPIGroup = "gateway.networking.k8s.io"
+)
+
+// review wraps an object of group/v1 in an AdmissionReview v1 CREATE
+// request as kube-apiserver sends it.
+func review(uid, group, kind, namespace, name string, object []byte, dryRun bool) []byte {
 	resource := strings.ToLower(kind) + "s"
-	gvk := map[string]string{"group": "networking.istio.io", "version": "v1", "kind": kind}
-	gvr := map[string]string{"group": "networking.istio.io", "version": "v1", "resource": resource}
+	gvk := map[string]string{"group": group, "version": "v1", "kind": kind}
+	gvr := map[string]string{"group": group, "version": "v1", "resource": resource}
 	body, err := json.Marshal(map[string]any{
 		"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
 		"request": map[string]any{
@@ -156,7 +169,7 @@ func virtualServiceJSON(ns, name, uid, host string, gateway int) []byte {
 	spec := fmt.Sprintf(`{"hosts":[%q],"gateways":["%s/%s"],"http":[{"match":[{"uri":{"prefix":"/"}}],`+
 		`"route":[{"destination":{"host":%q,"port":{"number":8080}}}],"timeout":"10s"}]}`,
 		host, gatewayNamespace, gatewayName(gateway), name+"."+ns+".svc.cluster.local")
-	return objectJSON("VirtualService", ns, name, uid, spec)
+	return objectJSON(istioGroup, "VirtualService", ns, name, uid, spec)
 }
 
 // gatewayJSON is a Gateway with one server: HTTPS with credential when
@@ -169,20 +182,21 @@ func gatewayJSON(ns, name, uid, host, credential string, tls bool) []byte {
 			`"tls":{"mode":"SIMPLE","credentialName":%q}}`, host, credential)
 		selector = `"selector":{"istio":"ingressgateway"},`
 	}
-	return objectJSON("Gateway", ns, name, uid, `{`+selector+`"servers":[`+server+`]}`)
+	return objectJSON(istioGroup, "Gateway", ns, name, uid, `{`+selector+`"servers":[`+server+`]}`)
 }
 
-// objectJSON renders an Istio networking/v1 object around spec, with the
-// metadata kubectl apply leaves; uid, when set, is its metadata.uid.
-func objectJSON(kind, ns, name, uid, spec string) []byte {
-	lastApplied := fmt.Sprintf(`{"apiVersion":"networking.istio.io/v1","kind":%q,"metadata":{"annotations":{},"name":%q,"namespace":%q},"spec":%s}`,
-		kind, name, ns, spec)
+// objectJSON renders a group/v1 object around spec, with the metadata
+// kubectl apply leaves; uid, when set, is its metadata.uid.
+func objectJSON(group, kind, ns, name, uid, spec string) []byte {
+	apiVersion := group + "/v1"
+	lastApplied := fmt.Sprintf(`{"apiVersion":%q,"kind":%q,"metadata":{"annotations":{},"name":%q,"namespace":%q},"spec":%s}`,
+		apiVersion, kind, name, ns, spec)
 	meta := map[string]any{
 		"name": name, "namespace": ns, "generation": 1, "creationTimestamp": "2026-07-01T10:00:00Z",
 		"labels":      map[string]string{"app.kubernetes.io/part-of": "shop"},
 		"annotations": map[string]string{"kubectl.kubernetes.io/last-applied-configuration": lastApplied + "\n"},
 		"managedFields": []any{map[string]any{
-			"manager": "kubectl-client-side-apply", "operation": "Update", "apiVersion": "networking.istio.io/v1",
+			"manager": "kubectl-client-side-apply", "operation": "Update", "apiVersion": apiVersion,
 			"time": "2026-07-01T10:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": json.RawMessage(
 				`{"f:metadata":{"f:annotations":{".":{},"f:kubectl.kubernetes.io/last-applied-configuration":{}},` +
 					`"f:labels":{".":{},"f:app.kubernetes.io/part-of":{}}},"f:spec":{}}`),
@@ -191,7 +205,7 @@ func objectJSON(kind, ns, name, uid, spec string) []byte {
 	if uid != "" {
 		meta["uid"] = uid
 	}
-	obj, err := json.Marshal(map[string]any{"apiVersion": "networking.istio.io/v1", "kind": kind, "metadata": meta,
+	obj, err := json.Marshal(map[string]any{"apiVersion": apiVersion, "kind": kind, "metadata": meta,
 		"spec": json.RawMessage(spec)})
 	if err != nil {
 		panic(err) // maps of strings and valid raw JSON: cannot fail

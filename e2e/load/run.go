@@ -77,7 +77,8 @@ func startSeeded(ctx context.Context, o options, rep *report, prof *profiler, ce
 	if err != nil {
 		return c, err
 	}
-	step("seeding %d VirtualServices, %d Gateways, %d Secrets, %d Pods", o.VirtualServices, o.Gateways, o.Secrets, o.Pods)
+	step("seeding %d VirtualServices, %d Gateways, %d Secrets, %d Pods, %d HTTPRoutes", o.VirtualServices, o.Gateways, o.Secrets,
+		o.Pods, o.HTTPRoutes)
 	start := time.Now()
 	n, err := seed(ctx, cl, o, certPEM, keyPEM)
 	if err != nil {

@@ -44,15 +44,20 @@ func seededHost(j, gateways int) string {
 type writer func(ctx context.Context, c client.Client, obj client.Object, i int) error
 
 // seed writes the snapshot with SeedWorkers parallel writers: namespaces
-// first, then Secrets, Pods, Gateways and VirtualServices, each the way it
+// first, then Secrets, Pods, Gateways and VirtualServices, then the
+// Gateway API's credentials, Gateways and HTTPRoutes, each the way it
 // reaches a real cluster. It returns how many objects it wrote.
 func seed(ctx context.Context, c client.Client, o options, certPEM, keyPEM []byte) (int, error) {
-	groups := []struct {
+	type group struct {
 		objs  []client.Object
 		write writer
-	}{
+	}
+	groups := []group{
 		{namespaces(o), created}, {secrets(o, certPEM, keyPEM), applied}, {pods(o), runningPod},
 		{gateways(o), applied}, {virtualServices(o), applied},
+	}
+	for _, objs := range gatewayAPIGroups(o, certPEM, keyPEM) {
+		groups = append(groups, group{objs, applied})
 	}
 	total := 0
 	for _, g := range groups {
