@@ -155,7 +155,8 @@ func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySou
 	if err != nil {
 		return err
 	}
-	v := synced.gated(&validator{policy: src, snapshot: snapshot, reservations: res, claims: hostClaims, kinds: source.optional, metrics: m, log: log})
+	v := synced.gated(&validator{policy: src, snapshot: snapshot, reservations: res, kinds: source.optional,
+		claims: hostClaims, metrics: m, log: log})
 	mut := synced.gated(&mutator{policy: src, snapshot: snapshot, log: log})
 	srv := mgr.GetWebhookServer()
 	srv.Register(ValidatePath, &webhook.Admission{Handler: countErrors("validate", v, m.admissionErrors), LogConstructor: requestLogger})

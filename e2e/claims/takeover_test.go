@@ -61,8 +61,10 @@ func TestTakeoverOfOwnerThatDroppedTheHost(t *testing.T) {
 }
 
 // TestTakeoverOfRecreatedOwner: an object deleted and created again under
-// the same name is another owner (another UID): past the grace period the
-// new one takes the old one's claim instead of being denied by it.
+// the same name is another owner (another UID): the new one takes the old
+// one's claim at once, within the grace period, since two objects cannot
+// share a name and a live read shows the old one gone; while the old one
+// exists, the new one (whose create etcd will refuse) is denied.
 func TestTakeoverOfRecreatedOwner(t *testing.T) {
 	w := newWorld(t, admin)
 	k := w.key("shop.example.com")
@@ -72,10 +74,15 @@ func TestTakeoverOfRecreatedOwner(t *testing.T) {
 		t.Fatal(err)
 	}
 	renewed := w.owner("recreated", k)
-	w.clock.advance(grace + time.Second)
-	w.mustClaim(renewed, k)
+	w.mustClaim(renewed, k) // at once: the old UID is gone, whatever the grace period
 	if got := w.claim(k).Spec.Owner; got.UID != renewed.UID || got.UID == old.UID {
 		t.Errorf("the claim's owner UID is %s, want the new object's %s (the old one was %s)", got.UID, renewed.UID, old.UID)
+	}
+	sameNameOtherUID := renewed
+	sameNameOtherUID.UID = ghost("x").UID
+	denials, err := w.registry().Claim(context.Background(), sameNameOtherUID, []claims.Key{k}, false)
+	if err != nil || len(denials) != 1 || denials[0].Owner != renewed || denials[0].Held {
+		t.Errorf("a create under the name of an existing owner: %+v, %v; want one denial naming it, not held", denials, err)
 	}
 }
 
@@ -90,7 +97,7 @@ func TestGracePeriodHolds(t *testing.T) {
 	for _, at := range []time.Duration{0, grace - time.Second} {
 		w.clock = &clock{t: w.claim(k).Spec.ClaimedAt.Add(at)}
 		denials, err := w.registry().Claim(context.Background(), ghost("b"), []claims.Key{k}, false)
-		want := fmt.Sprintf(`"shop.example.com" on %s was claimed moments ago by ConfigMap default/in-admission, which is being admitted (HostClaim %s)`,
+		want := fmt.Sprintf(`"shop.example.com" on %s was claimed moments ago by ConfigMap default/in-admission, which is being admitted or was just deleted (HostClaim %s)`,
 			k.Where, claims.Name(k.RouteTable, k.Host))
 		if err != nil || len(denials) != 1 || !denials[0].Held || denials[0].Message() != want {
 			t.Fatalf("%s into the grace period: %+v, %v; want one held denial saying\n%s", at, denials, err, want)

@@ -32,9 +32,12 @@ func (r *Registry) judge(ctx context.Context, hc *gateguardv1alpha1.HostClaim, o
 	if hc.Spec.Owner.UID == owner.UID || r.rules.Shares(keyOf(hc), hc.Spec.Owner, k, owner) {
 		return ours, nil
 	}
-	if r.withinGrace(hc) {
+	if r.withinGrace(hc) && !sameName(hc.Spec.Owner, owner) {
 		return held, nil
 	}
+	// Past the grace period, or claimed under owner's own name by another
+	// UID (deleted and created again, as `kubectl replace --force` does):
+	// two objects cannot share a name, so a live read tells at once.
 	claims, err := r.ownerStillClaims(ctx, hc)
 	if err != nil || !claims {
 		return stale, err
@@ -45,6 +48,11 @@ func (r *Registry) judge(ctx context.Context, hc *gateguardv1alpha1.HostClaim, o
 // keyOf is the key hc holds.
 func keyOf(hc *gateguardv1alpha1.HostClaim) Key {
 	return Key{RouteTable: hc.Spec.RouteTable, Host: hc.Spec.Host, Where: hc.Spec.Where, Protocol: hc.Spec.Protocol}
+}
+
+// sameName is true when a and b name one object, whatever their UIDs.
+func sameName(a, b Owner) bool {
+	return a.APIVersion == b.APIVersion && a.Kind == b.Kind && a.Namespace == b.Namespace && a.Name == b.Name
 }
 
 // withinGrace is true while hc's owner may still be in admission.
@@ -114,7 +122,7 @@ type Denial struct {
 // Message says who holds the key, for the duplicate-host denial.
 func (d Denial) Message() string {
 	if d.Held {
-		return fmt.Sprintf("%s was claimed moments ago by %s, which is being admitted (HostClaim %s)",
+		return fmt.Sprintf("%s was claimed moments ago by %s, which is being admitted or was just deleted (HostClaim %s)",
 			describe(d.Key), describeOwner(d.Owner), d.Name)
 	}
 	return fmt.Sprintf("%s is claimed by %s (HostClaim %s)", describe(d.Key), describeOwner(d.Owner), d.Name)
