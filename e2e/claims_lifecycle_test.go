@@ -162,17 +162,25 @@ func TestClaimsSurviveKillAndRestart(t *testing.T) {
 	cut := map[int]int{}
 	rounds := c.runWith(t, func(round int) func() {
 		switch round {
-		case killRound: // a few milliseconds in, while requests are in flight
+		case killRound: // as a request of the burst enters replica 1
+			sent := make(chan struct{})
+			r.Proxy.OnNextSend(1, func() { close(sent) })
 			return func() {
-				time.Sleep(10 * time.Millisecond)
+				select {
+				case <-sent:
+				case <-time.After(10 * time.Second):
+					t.Error("no request of the burst reached replica 1 in 10s")
+				}
 				if err := r.Kill(1); err != nil {
 					t.Errorf("killing replica 1: %v", err)
 				}
 			}
 		case backRound:
+			back := time.Now()
 			if err := r.Restart(context.Background(), 1); err != nil {
 				t.Fatalf("restarting the killed replica: %v", err)
 			}
+			t.Logf("the killed replica was ready again %s after its restart", time.Since(back).Round(time.Millisecond))
 		}
 		return nil
 	}, func(round int, outcomes []outcome) {
@@ -191,9 +199,11 @@ func TestClaimsSurviveKillAndRestart(t *testing.T) {
 		t.Errorf("no request of round %d died with the killed replica: the kill did not land mid-burst", killRound)
 	}
 	before := claimsByName(t, c)
+	restarted := time.Now()
 	if err := r.Restart(context.Background()); err != nil {
 		t.Fatalf("restarting both replicas: %v", err)
 	}
+	t.Logf("both replicas stopped and started again in %s", time.Since(restarted).Round(time.Millisecond))
 	t.Logf("%d claims of stored owners before the restart of both replicas", len(before))
 	if after := claimsByName(t, c); !maps.Equal(before, after) {
 		t.Errorf("the claims changed over the restart:\nbefore %v\nafter  %v", before, after)
@@ -238,12 +248,12 @@ func claimsByName(t *testing.T, c contest) map[string]string {
 // stored object and exactly one HostClaim, the object's (by UID).
 func oneOwnerEach(t *testing.T, c contest) {
 	t.Helper()
-	hcs := claimsClient(t)
+	hcs, api := claimsClient(t), unthrottledClient(t) // 400 reads
 	for round := range burstRounds {
 		var owners []types.UID
 		for i := range burstSize {
 			obj := c.object(claimNamespace(i), round)
-			if err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err == nil {
+			if err := api.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err == nil {
 				owners = append(owners, obj.GetUID())
 			} else if !apierrors.IsNotFound(err) {
 				t.Fatal(err)

@@ -260,7 +260,7 @@ func conflictingGatewayDenials(name, host, winner, claim string) []string {
 // heldDenial is the claims' refusal of host in the route table where
 // while owner's HostClaim claim is within its grace period.
 func heldDenial(host, where, owner, claim string) string {
-	return fmt.Sprintf(`%q on %s was claimed moments ago by %s, which is being admitted (HostClaim %s); `+
+	return fmt.Sprintf(`%q on %s was claimed moments ago by %s, which is being admitted or was just deleted (HostClaim %s); `+
 		`use a different host, or ask the owner of %s`, host, where, owner, claim, strings.SplitN(owner, " ", 2)[1])
 }
 
