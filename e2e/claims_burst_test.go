@@ -126,19 +126,20 @@ func tlsGateways(prefix string) contest {
 // Gateway at once, 20 times; the two replicas admit exactly one each time
 // and deny the rest naming it.
 func TestClaimsOneWinnerPerBurst(t *testing.T) {
-	r := startReplicas(t)
-	c := virtualServices("burst")
-	forms := make([]int, 3)
-	c.run(t, c.exactlyOneWinner(t, forms))
-	logForms(t, forms)
-	spread(t, r)
+	oneWinnerEachRound(t, virtualServices("burst"))
 }
 
 // TestClaimsOneWinnerPerTLSBurst: the same for 20 Gateways serving one
 // host with a tls block on one port of the same pods.
 func TestClaimsOneWinnerPerTLSBurst(t *testing.T) {
+	oneWinnerEachRound(t, tlsGateways("tlsburst"))
+}
+
+// oneWinnerEachRound runs c's bursts through two replicas with claims on,
+// checking each round with exactlyOneWinner.
+func oneWinnerEachRound(t *testing.T, c contest) {
+	t.Helper()
 	r := startReplicas(t)
-	c := tlsGateways("tlsburst")
 	forms := make([]int, 3)
 	c.run(t, c.exactlyOneWinner(t, forms))
 	logForms(t, forms)

@@ -92,16 +92,7 @@ func TestClaimsCostAndDryRuns(t *testing.T) {
 	}
 	wantWrites(t, "update that claims nothing new", writes, 0)
 
-	dup := vsYAML(rival, "shop", "shop.claims.example.com", "istio-system/public")
-	dry := apply(t, dup, "--dry-run=server")
-	real := apply(t, dup)
-	if dry.exitCode == 0 || real.exitCode == 0 || dry.stderr != real.stderr {
-		t.Errorf("a duplicate's dry run and real apply decided apart:\ndry run: exit %d %s\nreal:    exit %d %s",
-			dry.exitCode, dry.stderr, real.exitCode, real.stderr)
-	}
-	if !strings.Contains(real.stderr, "[duplicate-host]") || !strings.Contains(real.stderr, "VirtualService "+owner+"/shop") {
-		t.Errorf("the duplicate's denial does not name the owner:\n%s", real.stderr)
-	}
+	deniedAlike(t, vsYAML(rival, "shop", "shop.claims.example.com", "istio-system/public"), "VirtualService "+owner+"/shop")
 	wantWrites(t, "dry run and real apply of a duplicate", writes, 0)
 	if n := hostClaimCount(t); n != count+4 {
 		t.Errorf("HostClaims after the refused duplicate: %d, want %d + 4", n, count)
@@ -130,4 +121,19 @@ func TestClaimsKubectlGet(t *testing.T) {
 		t.Errorf("kubectl get hostclaims:\n%s\nwant it to match %s", out.stdout, want)
 	}
 	t.Logf("kubectl get hostclaims %s:\n%s", hc[0].Name, out.stdout)
+}
+
+// deniedAlike applies yaml as a server-side dry run and for real: both
+// must be refused with the same words, a duplicate-host naming owner.
+func deniedAlike(t *testing.T, yaml, owner string) {
+	t.Helper()
+	dry := apply(t, yaml, "--dry-run=server")
+	real := apply(t, yaml)
+	if dry.exitCode == 0 || real.exitCode == 0 || dry.stderr != real.stderr {
+		t.Errorf("a duplicate's dry run and real apply decided apart:\ndry run: exit %d %s\nreal:    exit %d %s",
+			dry.exitCode, dry.stderr, real.exitCode, real.stderr)
+	}
+	if !strings.Contains(real.stderr, "[duplicate-host]") || !strings.Contains(real.stderr, owner) {
+		t.Errorf("the duplicate's denial does not name %s:\n%s", owner, real.stderr)
+	}
 }

@@ -28,15 +28,7 @@ func TestClaimsGracePeriodThenTakeover(t *testing.T) {
 	r := startReplicas(t, "--claims-sweep-interval", "1h")
 	hcs := claimsClient(t)
 	const host = "ghost.claims.example.com"
-	ghost := claimFor(t, hcs, host, "ghost")
-	ghost.Spec.Owner = gateguardv1alpha1.HostClaimOwner{APIVersion: "networking.istio.io/v1", Kind: "VirtualService",
-		Namespace: claimNamespace(1), Name: "ghost", UID: uuid.NewUUID()}
-	ghost.Spec.ClaimedAt = metav1.Now()
-	ghost.Labels = map[string]string{claims.OwnerUIDLabel: string(ghost.Spec.Owner.UID)}
-	if err := hcs.Create(context.Background(), ghost); err != nil {
-		t.Fatalf("creating the ghost's claim: %v", err)
-	}
-	t.Cleanup(func() { _ = client.IgnoreNotFound(hcs.Delete(context.Background(), ghost)) })
+	ghost := ghostClaim(t, hcs, host)
 	takeovers := sumMetric(t, r, "gateguard_claims_takeovers_total")
 	next := vsYAML(claimNamespace(2), "next", host, "istio-system/public")
 	held := fmt.Sprintf(`spec.hosts[0]: Duplicate value: %q: [duplicate-host] `, host) +
@@ -69,6 +61,23 @@ func TestClaimsGracePeriodThenTakeover(t *testing.T) {
 	if n := sumMetric(t, r, "gateguard_claims_takeovers_total") - takeovers; n != 1 {
 		t.Errorf("gateguard_claims_takeovers_total rose by %.0f over both replicas, want 1", n)
 	}
+}
+
+// ghostClaim writes, now, the claim of host for claims-01/ghost, a
+// VirtualService UID that is never stored, as a request denied by a later
+// admission step leaves it.
+func ghostClaim(t *testing.T, hcs client.Client, host string) *gateguardv1alpha1.HostClaim {
+	t.Helper()
+	ghost := claimFor(t, hcs, host, "ghost")
+	ghost.Spec.Owner = gateguardv1alpha1.HostClaimOwner{APIVersion: "networking.istio.io/v1", Kind: "VirtualService",
+		Namespace: claimNamespace(1), Name: "ghost", UID: uuid.NewUUID()}
+	ghost.Spec.ClaimedAt = metav1.Now()
+	ghost.Labels = map[string]string{claims.OwnerUIDLabel: string(ghost.Spec.Owner.UID)}
+	if err := hcs.Create(context.Background(), ghost); err != nil {
+		t.Fatalf("creating the ghost's claim: %v", err)
+	}
+	t.Cleanup(func() { _ = client.IgnoreNotFound(hcs.Delete(context.Background(), ghost)) })
+	return ghost
 }
 
 // claimFor is the HostClaim an ordinary VirtualService name gets for host
@@ -160,40 +169,7 @@ func TestClaimsSurviveKillAndRestart(t *testing.T) {
 	c := virtualServices("killed")
 	const killRound, backRound = 8, 14
 	cut := map[int]int{}
-	rounds := c.runWith(t, func(round int) func() {
-		switch round {
-		case killRound: // as a request of the burst enters replica 1
-			sent := make(chan struct{})
-			r.Proxy.OnNextSend(1, func() { close(sent) })
-			return func() {
-				select {
-				case <-sent:
-				case <-time.After(10 * time.Second):
-					t.Error("no request of the burst reached replica 1 in 10s")
-				}
-				if err := r.Kill(1); err != nil {
-					t.Errorf("killing replica 1: %v", err)
-				}
-			}
-		case backRound:
-			back := time.Now()
-			if err := r.Restart(context.Background(), 1); err != nil {
-				t.Fatalf("restarting the killed replica: %v", err)
-			}
-			t.Logf("the killed replica was ready again %s after its restart", time.Since(back).Round(time.Millisecond))
-		}
-		return nil
-	}, func(round int, outcomes []outcome) {
-		for _, o := range outcomes {
-			switch {
-			case o.err == nil || apierrors.IsInvalid(o.err):
-			case strings.Contains(o.err.Error(), `failed calling webhook "validate.gateguard.dev"`):
-				cut[round]++ // the request died with the replica: failurePolicy Fail
-			default:
-				t.Errorf("round %d: %s refused with %v", round, o.namespace, o.err)
-			}
-		}
-	})
+	rounds := c.runWith(t, killAndRestart(t, r, killRound, backRound), countCut(t, cut))
 	t.Logf("requests that died with the killed replica, by round: %v", cut)
 	if cut[killRound] == 0 {
 		t.Errorf("no request of round %d died with the killed replica: the kill did not land mid-burst", killRound)
@@ -209,12 +185,67 @@ func TestClaimsSurviveKillAndRestart(t *testing.T) {
 		t.Errorf("the claims changed over the restart:\nbefore %v\nafter  %v", before, after)
 	}
 	time.Sleep(claimsGrace) // a claim left by a request the kill cut is now stale
+	ownerlessRoundsWon(t, c, rounds)
+	oneOwnerEach(t, c)
+}
+
+// killAndRestart SIGKILLs replica 1 in round kill, as a request of the
+// burst enters it, and starts it again before round back.
+func killAndRestart(t *testing.T, r *cluster.Replicas, kill, back int) func(round int) func() {
+	return func(round int) func() {
+		switch round {
+		case kill:
+			sent := make(chan struct{})
+			r.Proxy.OnNextSend(1, func() { close(sent) })
+			return func() {
+				select {
+				case <-sent:
+				case <-time.After(10 * time.Second):
+					t.Error("no request of the burst reached replica 1 in 10s")
+				}
+				if err := r.Kill(1); err != nil {
+					t.Errorf("killing replica 1: %v", err)
+				}
+			}
+		case back:
+			started := time.Now()
+			if err := r.Restart(context.Background(), 1); err != nil {
+				t.Fatalf("restarting the killed replica: %v", err)
+			}
+			t.Logf("the killed replica was ready again %s after its restart", time.Since(started).Round(time.Millisecond))
+		}
+		return nil
+	}
+}
+
+// countCut counts, by round, the creates that died with the killed
+// replica (failurePolicy Fail); any other refusal but a denial is an error.
+func countCut(t *testing.T, cut map[int]int) func(round int, outcomes []outcome) {
+	return func(round int, outcomes []outcome) {
+		for _, o := range outcomes {
+			switch {
+			case o.err == nil || apierrors.IsInvalid(o.err):
+			case strings.Contains(o.err.Error(), `failed calling webhook "validate.gateguard.dev"`):
+				cut[round]++
+			default:
+				t.Errorf("round %d: %s refused with %v", round, o.namespace, o.err)
+			}
+		}
+	}
+}
+
+// ownerlessRoundsWon checks no round admitted two, and that a round that
+// admitted none (its winner's request died with the replica, leaving a
+// claim of an owner never stored) is won by a create after the grace
+// period.
+func ownerlessRoundsWon(t *testing.T, c contest, rounds [][]string) {
+	t.Helper()
 	for round, winners := range rounds {
 		if len(winners) > 1 {
 			t.Errorf("round %d admitted %v", round, winners)
 		}
 		if len(winners) == 0 {
-			t.Logf("round %d: no create admitted (its winner's request died with the replica); a new one must be", round)
+			t.Logf("round %d: no create admitted; a new one must be", round)
 			late := c.object(claimNamespace(burstSize-1), round)
 			if err := env.Client.Create(context.Background(), late); err != nil {
 				t.Errorf("round %d: a create after the grace period: %v", round, err)
@@ -222,7 +253,6 @@ func TestClaimsSurviveKillAndRestart(t *testing.T) {
 			t.Cleanup(func() { deleteAll(t, []client.Object{late}) })
 		}
 	}
-	oneOwnerEach(t, c)
 }
 
 // claimsByName are the HostClaims of the contest's hosts whose owner is
