@@ -88,12 +88,22 @@ func httpTable(key string) bool {
 	return strings.HasPrefix(key, "http|") || strings.HasPrefix(key, "https|")
 }
 
-// admit claims, for a request the rules allowed, what its object newly
-// claims (on an UPDATE, what the old object did not), and adds a denial
-// per claim another owner holds; a dry run only reads. A claim the
-// apiserver would not record denies the request too: without it nothing
-// stops another replica admitting the same host.
-func (h *hostClaims) admit(ctx context.Context, p *rules.Policy, snap rules.Snapshot, c rules.Change, dec rules.Decision) rules.Decision {
+// claimPlan is what one request is to claim, decided with the rules.
+type claimPlan struct {
+	rule   rules.RuleID
+	owner  claims.Owner
+	err    error // the owner could not be named
+	wanted []rules.Claim
+}
+
+// plan lists, for a request the rules allowed, what its object newly
+// claims (on an UPDATE, what the old object did not); nil for nothing, or
+// with the claims off. It reads only the snapshot, so it may run under
+// the reservations' lock, while the apiserver writes of apply do not.
+func (h *hostClaims) plan(p *rules.Policy, snap rules.Snapshot, c rules.Change) *claimPlan {
+	if h == nil || c.Object == nil || c.Object.GetUID() == "" {
+		return nil
+	}
 	wanted := exclusive(p, snap, c, c.Object)
 	if c.Operation == rules.Update {
 		before := exclusive(p, snap, c, c.OldObject)
@@ -101,26 +111,34 @@ func (h *hostClaims) admit(ctx context.Context, p *rules.Policy, snap rules.Snap
 			return slices.ContainsFunc(before, func(b rules.Claim) bool { return b.RouteTable == w.RouteTable && b.Host == w.Host })
 		})
 	}
-	if len(wanted) == 0 || c.Object.GetUID() == "" {
-		return dec
+	if len(wanted) == 0 {
+		return nil
 	}
 	owner, err := h.registry.OwnerOf(c.Object)
+	return &claimPlan{rule: claimRule(c.Object), owner: owner, err: err, wanted: wanted}
+}
+
+// apply claims what pl lists and adds a denial per claim another owner
+// holds; a dry run only reads. A claim the apiserver would not record
+// denies the request too: without it nothing stops another replica
+// admitting the same host.
+func (h *hostClaims) apply(ctx context.Context, pl *claimPlan, dryRun bool, dec rules.Decision) rules.Decision {
+	err := pl.err
 	var denials []claims.Denial
 	if err == nil {
-		keys := make([]claims.Key, len(wanted))
-		for i, w := range wanted {
+		keys := make([]claims.Key, len(pl.wanted))
+		for i, w := range pl.wanted {
 			keys[i] = keyOf(w)
 		}
-		denials, err = h.registry.Claim(ctx, owner, keys, c.DryRun)
+		denials, err = h.registry.Claim(ctx, pl.owner, keys, dryRun)
 	}
-	rule := claimRule(c.Object)
 	if err != nil {
-		e := field.InternalError(wanted[0].Path, fmt.Errorf("[%s] the host claims could not be recorded, so another "+
-			"replica could admit the same host: %w", rule, err))
-		return rules.Decision{Findings: append(dec.Findings, rules.Finding{Rule: rule, Action: rules.Deny, Error: e})}
+		e := field.InternalError(pl.wanted[0].Path, fmt.Errorf("[%s] the host claims could not be recorded, so another "+
+			"replica could admit the same host: %w", pl.rule, err))
+		return rules.Decision{Findings: append(dec.Findings, rules.Finding{Rule: pl.rule, Action: rules.Deny, Error: e})}
 	}
 	for _, d := range denials {
-		dec.Findings = append(dec.Findings, rules.Finding{Rule: rule, Action: rules.Deny, Error: claimError(rule, d, wanted)})
+		dec.Findings = append(dec.Findings, rules.Finding{Rule: pl.rule, Action: rules.Deny, Error: claimError(pl.rule, d, pl.wanted)})
 	}
 	return dec
 }

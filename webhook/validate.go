@@ -38,10 +38,11 @@ func (v *validator) Handle(ctx context.Context, req admission.Request) admission
 	}
 	policy := v.policy.Load()
 	var dec rules.Decision
+	var claimed *claimPlan
 	decide := func(snap rules.Snapshot) (bool, error) {
 		dec, err = rules.Validate(ctx, policy, snap, change)
-		if err == nil && len(dec.Denied()) == 0 && v.claims != nil {
-			dec = v.claims.admit(ctx, policy, snap, change, dec) // etcd arbitrates across replicas
+		if err == nil && len(dec.Denied()) == 0 {
+			claimed = v.claims.plan(policy, snap, change)
 		}
 		return err == nil && len(dec.Denied()) == 0, err
 	}
@@ -54,6 +55,11 @@ func (v *validator) Handle(ctx context.Context, req admission.Request) admission
 		v.log.Error(err, "deciding failed", "requestID", req.UID, "kind", req.Kind.Kind, "namespace", req.Namespace,
 			"name", req.Name, "user", req.UserInfo.Username)
 		return admission.Errored(http.StatusInternalServerError, err)
+	}
+	if claimed != nil { // etcd arbitrates across replicas, outside the reservations' lock
+		if dec = v.claims.apply(ctx, claimed, change.DryRun, dec); len(dec.Denied()) > 0 {
+			v.reservations.forget(change.Object)
+		}
 	}
 	v.record(req, dec)
 	return response(req, dec)

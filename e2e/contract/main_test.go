@@ -12,14 +12,14 @@ import (
 	"github.com/gateguard/gateguard/e2e/cluster"
 )
 
-// env is a control plane of this package's own, without gateguard, with
-// the Gateway API's CRDs: the objects of one scenario at a time are all it
-// holds.
+// env is a control plane of this package's own, without gateguard: beside
+// what every e2e control plane has (the Gateway API's CRDs, GatewayClass
+// istio), the objects of one scenario at a time are all it holds.
 var env *cluster.Cluster
 
 func TestMain(m *testing.M) {
 	os.Exit(cluster.RunSuite(m, "contract", cluster.Options{SkipGateguard: true}, func(_ context.Context, c *cluster.Cluster) error {
 		env = c
-		return installGatewayAPI(c.AdminConfig)
+		return nil
 	}))
 }
