@@ -25,7 +25,9 @@ type Gateguard struct {
 	LogPath     string
 	// ReadyAfter is how long the process took from start to /readyz.
 	ReadyAfter time.Duration
+	started    time.Time
 	done       chan error
+	exited     chan struct{} // closed when the process has ended
 }
 
 // StartGateguard builds gateguard and runs `gateguard serve` as its
@@ -50,9 +52,8 @@ func (e *Cluster) StartGateguardWrapped(ctx context.Context, wrap Wrap, extraArg
 	if err != nil {
 		return err
 	}
-	p := &Gateguard{Binary: bin, ProbeAddr: freeAddr(), MetricsAddr: freeAddr(), LogPath: filepath.Join(e.Dir, "gateguard.log"),
-		PolicyFile: filepath.Join(e.Dir, "policy.yaml"), done: make(chan error, 1)}
-	if err := os.WriteFile(p.PolicyFile, []byte(e.policy), 0o600); err != nil {
+	p, err := e.newGateguard(bin, "gateguard")
+	if err != nil {
 		return err
 	}
 	argv := append(e.serveArgv(p), extraArgs...)
@@ -61,6 +62,26 @@ func (e *Cluster) StartGateguardWrapped(ctx context.Context, wrap Wrap, extraArg
 			return fmt.Errorf("wrapping gateguard: %w", err)
 		}
 	}
+	if err := e.launch(p, argv); err != nil {
+		return err
+	}
+	e.Gateguard = p
+	return p.becomeReady(ctx)
+}
+
+// newGateguard prepares a process of bin named name: its log and policy
+// files in Dir, its probe and metrics addresses.
+func (e *Cluster) newGateguard(bin, name string) (*Gateguard, error) {
+	p := &Gateguard{Binary: bin, ProbeAddr: freeAddr(), MetricsAddr: freeAddr(), LogPath: filepath.Join(e.Dir, name+".log"),
+		PolicyFile: filepath.Join(e.Dir, name+"-policy.yaml"), done: make(chan error, 1)}
+	if name == "gateguard" {
+		p.PolicyFile = filepath.Join(e.Dir, "policy.yaml")
+	}
+	return p, os.WriteFile(p.PolicyFile, []byte(e.policy), 0o600)
+}
+
+// launch starts p as argv, its output in its log.
+func (e *Cluster) launch(p *Gateguard, argv []string) error {
 	logFile, err := os.Create(p.LogPath)
 	if err != nil {
 		return err
@@ -70,17 +91,22 @@ func (e *Cluster) StartGateguardWrapped(ctx context.Context, wrap Wrap, extraArg
 		p.cmd.Env = append(os.Environ(), "GORACE=log_path="+filepath.Join(e.Dir, "race"))
 	}
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
-	started := time.Now()
+	p.started = time.Now()
 	if err := p.cmd.Start(); err != nil {
 		logFile.Close()
 		return err
 	}
-	go func() { p.done <- p.cmd.Wait(); logFile.Close() }()
-	e.Gateguard = p
+	p.exited = make(chan struct{})
+	go func() { p.done <- p.cmd.Wait(); logFile.Close(); close(p.exited) }()
+	return nil
+}
+
+// becomeReady waits for p's /readyz and records how long it took.
+func (p *Gateguard) becomeReady(ctx context.Context) error {
 	if err := p.waitReady(ctx, 60*time.Second); err != nil {
 		return err
 	}
-	p.ReadyAfter = time.Since(started)
+	p.ReadyAfter = time.Since(p.started)
 	return nil
 }
 
