@@ -170,10 +170,12 @@ func TestClaimsSurviveKillAndRestart(t *testing.T) {
 	const killRound, backRound = 8, 14
 	cut := map[int]int{}
 	rounds := c.runWith(t, killAndRestart(t, r, killRound, backRound), countCut(t, cut))
+	// The kill lands mid-burst by construction: killAndRestart kills
+	// replica 1 only once a request of round killRound is flowing into
+	// it. Whether that request fails is the apiserver's: it retries a
+	// webhook call whose connection resets, and the proxy then sends it to
+	// the live replica, so the count is logged, not asserted.
 	t.Logf("requests that died with the killed replica, by round: %v", cut)
-	if cut[killRound] == 0 {
-		t.Errorf("no request of round %d died with the killed replica: the kill did not land mid-burst", killRound)
-	}
 	before := claimsByName(t, c)
 	restarted := time.Now()
 	if err := r.Restart(context.Background()); err != nil {

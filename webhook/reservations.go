@@ -84,16 +84,26 @@ func newReservations(ttl time.Duration, store reservationStore, log logr.Logger)
 func reservationKey(index rules.IndexName, value string) string { return string(index) + "|" + value }
 
 // decide runs fn under the lock with a snapshot that includes the pending
-// claimants; when fn admits obj, obj is reserved (never for a dry run).
+// claimants; when fn says to hold obj, obj is reserved (never for a dry
+// run).
 func (r *reservations) decide(base rules.Snapshot, obj client.Object, dryRun bool,
-	fn func(rules.Snapshot) (bool, error)) error {
+	fn func(rules.Snapshot) (hold bool, err error)) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	admitted, err := fn(&overlay{Snapshot: base, r: r})
-	if err == nil && admitted && !dryRun {
+	hold, err := fn(&overlay{Snapshot: base, r: r})
+	if err == nil && hold && !dryRun {
 		r.reserve(obj)
 	}
 	return err
+}
+
+// hold reserves obj once its HostClaims are written: a reservation denies
+// the next requests naming obj, so it must not exist before obj has won
+// its claims, or a loser of the claims would be named as the owner.
+func (r *reservations) hold(obj client.Object) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reserve(obj)
 }
 
 // reserve files obj under its keys, replacing a claim of the same name.

@@ -39,12 +39,14 @@ func (v *validator) Handle(ctx context.Context, req admission.Request) admission
 	policy := v.policy.Load()
 	var dec rules.Decision
 	var claimed *claimPlan
-	decide := func(snap rules.Snapshot) (bool, error) {
+	// An admitted object is held at once when it claims nothing in etcd,
+	// and only after its HostClaims are written when it does.
+	decide := func(snap rules.Snapshot) (hold bool, err error) {
 		dec, err = rules.Validate(ctx, policy, snap, change)
 		if err == nil && len(dec.Denied()) == 0 {
 			claimed = v.claims.plan(policy, snap, change)
 		}
-		return err == nil && len(dec.Denied()) == 0, err
+		return err == nil && len(dec.Denied()) == 0 && claimed == nil, err
 	}
 	if claimant(change.Object) {
 		err = v.reservations.decide(v.snapshot(ctx), change.Object, change.DryRun, decide)
@@ -57,8 +59,9 @@ func (v *validator) Handle(ctx context.Context, req admission.Request) admission
 		return admission.Errored(http.StatusInternalServerError, err)
 	}
 	if claimed != nil { // etcd arbitrates across replicas, outside the reservations' lock
-		if dec = v.claims.apply(ctx, claimed, change.DryRun, dec); len(dec.Denied()) > 0 {
-			v.reservations.forget(change.Object)
+		if dec = v.claims.apply(ctx, claimed, change.DryRun, dec); len(dec.Denied()) == 0 && !change.DryRun &&
+			claimant(change.Object) {
+			v.reservations.hold(change.Object)
 		}
 	}
 	v.record(req, dec)

@@ -21,10 +21,13 @@ const kubectlWarmup = 10
 // load over the minute the path takes falls on all of them alike.
 const kubectlRounds = 5
 
-// pathResult is the latency of the sequential creates of one phase.
+// pathResult is the latency of the sequential creates of one phase, and
+// of an update of each created object that claims nothing new (a label):
+// with claims on, a create writes a HostClaim and an update does not.
 type pathResult struct {
 	phase     string
 	latencies []time.Duration
+	updates   []time.Duration
 }
 
 // kubectlPath times o.Creates sequential creates of VirtualServices with
@@ -57,11 +60,16 @@ func kubectlPath(ctx context.Context, c *cluster.Cluster, cl client.Client, fl *
 			if err := probe.wait(ctx, o, ph.state); err != nil {
 				return nil, err
 			}
-			lat, err := timeCreates(ctx, cl, o, fmt.Sprintf("%s-%d", strings.Fields(ph.name)[0], round))
+			created, lat, err := timeCreates(ctx, cl, o, fmt.Sprintf("%s-%d", strings.Fields(ph.name)[0], round))
 			if err != nil {
 				return nil, err
 			}
 			out[i].latencies = append(out[i].latencies, lat...)
+			upd, err := timeUpdates(ctx, cl, created)
+			if err != nil {
+				return nil, err
+			}
+			out[i].updates = append(out[i].updates, upd...)
 		}
 	}
 	if err := c.UnregisterWebhooks(ctx); err != nil {
@@ -71,18 +79,36 @@ func kubectlPath(ctx context.Context, c *cluster.Cluster, cl client.Client, fl *
 }
 
 // timeCreates makes the warm-up creates, then times o.Creates more, one
-// at a time.
-func timeCreates(ctx context.Context, cl client.Client, o options, phase string) ([]time.Duration, error) {
+// at a time, and returns the timed ones as stored.
+func timeCreates(ctx context.Context, cl client.Client, o options, phase string) ([]*networkingv1.VirtualService,
+	[]time.Duration, error) {
+	var created []*networkingv1.VirtualService
 	var out []time.Duration
 	for i := range kubectlWarmup + max(1, o.Creates/kubectlRounds) {
 		vs := pathVirtualService(o, phase, i)
 		start := time.Now()
 		if err := cl.Create(ctx, vs); err != nil {
-			return nil, fmt.Errorf("kubectl path, %s phase: creating %s/%s: %w", phase, vs.Namespace, vs.Name, err)
+			return nil, nil, fmt.Errorf("kubectl path, %s phase: creating %s/%s: %w", phase, vs.Namespace, vs.Name, err)
 		}
 		if i >= kubectlWarmup {
 			out = append(out, time.Since(start))
+			created = append(created, vs)
 		}
+	}
+	return created, out, nil
+}
+
+// timeUpdates times one update of each object, a label added: the hosts
+// stay, so the update claims nothing new.
+func timeUpdates(ctx context.Context, cl client.Client, objs []*networkingv1.VirtualService) ([]time.Duration, error) {
+	out := make([]time.Duration, 0, len(objs))
+	for _, vs := range objs {
+		vs.Labels = map[string]string{"load.gateguard.dev/updated": "true"}
+		start := time.Now()
+		if err := cl.Update(ctx, vs); err != nil {
+			return nil, fmt.Errorf("kubectl path: updating %s/%s: %w", vs.Namespace, vs.Name, err)
+		}
+		out = append(out, time.Since(start))
 	}
 	return out, nil
 }

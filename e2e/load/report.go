@@ -179,6 +179,12 @@ func (r *report) printPath(w io.Writer) {
 	fmt.Fprintf(tw, "added by gateguard (mutate + validate)\t%s\t%s\t\n", dur(p50[1]-p50[0]), dur(p99[1]-p99[0]))
 	fmt.Fprintf(tw, "added by the floor (the apiserver calling two webhooks)\t%s\t%s\t\n", dur(p50[2]-p50[0]), dur(p99[2]-p99[0]))
 	fmt.Fprintf(tw, "gateguard over the floor\t%s\t%s\t\n", dur(p50[1]-p50[2]), dur(p99[1]-p99[2]))
+	fmt.Fprintf(tw, "updates that claim nothing new (one per create)\tmedian\tp99\t\n")
+	for i, ph := range r.path {
+		p50[i], p99[i] = medianP99(ph.updates)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", ph.phase, dur(p50[i]), dur(p99[i]))
+	}
+	fmt.Fprintf(tw, "update: gateguard over the floor\t%s\t%s\t\n", dur(p50[1]-p50[2]), dur(p99[1]-p99[2]))
 	tw.Flush()
 	fmt.Fprintln(w)
 }
