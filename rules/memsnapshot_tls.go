@@ -1,6 +1,9 @@
 package rules
 
 import (
+	"cmp"
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -22,9 +25,18 @@ func (s *MemorySnapshot) ListenersReferencingSecretsIn(namespace string) []clien
 
 // ServicesWithSelector returns the Services whose selector equals selector.
 func (s *MemorySnapshot) ServicesWithSelector(selector map[string]string) []types.NamespacedName {
-	var out []types.NamespacedName
-	for _, svc := range lookup[*corev1.Service](s, IndexServiceSelector, SelectorKey(selector)) {
+	return ServiceNames(lookup[*corev1.Service](s, IndexServiceSelector, SelectorKey(selector)))
+}
+
+// ServiceNames lists the Services' keys sorted, as ServicesWithSelector
+// returns them from either snapshot.
+func ServiceNames(svcs []*corev1.Service) []types.NamespacedName {
+	out := make([]types.NamespacedName, 0, len(svcs))
+	for _, svc := range svcs {
 		out = append(out, types.NamespacedName{Namespace: svc.Namespace, Name: svc.Name})
 	}
+	slices.SortFunc(out, func(a, b types.NamespacedName) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
 	return out
 }

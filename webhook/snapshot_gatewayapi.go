@@ -101,12 +101,5 @@ func (s *cacheSnapshot) ListenersReferencingSecretsIn(namespace string) []client
 // ServicesWithSelector sorts what the index finds, which the informer's
 // indexer returns in no order.
 func (s *cacheSnapshot) ServicesWithSelector(selector map[string]string) []types.NamespacedName {
-	var out []types.NamespacedName
-	for _, svc := range byIndex[*corev1.Service](s, rules.IndexServiceSelector, rules.SelectorKey(selector)) {
-		out = append(out, types.NamespacedName{Namespace: svc.Namespace, Name: svc.Name})
-	}
-	slices.SortFunc(out, func(a, b types.NamespacedName) int {
-		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
-	})
-	return out
+	return rules.ServiceNames(byIndex[*corev1.Service](s, rules.IndexServiceSelector, rules.SelectorKey(selector)))
 }
