@@ -192,7 +192,7 @@ func deleteAll(t *testing.T, objs []client.Object) {
 		return !slices.ContainsFunc(list.Items, func(hc gateguardv1alpha1.HostClaim) bool { return owners[hc.Spec.Owner.UID] })
 	}, 20*time.Second)
 	if !released {
-		t.Logf("claims of deleted objects still present 20s after their deletion")
+		t.Errorf("claims of deleted objects still present 20s after their deletion")
 	}
 }
 
