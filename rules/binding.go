@@ -185,12 +185,20 @@ func tcpMatchesPort(vs *networkingv1.VirtualService, port uint32) bool {
 // terminated HTTPS.
 func scopeOf(class serverClass, gw *networkingv1.Gateway, s *networking.Server, workload string) string {
 	port := uitoa(s.GetPort().GetNumber())
-	shared := workload + "|" + port + "|" + s.GetBind()
+	if class == classHTTPS {
+		return "https|" + gw.Namespace + "/" + gw.Name + "|" + port + "|" + s.GetPort().GetName()
+	}
+	return sharedScope(class, workload, port, s.GetBind())
+}
+
+// sharedScope names a route table the pods and port share (plain HTTP,
+// SNI, TCP), in the one form both APIs key it by, so that a route and a
+// VirtualService on the same pods meet in it.
+func sharedScope(class serverClass, workload, port, bind string) string {
+	shared := workload + "|" + port + "|" + bind
 	switch class {
 	case classHTTP:
 		return "http|" + shared
-	case classHTTPS:
-		return "https|" + gw.Namespace + "/" + gw.Name + "|" + port + "|" + s.GetPort().GetName()
 	case classPassthrough:
 		return "tls|" + shared
 	}

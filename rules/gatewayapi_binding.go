@@ -2,7 +2,6 @@ package rules
 
 import (
 	"slices"
-	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -207,37 +206,18 @@ func intersectRoute(r route, l listener, parentIndex int) []hostAt {
 	}
 	var out []hostAt
 	for i, h := range r.lowerHostnames() {
-		if eff, ok := intersectHostnames(l.hostname, h); ok {
+		if eff, ok := bindHost(h, cmpOrStar(l.hostname)); ok {
 			out = append(out, hostAt{host: eff, path: field.NewPath("spec", "hostnames").Index(i)})
 		}
 	}
 	return out
 }
 
+// cmpOrStar is a listener hostname as a server host: "" matches every
+// hostname, as "*" does (docs/gateway-api.md#hostname-intersection).
 func cmpOrStar(h string) string {
 	if h == "" {
 		return "*"
 	}
 	return h
-}
-
-// intersectHostnames intersects a listener hostname ("" for any) with a
-// route hostname: the more specific of the two when one matches the other.
-func intersectHostnames(listenerHost, routeHost string) (string, bool) {
-	switch {
-	case listenerHost == "" || listenerHost == routeHost:
-		return routeHost, true
-	case wildcardMatches(listenerHost, routeHost):
-		return routeHost, true
-	case wildcardMatches(routeHost, listenerHost):
-		return listenerHost, true
-	}
-	return "", false
-}
-
-// wildcardMatches: "*.example.com" matches "a.example.com", "a.b.example.com"
-// and "*.a.example.com", never "example.com".
-func wildcardMatches(pattern, host string) bool {
-	suffix, ok := strings.CutPrefix(pattern, "*")
-	return ok && strings.HasSuffix(host, suffix) && len(host) > len(suffix)
 }

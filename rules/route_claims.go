@@ -50,20 +50,13 @@ func listenerClass(l listener, kind Kind) serverClass {
 }
 
 // listenerScope names the route table of a listener on one set of pods,
-// as scopeOf does for a classic server: plain HTTP, SNI and TCP tables are
-// shared by the pods and port; a terminating HTTPS listener has its own.
+// as scopeOf does for a classic server (a listener has no bind); a
+// terminating HTTPS listener has a table of its own.
 func listenerScope(class serverClass, l listener, workload string) string {
-	port := uitoa(l.port)
-	shared := workload + "|" + port + "|"
-	switch class {
-	case classHTTP:
-		return "http|" + shared
-	case classHTTPS:
-		return "https|" + l.section() + "|" + port
-	case classPassthrough:
-		return "tls|" + shared
+	if class == classHTTPS {
+		return "https|" + l.section() + "|" + uitoa(l.port)
 	}
-	return "tcp|" + shared
+	return sharedScope(class, workload, uitoa(l.port), "")
 }
 
 // routeCandidates gathers, from the indexes, the routes that may share a
