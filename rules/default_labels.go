@@ -60,12 +60,7 @@ func (p *Policy) wantedLabels(nsLabels map[string]string) map[string]string {
 // of gatewayNamespaces, and Istio's own istio label.
 func (p *Policy) classicSelectorKeys() map[string]bool {
 	keys := map[string]bool{istioGatewayLabel: true}
-	selectors := slices.Collect(maps.Values(p.Defaults.GatewaySelectorByNamespace))
-	selectors = append(selectors, p.Defaults.GatewaySelector)
-	for _, g := range p.GatewayNamespaces {
-		selectors = append(selectors, g.Selector)
-	}
-	for _, s := range selectors {
+	for _, s := range podSelectors(p, nil) { // the selectors that name gateway pods
 		for k := range s {
 			keys[k] = true
 		}

@@ -127,9 +127,7 @@ func gatewaysByLabels(snap Snapshot, listener PortKey, sets []map[string]string)
 		}
 	}
 	out := slices.Collect(maps.Values(found))
-	slices.SortFunc(out, func(a, b *networkingv1.Gateway) int {
-		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
-	})
+	sortByName(out)
 	return out
 }
 
