@@ -22,24 +22,13 @@ func claimRule(obj client.Object) rules.RuleID {
 	return rules.DuplicateHost
 }
 
-// denies reports whether the policy denies id's violations: a rule that
-// only warns, or is off, lets two owners have one host, so it claims
-// nothing.
-func denies(p *rules.Policy, id rules.RuleID) bool {
-	if c, ok := p.Rules[id]; ok && c.Action != "" {
-		return c.Action == rules.Deny
-	}
-	i := slices.IndexFunc(rules.Catalog(), func(r rules.Rule) bool { return r.ID == id })
-	return i >= 0 && rules.Catalog()[i].DefaultAction == rules.Deny
-}
-
 // exclusive are obj's claims, in change c, that give one owner per key
 // under policy, over snap: none when the rule does not deny or exempts
 // obj. Mesh claims are left out: whether two collide there depends on
 // both objects' exportTo (docs/claims.md#claims), which a claim of one
 // cannot say.
 func exclusive(p *rules.Policy, snap rules.Snapshot, c rules.Change, obj client.Object) []rules.Claim {
-	if obj == nil || !denies(p, claimRule(obj)) || p.Exempt(claimRule(obj), snap, c, obj) {
+	if obj == nil || !p.Denies(claimRule(obj)) || p.Exempt(claimRule(obj), snap, c, obj) {
 		return nil
 	}
 	return slices.DeleteFunc(rules.Claims(p, snap, obj), func(c rules.Claim) bool {

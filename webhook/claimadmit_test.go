@@ -58,7 +58,7 @@ func TestClaimsOnlyForDenyingRules(t *testing.T) {
 	for action, want := range map[rules.Action]bool{"": true, rules.Deny: true, rules.Warn: false, rules.Off: false} {
 		p := rules.DefaultPolicy()
 		p.Rules = map[rules.RuleID]rules.RuleConfig{rules.DuplicateHost: {Action: action}}
-		if got := denies(p, rules.DuplicateHost); got != want {
+		if got := p.Denies(rules.DuplicateHost); got != want {
 			t.Errorf("duplicate-host with action %q: denies = %v, want %v", action, got, want)
 		}
 	}
