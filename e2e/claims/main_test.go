@@ -9,12 +9,11 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	gateguardv1alpha1 "github.com/gateguard/gateguard/api/v1alpha1"
+	"github.com/gateguard/gateguard/e2e/cluster"
 	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -49,7 +48,7 @@ func TestMain(m *testing.M) {
 // run starts the control plane with the CRD installed, runs the tests and
 // stops it.
 func run(m *testing.M) (int, error) {
-	assets, err := controlPlane()
+	assets, err := cluster.ControlPlaneAssets(context.Background())
 	if err != nil {
 		return 0, err
 	}
@@ -70,19 +69,4 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	return m.Run(), nil
-}
-
-// controlPlane is KUBEBUILDER_ASSETS, built into the cache on first use.
-func controlPlane() (string, error) {
-	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
-		return dir, nil
-	}
-	cmd := exec.CommandContext(context.Background(), "bash", filepath.Join("..", "..", "hack", "build-control-plane.sh"))
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("hack/build-control-plane.sh: %w", err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	return lines[len(lines)-1], nil
 }

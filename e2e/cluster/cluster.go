@@ -185,6 +185,17 @@ func controlPlaneAssets(ctx context.Context, root string) (string, error) {
 	return dir, nil
 }
 
+// ControlPlaneAssets returns KUBEBUILDER_ASSETS, building (or reusing
+// from the cache) the kube-apiserver and etcd, for a package that starts
+// its own control plane.
+func ControlPlaneAssets(ctx context.Context) (string, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return "", err
+	}
+	return controlPlaneAssets(ctx, root)
+}
+
 // crdPaths finds Istio's CRDs in the istio.io/api module, the Gateway
 // API's in sigs.k8s.io/gateway-api, cert-manager's Certificate CRD in its
 // module, and gateguard's HostClaim CRD in manifests/.
