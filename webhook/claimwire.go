@@ -10,12 +10,9 @@ import (
 	"github.com/gateguard/gateguard/webhook/claims"
 	"github.com/go-logr/logr"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/runtime"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -56,7 +53,6 @@ type hostClaims struct {
 	policy   *policySource
 	snapshot func(context.Context) rules.Snapshot
 	cache    cache.Cache
-	scheme   *runtime.Scheme
 	kinds    []client.Object // the owner kinds the cluster serves
 	log      logr.Logger
 }
@@ -76,7 +72,7 @@ func newHostClaims(ctx context.Context, mgr manager.Manager, opts ClaimsOptions,
 	if err != nil {
 		return nil, err
 	}
-	h := &hostClaims{policy: src, snapshot: snapshot, cache: mgr.GetCache(), scheme: mgr.GetScheme(),
+	h := &hostClaims{policy: src, snapshot: snapshot, cache: mgr.GetCache(),
 		kinds: slices.DeleteFunc(claimOwnerKinds(), func(o client.Object) bool { return !served(o) }), log: log.WithName("claims")}
 	h.registry = claims.New(claims.Options{Client: api, Rules: h, GracePeriod: opts.GracePeriod, Metrics: m, Log: h.log})
 	for _, kind := range h.kinds {
@@ -87,27 +83,26 @@ func newHostClaims(ctx context.Context, mgr manager.Manager, opts ClaimsOptions,
 	return h, mgr.Add(claims.NewSweeper(h.registry, h, opts.SweepInterval))
 }
 
-// ListOwners lists every cached object of an owner kind, for the sweeper.
+// ListOwners lists every cached object of an owner kind, for the sweeper,
+// straight from the informers' stores: the sweeper only reads them, and a
+// cache List would deep-copy every VirtualService and route in the
+// cluster, once a minute, which at 50k objects is the process's
+// high-water mark (README, "Sizing").
 func (h *hostClaims) ListOwners(ctx context.Context) ([]client.Object, error) {
 	var out []client.Object
 	for _, kind := range h.kinds {
-		gvk, err := apiutil.GVKForObject(kind, h.scheme)
+		informer, err := h.cache.GetInformer(ctx, kind)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("the informer of %T: %w", kind, err)
 		}
-		obj, err := h.scheme.New(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-		if err != nil {
-			return nil, err
+		shared, ok := informer.(toolscache.SharedIndexInformer)
+		if !ok {
+			return nil, fmt.Errorf("%T has no store", informer)
 		}
-		list := obj.(client.ObjectList)
-		if err := h.cache.List(ctx, list); err != nil {
-			return nil, fmt.Errorf("listing %s: %w", gvk.Kind, err)
-		}
-		if err := meta.EachListItem(list, func(o runtime.Object) error {
-			out = append(out, o.(client.Object))
-			return nil
-		}); err != nil {
-			return nil, err
+		for _, o := range shared.GetStore().List() {
+			if obj, ok := o.(client.Object); ok {
+				out = append(out, obj)
+			}
 		}
 	}
 	return out, nil

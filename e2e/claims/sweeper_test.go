@@ -2,12 +2,14 @@ package claims
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	gateguardv1alpha1 "github.com/gateguard/gateguard/api/v1alpha1"
 	"github.com/gateguard/gateguard/webhook/claims"
 	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // TestSweeper: one pass deletes the claim of a deleted owner and the claim
@@ -85,4 +87,43 @@ func allClaims(t *testing.T) []gateguardv1alpha1.HostClaim {
 		t.Fatal(err)
 	}
 	return list.Items
+}
+
+// claimLists counts the HostClaim lists made through it.
+type claimLists struct {
+	client.Client
+	n int
+}
+
+func (c *claimLists) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	if _, ok := list.(*gateguardv1alpha1.HostClaimList); ok {
+		c.n++
+	}
+	return c.Client.List(ctx, list, opts...)
+}
+
+// TestSweeperPagesThroughClaims: the sweeper reads the claims 500 at a
+// time, never a cluster's every claim in one response, and still settles
+// every one of them.
+func TestSweeperPagesThroughClaims(t *testing.T) {
+	if err := admin.DeleteAllOf(context.Background(), &gateguardv1alpha1.HostClaim{}); err != nil {
+		t.Fatal(err)
+	}
+	lists := &claimLists{Client: admin}
+	w := newWorld(t, lists)
+	keys := make([]claims.Key, 1001)
+	for i := range keys {
+		keys[i] = w.key(fmt.Sprintf("page-%d.example.com", i))
+	}
+	w.mustClaim(ghost("in-admission"), keys...) // within the grace period: every claim stays
+	lists.n = 0
+	if err := claims.NewSweeper(w.registry(), configMapOwners{admin}, time.Minute).Sweep(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if lists.n != 3 {
+		t.Errorf("the sweep listed the HostClaims %d times, want 3 pages (500, 500, 1)", lists.n)
+	}
+	if got := w.counter("gateguard_claims_held", ""); got != 1001 {
+		t.Errorf("gateguard_claims_held = %v after the sweep, want all 1001 claims settled and kept", got)
+	}
 }

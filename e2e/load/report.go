@@ -29,6 +29,7 @@ type report struct {
 	loadAfter   string
 	revision    string // what gateguard was built from
 	apiCalls    string // gateguard's requests to kube-apiserver during the load runs
+	backfill    string // the claims' first sweep, before the runs
 	growth      []string
 	open        []*openResult
 }
@@ -80,6 +81,7 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\ngateguard load\n")
 	r.printSnapshot(w)
 	r.printStarts(w)
+	fmt.Fprintf(w, "host claims:   %s\n", r.backfill)
 	fmt.Fprintf(w, "requests:      %s\n", r.poolSummary)
 	fmt.Fprintf(w, "runs:          %s timed after %s warm-up, HTTP/1.1 keep-alive over TLS on loopback\n", o.Duration, o.Warmup)
 	fmt.Fprintf(w, "gateguard:     built from %s\n", r.revision)

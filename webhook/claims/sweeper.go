@@ -73,17 +73,15 @@ func (s *Sweeper) sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	list := &gateguardv1alpha1.HostClaimList{}
-	if err := s.registry.client.List(ctx, list); err != nil {
-		return 0, fmt.Errorf("listing host claims: %w", err)
-	}
 	present := map[string]bool{}
 	var errs []error
-	for i := range list.Items {
-		hc := &list.Items[i]
+	err = s.eachClaim(ctx, func(hc *gateguardv1alpha1.HostClaim) {
 		kept, err := s.settle(ctx, hc, wanted[hc.Name])
 		present[hc.Name] = kept || err != nil
 		errs = append(errs, err)
+	})
+	if err != nil {
+		return 0, err
 	}
 	for name, cs := range wanted {
 		if !present[name] {
@@ -99,6 +97,28 @@ func (s *Sweeper) sweep(ctx context.Context) (int, error) {
 		}
 	}
 	return held, errors.Join(errs...)
+}
+
+// claimsPage bounds one list of HostClaims: a sweep reads them a page at
+// a time, so that a cluster's every claim is never one response, and one
+// decoded list, in memory at once.
+const claimsPage = 500
+
+// eachClaim calls settle on every HostClaim, a page at a time.
+func (s *Sweeper) eachClaim(ctx context.Context, settle func(*gateguardv1alpha1.HostClaim)) error {
+	next := ""
+	for {
+		page := &gateguardv1alpha1.HostClaimList{}
+		if err := s.registry.client.List(ctx, page, client.Limit(claimsPage), client.Continue(next)); err != nil {
+			return fmt.Errorf("listing host claims: %w", err)
+		}
+		for i := range page.Items {
+			settle(&page.Items[i])
+		}
+		if next = page.Continue; next == "" {
+			return nil
+		}
+	}
 }
 
 // claimants lists, by claim name, the cached objects that claim each key.

@@ -21,59 +21,70 @@ type ownRules struct{}
 func (ownRules) ClaimsOf(context.Context, client.Object) ([]Key, error) { return nil, nil }
 func (ownRules) Shares(Key, Owner, Key, Owner) bool                     { return false }
 
-// writeCase is one kind of Claim call and the apiserver writes it costs
-// by design: one per newly claimed host, none for a host the owner
-// already holds, none for a dry run.
+// writeCase is one kind of Claim call and the apiserver requests it
+// costs by design: a newly claimed host one write and nothing else; a host
+// the owner already holds no write (a create the apiserver refuses, and a
+// read); a dry run one read.
 type writeCase struct {
-	name   string
-	fresh  bool // a new host every call
-	dryRun bool
-	writes float64
+	name     string
+	fresh    bool // a new host every call
+	dryRun   bool
+	writes   float64
+	requests float64
 }
 
 var writeCases = []writeCase{
-	{"new host", true, false, 1},
-	{"held by its owner", false, false, 0},
-	{"dry run of a new host", true, true, 0},
+	{"new host", true, false, 1, 1},
+	{"held by its owner", false, false, 0, 2},
+	{"dry run of a new host", true, true, 0, 1},
 }
 
-// TestClaimWrites counts the writes of 50 calls of each kind at a fake
-// client's interceptor.
+// apiserverCalls counts a client's requests, and of them the writes that
+// changed something.
+type apiserverCalls struct{ writes, requests atomic.Int64 }
+
+// TestClaimWrites counts the requests and writes of 50 calls of each kind
+// at a fake client's interceptor.
 func TestClaimWrites(t *testing.T) {
 	for _, tc := range writeCases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := claimWrites(t, tc, func(call func()) {
+			writes, requests := claimCalls(t, tc, func(call func()) {
 				for range 50 {
 					call()
 				}
-			}); got != tc.writes {
-				t.Errorf("%.2f apiserver writes per claim, want %.0f", got, tc.writes)
+			})
+			if writes != tc.writes || requests != tc.requests {
+				t.Errorf("%.2f apiserver writes and %.2f requests per claim, want %.0f and %.0f", writes, requests,
+					tc.writes, tc.requests)
 			}
 		})
 	}
 }
 
-// BenchmarkClaim times the same calls and reports their writes per op.
+// BenchmarkClaim times the same calls and reports their writes and
+// requests per op.
 func BenchmarkClaim(b *testing.B) {
 	for _, tc := range writeCases {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
-			perOp := claimWrites(b, tc, func(call func()) {
+			writes, requests := claimCalls(b, tc, func(call func()) {
 				b.ResetTimer()
 				for b.Loop() {
 					call()
 				}
 			})
-			b.ReportMetric(perOp, "writes/op")
+			b.ReportMetric(writes, "writes/op")
+			b.ReportMetric(requests, "requests/op")
 		})
 	}
 }
 
-// claimWrites runs tc's Claim call as often as loop calls it, after
-// claiming the held host once, and returns the writes per call.
-func claimWrites(tb testing.TB, tc writeCase, loop func(call func())) float64 {
-	var writes atomic.Int64
-	reg := New(Options{Client: countingClient(tb, &writes), Rules: ownRules{}})
+// claimCalls runs tc's Claim call as often as loop calls it, after
+// claiming the held host once, and returns the writes and requests per
+// call.
+func claimCalls(tb testing.TB, tc writeCase, loop func(call func())) (writes, requests float64) {
+	calls := &apiserverCalls{}
+	reg := New(Options{Client: countingClient(tb, calls), Rules: ownRules{}})
 	owner := Owner{APIVersion: "networking.istio.io/v1", Kind: "VirtualService", Namespace: "team-a",
 		Name: "shop", UID: types.UID("uid-shop")}
 	ctx := context.Background()
@@ -81,40 +92,53 @@ func claimWrites(tb testing.TB, tc writeCase, loop func(call func())) float64 {
 	if _, err := reg.Claim(ctx, owner, held, false); err != nil {
 		tb.Fatal(err)
 	}
-	writes.Store(0)
-	calls := 0
+	calls.writes.Store(0)
+	calls.requests.Store(0)
+	n := 0
 	loop(func() {
 		keys := held
 		if tc.fresh {
-			keys = []Key{{RouteTable: held[0].RouteTable, Host: fmt.Sprintf("h%d.example.com", calls)}}
+			keys = []Key{{RouteTable: held[0].RouteTable, Host: fmt.Sprintf("h%d.example.com", n)}}
 		}
-		calls++
+		n++
 		if denials, err := reg.Claim(ctx, owner, keys, tc.dryRun); err != nil || len(denials) > 0 {
 			tb.Fatalf("Claim = %v, %v", denials, err)
 		}
 	})
-	return float64(writes.Load()) / float64(calls)
+	return float64(calls.writes.Load()) / float64(n), float64(calls.requests.Load()) / float64(n)
 }
 
-// countingClient is a fake client that counts creates, updates and deletes.
-func countingClient(tb testing.TB, writes *atomic.Int64) client.Client {
+// countingClient is a fake client that counts every request, and the
+// creates, updates and deletes that succeed.
+func countingClient(tb testing.TB, calls *apiserverCalls) client.Client {
 	scheme := runtime.NewScheme()
 	if err := gateguardv1alpha1.AddToScheme(scheme); err != nil {
 		tb.Fatal(err)
 	}
-	count := func() { writes.Add(1) }
+	write := func(err error) error {
+		calls.requests.Add(1)
+		if err == nil {
+			calls.writes.Add(1)
+		}
+		return err
+	}
 	return fake.NewClientBuilder().WithScheme(scheme).WithInterceptorFuncs(interceptor.Funcs{
+		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+			calls.requests.Add(1)
+			return c.Get(ctx, key, obj, opts...)
+		},
+		List: func(ctx context.Context, c client.WithWatch, list client.ObjectList, opts ...client.ListOption) error {
+			calls.requests.Add(1)
+			return c.List(ctx, list, opts...)
+		},
 		Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
-			count()
-			return c.Create(ctx, obj, opts...)
+			return write(c.Create(ctx, obj, opts...))
 		},
 		Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
-			count()
-			return c.Update(ctx, obj, opts...)
+			return write(c.Update(ctx, obj, opts...))
 		},
 		Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
-			count()
-			return c.Delete(ctx, obj, opts...)
+			return write(c.Delete(ctx, obj, opts...))
 		},
 	}).Build()
 }
