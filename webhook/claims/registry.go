@@ -167,9 +167,9 @@ func (r *Registry) claimOne(ctx context.Context, owner Owner, k Key, dryRun bool
 	return made, denial, nil
 }
 
-// errClaimGone is a claim found deleted between the write that found it
-// and the read or update that followed.
-var errClaimGone = errors.New("the claim was deleted while being decided")
+// errClaimGone is a takeover's update finding the claim deleted since it
+// was read.
+var errClaimGone = errors.New("the claim was deleted while being taken over")
 
 // errLostRace is true for the answers that mean another writer got there
 // between a read and a write: decide again on a fresh read.
@@ -177,32 +177,24 @@ func errLostRace(err error) bool {
 	return apierrors.IsAlreadyExists(err) || apierrors.IsConflict(err) || errors.Is(err, errClaimGone)
 }
 
-// attempt is one decide-and-write of a claim: create it, and when it
-// exists keep it (ours), refuse (another's), or take it over with the
-// resourceVersion read (stale). The create comes first: the rules have
-// already denied every host the cache shows taken, so most claims are of
-// free hosts, and those then cost one write and no read. A dry run only
-// reads.
+// attempt is one read-decide-write of a claim: create it when absent;
+// when present keep it (ours), refuse (another's), or take it over with
+// the resourceVersion read (stale).
 func (r *Registry) attempt(ctx context.Context, owner Owner, k Key, dryRun bool) (*gateguardv1alpha1.HostClaim, *Denial, error) {
 	name := Name(k.RouteTable, k.Host)
-	if !dryRun {
-		hc := r.newClaim(name, owner, k)
-		err := r.client.Create(ctx, hc)
-		if err == nil {
-			return hc, nil, nil
-		}
-		if !apierrors.IsAlreadyExists(err) {
-			return nil, nil, err
-		}
-	}
 	hc := &gateguardv1alpha1.HostClaim{}
 	err := r.client.Get(ctx, client.ObjectKey{Name: name}, hc)
-	switch {
-	case apierrors.IsNotFound(err) && dryRun:
-		return nil, nil, nil
-	case apierrors.IsNotFound(err):
-		return nil, nil, errClaimGone
-	case err != nil:
+	if apierrors.IsNotFound(err) {
+		if dryRun {
+			return nil, nil, nil
+		}
+		hc = r.newClaim(name, owner, k)
+		if err := r.client.Create(ctx, hc); err != nil {
+			return nil, nil, err
+		}
+		return hc, nil, nil
+	}
+	if err != nil {
 		return nil, nil, err
 	}
 	v, err := r.judge(ctx, hc, owner, k)
