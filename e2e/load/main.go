@@ -59,6 +59,7 @@ type options struct {
 	GateguardEnv    [][]string    // per start, cycled: KEY=VALUE set in gateguard's environment only
 	OpenLoop        []int         // open-loop rates, in % of the floor's c=1 throughput; none = skip
 	OpenDuration    time.Duration // timed part of each open-loop run
+	Claims          bool          // gateguard claims hosts in etcd (its default); false serves as one replica does without
 }
 
 func defaultOptions() options {
@@ -66,7 +67,7 @@ func defaultOptions() options {
 		VirtualServices: 10000, HTTPRoutes: 10000, Gateways: 1000, Secrets: 10000, Pods: 2000, Namespaces: 500, SeedWorkers: 32,
 		Concurrency: []int{1, 8}, Duration: 20 * time.Second, Warmup: 2 * time.Second, MaxRequests: 2_000_000,
 		Pool: 2000, Mix: defaultMix(), Creates: 200, Timeout: 20 * time.Minute, Starts: 1,
-		OpenLoop: []int{25, 50, 75}, OpenDuration: 10 * time.Second,
+		OpenLoop: []int{25, 50, 75}, OpenDuration: 10 * time.Second, Claims: true,
 	}
 }
 
@@ -102,6 +103,8 @@ func parseFlags(args []string) (options, error) {
 	open := fs.String("open-loop", "25,50,75", "open-loop arrival rates in % of the floor's c=1 throughput, "+
 		"each run on the floor and gateguard (needs 1 in --concurrency); none skips")
 	fs.DurationVar(&o.OpenDuration, "open-duration", o.OpenDuration, "timed duration of each open-loop run")
+	fs.BoolVar(&o.Claims, "claims", o.Claims, "serve with gateguard's host claims (its default, which two replicas need): "+
+		"every new host is one apiserver write; false passes --claims=false, as a single replica may run")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

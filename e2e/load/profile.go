@@ -19,10 +19,11 @@ import (
 // audit interval, every run would include a whole-snapshot audit (and one
 // Secret read per TLS Gateway) every 2 s, which no cluster runs. With
 // profileAddr set, pprof is served there too.
-func servingArgs(profileAddr string) []string {
+func servingArgs(profileAddr string, claims bool) []string {
 	d := webhook.DefaultOptions()
 	args := []string{"--reservation-ttl", d.ReservationTTL.String(), "--audit-interval", d.AuditInterval.String(),
-		"--policy-poll-interval", d.PolicyPollInterval.String(), "--shutdown-delay", d.ShutdownDelay.String()}
+		"--policy-poll-interval", d.PolicyPollInterval.String(), "--shutdown-delay", d.ShutdownDelay.String(),
+		fmt.Sprintf("--claims=%t", claims)}
 	if profileAddr != "" {
 		args = append(args, "--pprof-bind-address", profileAddr)
 	}

@@ -35,7 +35,7 @@ func startGateguard(ctx context.Context, c *cluster.Cluster, o options, rep *rep
 		if i == 0 {
 			profiled = prof.startup(ctx)
 		}
-		if err := c.StartGateguardWrapped(ctx, envWrap(env), servingArgs(prof.address())...); err != nil {
+		if err := c.StartGateguardWrapped(ctx, envWrap(env), servingArgs(prof.address(), o.Claims)...); err != nil {
 			return err
 		}
 		if i == 0 && prof != nil {
