@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -83,13 +84,7 @@ func (s *Sweeper) sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for name, cs := range wanted {
-		if !present[name] {
-			made, err := s.backfill(ctx, name, oldest(cs))
-			present[name] = made
-			errs = append(errs, err)
-		}
-	}
+	errs = append(errs, s.backfillAll(ctx, wanted, present)...)
 	held := 0
 	for _, p := range present {
 		if p {
@@ -198,17 +193,50 @@ func oldest(cs []claimant) claimant {
 	return best
 }
 
-// backfill creates the claim of a key nobody has claimed yet; that an
-// admission created it first is no error. It reports whether it exists.
+// backfillWorkers bounds the creates one sweep makes at once. At first
+// install every host in the cluster is backfilled, two writes per
+// VirtualService of a gateway with HTTP and HTTPS servers: 41k claims for
+// the load tool's 10k VirtualServices and 10k HTTPRoutes, which one at a
+// time took over two minutes.
+const backfillWorkers = 4
+
+// backfillAll creates, backfillWorkers at a time, the claim of every key
+// in wanted that is not present, and marks those it made present.
+func (s *Sweeper) backfillAll(ctx context.Context, wanted map[string][]claimant, present map[string]bool) []error {
+	var missing []string
+	for name := range wanted {
+		if !present[name] {
+			missing = append(missing, name)
+		}
+	}
+	created, errs := make([]bool, len(missing)), make([]error, len(missing))
+	workqueue.ParallelizeUntil(ctx, backfillWorkers, len(missing), func(i int) {
+		created[i], errs[i] = s.backfill(ctx, missing[i], oldest(wanted[missing[i]]))
+	})
+	n := 0
+	for i, name := range missing {
+		present[name] = errs[i] == nil
+		if created[i] {
+			n++
+		}
+	}
+	if n > 0 {
+		s.registry.log.Info("backfilled host claims", "count", n)
+	}
+	return append(errs, ctx.Err()) // a sweep cut short fails: the keys it did not try are not known held
+}
+
+// backfill creates the claim of a key nobody has claimed yet, reporting
+// whether it did; that an admission created it first is no error.
 func (s *Sweeper) backfill(ctx context.Context, name string, c claimant) (bool, error) {
 	err := s.registry.client.Create(ctx, s.registry.newClaim(name, c.owner, c.key))
 	if apierrors.IsAlreadyExists(err) {
-		return true, nil
+		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("backfilling HostClaim %s for %s: %w", name, describeOwner(c.owner), err)
 	}
 	s.registry.metrics.backfilled()
-	s.registry.log.Info("backfilled a host claim", "hostClaim", name, "owner", describeOwner(c.owner))
+	s.registry.log.V(1).Info("backfilled a host claim", "hostClaim", name, "owner", describeOwner(c.owner))
 	return true, nil
 }
