@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	gateguardv1alpha1 "github.com/gateguard/gateguard/api/v1alpha1"
@@ -48,12 +49,12 @@ func (s *Sweeper) Start(ctx context.Context) error {
 	return nil
 }
 
-// claimant is one object that claims a key.
-type claimant struct {
-	owner   Owner
-	key     Key
-	created time.Time
-}
+// claimants are, by claim name, the cached objects that claim each key.
+// A sweep holds one pointer per key, never the owners and keys
+// themselves: those are worked out again for the few claims a sweep
+// hands over or backfills, and at 50k VirtualServices the copies would
+// be tens of megabytes held for the whole sweep.
+type claimants map[string][]client.Object
 
 // Sweep makes one pass: it deletes every claim past the grace period
 // whose owner is gone or no longer claims it, then gives every key some
@@ -117,27 +118,42 @@ func (s *Sweeper) eachClaim(ctx context.Context, settle func(*gateguardv1alpha1.
 }
 
 // claimants lists, by claim name, the cached objects that claim each key.
-func (s *Sweeper) claimants(ctx context.Context) (map[string][]claimant, error) {
+func (s *Sweeper) claimants(ctx context.Context) (claimants, error) {
 	objs, err := s.owners.ListOwners(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing claim owners: %w", err)
 	}
-	out := map[string][]claimant{}
+	out := claimants{}
 	for _, obj := range objs {
-		owner, err := s.registry.OwnerOf(obj)
-		if err != nil {
-			return nil, err
-		}
 		keys, err := s.registry.rules.ClaimsOf(ctx, obj)
 		if err != nil {
-			return nil, fmt.Errorf("the claims of %s: %w", describeOwner(owner), err)
+			return nil, fmt.Errorf("the claims of %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
 		}
 		for _, k := range keys {
 			name := Name(k.RouteTable, k.Host)
-			out[name] = append(out[name], claimant{owner: owner, key: k, created: obj.GetCreationTimestamp().Time})
+			out[name] = append(out[name], obj)
 		}
 	}
 	return out, nil
+}
+
+// claimOf is obj as the owner of the claim name, with the key it claims
+// there: worked out again, for a handover or a backfill.
+func (s *Sweeper) claimOf(ctx context.Context, obj client.Object, name string) (Owner, Key, error) {
+	owner, err := s.registry.OwnerOf(obj)
+	if err != nil {
+		return Owner{}, Key{}, err
+	}
+	keys, err := s.registry.rules.ClaimsOf(ctx, obj)
+	if err != nil {
+		return Owner{}, Key{}, fmt.Errorf("the claims of %s: %w", describeOwner(owner), err)
+	}
+	for _, k := range keys {
+		if Name(k.RouteTable, k.Host) == name {
+			return owner, k, nil
+		}
+	}
+	return Owner{}, Key{}, fmt.Errorf("%s no longer claims HostClaim %s", describeOwner(owner), name)
 }
 
 // settle keeps hc (true) while it is within the grace period, while the
@@ -146,19 +162,21 @@ func (s *Sweeper) claimants(ctx context.Context) (map[string][]claimant, error) 
 // key (one sharing it with the owner, or one that predates the claim), in
 // one compare-and-swap update, so that no create slips in between; with
 // no claimant left it is deleted.
-func (s *Sweeper) settle(ctx context.Context, hc *gateguardv1alpha1.HostClaim, claimants []claimant) (bool, error) {
-	if s.registry.withinGrace(hc) || claimedBy(claimants, hc.Spec.Owner.UID) {
+func (s *Sweeper) settle(ctx context.Context, hc *gateguardv1alpha1.HostClaim, objs []client.Object) (bool, error) {
+	if s.registry.withinGrace(hc) || claimedBy(objs, hc.Spec.Owner.UID) {
 		return true, nil
 	}
 	claims, err := s.registry.ownerStillClaims(ctx, hc)
 	if err != nil || claims {
 		return true, err
 	}
-	if len(claimants) > 0 {
-		next := oldest(claimants)
-		_, _, err := s.registry.takeOver(ctx, hc, next.owner, next.key)
+	if len(objs) > 0 {
+		owner, key, err := s.claimOf(ctx, oldest(objs), hc.Name)
+		if err == nil {
+			_, _, err = s.registry.takeOver(ctx, hc, owner, key)
+		}
 		if err != nil && !errLostRace(err) {
-			return true, fmt.Errorf("handing the stale HostClaim %s to %s: %w", hc.Name, describeOwner(next.owner), err)
+			return true, fmt.Errorf("handing the stale HostClaim %s on: %w", hc.Name, err)
 		}
 		return true, nil // a lost race: someone else holds it now
 	}
@@ -170,27 +188,18 @@ func (s *Sweeper) settle(ctx context.Context, hc *gateguardv1alpha1.HostClaim, c
 	return false, nil
 }
 
-// claimedBy is true when one of claimants is the owner with uid.
-func claimedBy(claimants []claimant, uid types.UID) bool {
-	for _, c := range claimants {
-		if c.owner.UID == uid {
-			return true
-		}
-	}
-	return false
+// claimedBy is true when one of objs has uid.
+func claimedBy(objs []client.Object, uid types.UID) bool {
+	return slices.ContainsFunc(objs, func(o client.Object) bool { return o.GetUID() == uid })
 }
 
-// oldest is the claimant that keeps a contested key: the oldest object,
-// then the first by namespace/name, as Istio lets the oldest win.
-func oldest(cs []claimant) claimant {
-	best := cs[0]
-	for _, c := range cs[1:] {
-		if cmp.Or(c.created.Compare(best.created), cmp.Compare(c.owner.Namespace, best.owner.Namespace),
-			cmp.Compare(c.owner.Name, best.owner.Name)) < 0 {
-			best = c
-		}
-	}
-	return best
+// oldest is the object that keeps a contested key: the oldest, then the
+// first by namespace/name, as Istio lets the oldest win.
+func oldest(objs []client.Object) client.Object {
+	return slices.MinFunc(objs, func(a, b client.Object) int {
+		return cmp.Or(a.GetCreationTimestamp().Compare(b.GetCreationTimestamp().Time),
+			cmp.Compare(a.GetNamespace(), b.GetNamespace()), cmp.Compare(a.GetName(), b.GetName()))
+	})
 }
 
 // backfillWorkers bounds the creates one sweep makes at once. At first
@@ -202,7 +211,7 @@ const backfillWorkers = 4
 
 // backfillAll creates, backfillWorkers at a time, the claim of every key
 // in wanted that is not present, and marks those it made present.
-func (s *Sweeper) backfillAll(ctx context.Context, wanted map[string][]claimant, present map[string]bool) []error {
+func (s *Sweeper) backfillAll(ctx context.Context, wanted claimants, present map[string]bool) []error {
 	var missing []string
 	for name := range wanted {
 		if !present[name] {
@@ -226,17 +235,21 @@ func (s *Sweeper) backfillAll(ctx context.Context, wanted map[string][]claimant,
 	return append(errs, ctx.Err()) // a sweep cut short fails: the keys it did not try are not known held
 }
 
-// backfill creates the claim of a key nobody has claimed yet, reporting
-// whether it did; that an admission created it first is no error.
-func (s *Sweeper) backfill(ctx context.Context, name string, c claimant) (bool, error) {
-	err := s.registry.client.Create(ctx, s.registry.newClaim(name, c.owner, c.key))
+// backfill creates the claim of a key nobody has claimed yet for obj,
+// reporting whether it did; that an admission created it first is no
+// error.
+func (s *Sweeper) backfill(ctx context.Context, name string, obj client.Object) (bool, error) {
+	owner, key, err := s.claimOf(ctx, obj, name)
+	if err == nil {
+		err = s.registry.client.Create(ctx, s.registry.newClaim(name, owner, key))
+	}
 	if apierrors.IsAlreadyExists(err) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("backfilling HostClaim %s for %s: %w", name, describeOwner(c.owner), err)
+		return false, fmt.Errorf("backfilling HostClaim %s: %w", name, err)
 	}
 	s.registry.metrics.backfilled()
-	s.registry.log.V(1).Info("backfilled a host claim", "hostClaim", name, "owner", describeOwner(c.owner))
+	s.registry.log.V(1).Info("backfilled a host claim", "hostClaim", name, "owner", describeOwner(owner))
 	return true, nil
 }
