@@ -84,7 +84,8 @@ func checkEveryAlertTested(t *testing.T, groups []any, testFile []byte) {
 	}
 	want := []string{"GateguardDown", "GateguardNoReplicaReady", "GateguardAdmissionLatencyHigh", "GateguardWebhookCallsFailing",
 		"GateguardWebhookFailingOpen", "GateguardErrorResponses", "GateguardAdmissionErrors", "GateguardSnapshotErrors", "GateguardCertificateNearExpiry",
-		"GateguardCertificateUnreadable", "GateguardPolicyReloadFailing", "GateguardExistingViolations"}
+		"GateguardCertificateUnreadable", "GateguardPolicyReloadFailing", "GateguardHostClaimsFailing",
+		"GateguardHostClaimsNotSwept", "GateguardExistingViolations"}
 	if !slices.Equal(alerts, want) {
 		t.Errorf("alerts rendered\n got: %q\nwant: %q", alerts, want)
 	}

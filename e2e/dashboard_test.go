@@ -19,16 +19,19 @@ const dashboard = "../charts/gateguard/files/dashboard.json"
 // TestDashboardQueriesNameLiveMetrics parses every query of the chart's
 // dashboard with Prometheus' PromQL parser (dashboardmetrics, built from
 // the pinned prometheus module) and checks that each metric it names is on
-// this gateguard's /metrics, once a decision, a policy reload and an
-// existing violation have happened. A renamed metric fails it: shown here
-// with a copy of the dashboard whose query names one metric wrongly.
+// this gateguard's /metrics, once a decision, a policy reload, an
+// existing violation and a sweep of the host claims have happened. A
+// renamed metric fails it: shown here with a copy of the dashboard whose
+// query names one metric wrongly.
 func TestDashboardQueriesNameLiveMetrics(t *testing.T) {
 	requireLocalGateguard(t)
 	fixtures(t)
 	names := dashboardMetrics(t, dashboard)
 	want := []string{
 		"controller_runtime_webhook_latency_seconds_bucket", "gateguard_admission_errors_total",
-		"gateguard_decisions_total", "gateguard_existing_violations", "gateguard_policy_reloads_total",
+		"gateguard_claims_backfills_total", "gateguard_claims_held", "gateguard_claims_sweeps_total",
+		"gateguard_claims_takeovers_total", "gateguard_decisions_total", "gateguard_existing_violations",
+		"gateguard_policy_reloads_total",
 		"gateguard_serving_certificate_expiry_timestamp_seconds", "gateguard_snapshot_errors_total",
 	}
 	if !slices.Equal(names, want) {
