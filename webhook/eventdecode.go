@@ -1,0 +1,190 @@
+package webhook
+
+import (
+	"bytes"
+	stdjson "encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	networking "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+)
+
+// eventDecoder reads a watch stream of VirtualServices, one JSON
+// WatchEvent after another, each in one pass (a watch.Decoder). An error
+// event's Status is decoded whole, for the reflector to read; an object
+// it cannot decode is an error, which the stream watcher reports as an
+// error event before it stops.
+type eventDecoder struct {
+	body io.ReadCloser
+	dec  *jsontext.Decoder
+	http []*networking.HTTPRoute
+}
+
+// newEventDecoder reads body's events; decoded VirtualServices share
+// http as their HTTP routes.
+func newEventDecoder(body io.ReadCloser, http []*networking.HTTPRoute) *eventDecoder {
+	return &eventDecoder{body: body, dec: newLeanDecoder(body), http: http}
+}
+
+// newLeanDecoder reads JSON from r; the apiserver writes no duplicate
+// names, so the decoder does not spend time looking for them.
+func newLeanDecoder(r io.Reader) *jsontext.Decoder {
+	return jsontext.NewDecoder(r, jsontext.AllowDuplicateNames(true))
+}
+
+// Decode reads the next event.
+func (d *eventDecoder) Decode() (watch.EventType, runtime.Object, error) {
+	typ, obj, err := d.event()
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = io.ErrUnexpectedEOF // a stream cut mid-event, as the stream watcher knows it
+	}
+	return typ, obj, err
+}
+
+// event reads one event object: its type, then its object, decoded as
+// the type says; an object before its type is held raw until the type
+// is read.
+func (d *eventDecoder) event() (watch.EventType, runtime.Object, error) {
+	if err := readDelim(d.dec, '{'); err != nil {
+		if err != io.EOF {
+			err = fmt.Errorf("watch event: %w", err)
+		}
+		return "", nil, err
+	}
+	var typ watch.EventType
+	var obj runtime.Object
+	var early jsontext.Value
+	var scratch [16]byte
+	for d.dec.PeekKind() != '}' {
+		name, err := readName(d.dec, scratch[:0])
+		switch {
+		case err != nil:
+		case string(name) == "type":
+			typ, err = readEventType(d.dec)
+		case string(name) == "object" && typ == "":
+			early, err = d.dec.ReadValue()
+			early = early.Clone()
+		case string(name) == "object":
+			obj, err = d.object(d.dec, typ)
+		default:
+			err = d.dec.SkipValue()
+		}
+		if err != nil {
+			return "", nil, fmt.Errorf("watch event: %w", err)
+		}
+	}
+	if err := readDelim(d.dec, '}'); err != nil {
+		return "", nil, fmt.Errorf("watch event: %w", err)
+	}
+	if early != nil && typ != "" {
+		var err error
+		if obj, err = d.object(newLeanDecoder(bytes.NewReader(early)), typ); err != nil {
+			return "", nil, fmt.Errorf("watch event: %w", err)
+		}
+	}
+	if typ == "" || obj == nil {
+		return "", nil, errors.New("watch event: without a type or an object")
+	}
+	return typ, obj, nil
+}
+
+// object decodes an event's object from dec: a Status for an error
+// event, a VirtualService for any other.
+func (d *eventDecoder) object(dec *jsontext.Decoder, typ watch.EventType) (runtime.Object, error) {
+	if typ == watch.Error {
+		raw, err := dec.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		status := &metav1.Status{}
+		return status, stdjson.Unmarshal(raw, status)
+	}
+	return decodeVirtualService(dec, d.http)
+}
+
+// decodeVirtualService reads one VirtualService from dec.
+func decodeVirtualService(dec *jsontext.Decoder, http []*networking.HTTPRoute) (*networkingv1.VirtualService, error) {
+	var lean leanVirtualService
+	if err := json.UnmarshalDecode(dec, &lean); err != nil {
+		return nil, err
+	}
+	return lean.typed(http)
+}
+
+// leanList is what is decoded of a VirtualServiceList.
+type leanList struct {
+	Metadata metav1.ListMeta      `json:"metadata"`
+	Items    []leanVirtualService `json:"items"`
+}
+
+// decodeVirtualServiceList reads a VirtualServiceList from r, lean as
+// the watch events.
+func decodeVirtualServiceList(r io.Reader, http []*networking.HTTPRoute) (*networkingv1.VirtualServiceList, error) {
+	var list leanList
+	if err := json.UnmarshalDecode(newLeanDecoder(r), &list); err != nil {
+		return nil, fmt.Errorf("VirtualService list: %w", err)
+	}
+	out := &networkingv1.VirtualServiceList{ListMeta: list.Metadata, Items: make([]*networkingv1.VirtualService, 0, len(list.Items))}
+	for i := range list.Items {
+		vs, err := list.Items[i].typed(http)
+		if err != nil {
+			return nil, err
+		}
+		out.Items = append(out.Items, vs)
+	}
+	return out, nil
+}
+
+// Close ends the stream; a Decode waiting on it returns.
+func (d *eventDecoder) Close() { _ = d.body.Close() }
+
+// readEventType reads an event's type, one of the five a watch sends,
+// without allocating it.
+func readEventType(dec *jsontext.Decoder) (watch.EventType, error) {
+	var scratch [16]byte
+	raw, err := dec.ReadValue()
+	if err != nil {
+		return "", err
+	}
+	if raw.Kind() != '"' {
+		return "", fmt.Errorf("type: want a string, got %s", raw)
+	}
+	name, err := jsontext.AppendUnquote(scratch[:0], raw)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range []watch.EventType{watch.Added, watch.Modified, watch.Deleted, watch.Bookmark, watch.Error} {
+		if string(name) == string(t) {
+			return t, nil
+		}
+	}
+	return "", fmt.Errorf("type: %q is no watch event type", name)
+}
+
+// readName reads an object member's name into buf, unquoted.
+func readName(dec *jsontext.Decoder, buf []byte) ([]byte, error) {
+	raw, err := dec.ReadValue()
+	if err != nil {
+		return nil, err
+	}
+	return jsontext.AppendUnquote(buf, raw)
+}
+
+// readDelim reads the token want, '{' or '}'.
+func readDelim(dec *jsontext.Decoder, want jsontext.Kind) error {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	if tok.Kind() != want {
+		return fmt.Errorf("want %v, got %v", want, tok.Kind())
+	}
+	return nil
+}

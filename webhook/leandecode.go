@@ -1,0 +1,142 @@
+package webhook
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/gateguard/gateguard/rules"
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	networking "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// A VirtualService's JSON is decoded in one pass straight into the fields
+// the cache keeps (transform.go): the JSON v2 decoder skips every other
+// member — kubectl's last-applied copy of the whole object,
+// managedFields, labels, status, the HTTP routes — without allocating
+// it, where a generic decode builds all of it as maps and strings first.
+
+// leanVirtualService is what is decoded of a VirtualService.
+type leanVirtualService struct {
+	Metadata leanMeta `json:"metadata"`
+	Spec     leanSpec `json:"spec"`
+}
+
+// leanMeta is the metadata the cache keeps (keptMeta), and of the
+// annotations the exemption and, on a bookmark, the end of the initial
+// events, which the reflector reads before any transform.
+type leanMeta struct {
+	Name              string          `json:"name"`
+	Namespace         string          `json:"namespace"`
+	UID               types.UID       `json:"uid"`
+	ResourceVersion   string          `json:"resourceVersion"`
+	Generation        int64           `json:"generation"`
+	CreationTimestamp metav1.Time     `json:"creationTimestamp"`
+	DeletionTimestamp *metav1.Time    `json:"deletionTimestamp"`
+	Annotations       keptAnnotations `json:"annotations"`
+}
+
+// leanSpec is the spec binding reads: hosts, gateways and exportTo,
+// whether there are HTTP routes, and the TLS and TCP routes, rare, kept
+// raw for Istio's own decoder to read every field of their matches as
+// Istio reads it.
+type leanSpec struct {
+	Hosts    []string       `json:"hosts"`
+	Gateways []string       `json:"gateways"`
+	ExportTo []string       `json:"exportTo"`
+	HTTP     nonEmptyArray  `json:"http"`
+	TLS      jsontext.Value `json:"tls"`
+	TCP      jsontext.Value `json:"tcp"`
+}
+
+// keptAnnotations decodes an annotations object keeping only the
+// annotations gateguard or the reflector read; the others are skipped
+// unallocated.
+type keptAnnotations map[string]string
+
+// UnmarshalJSONFrom reads the annotations object from d.
+func (a *keptAnnotations) UnmarshalJSONFrom(d *jsontext.Decoder) error {
+	tok, err := d.ReadToken()
+	if err != nil || tok.Kind() == 'n' {
+		return err
+	}
+	if tok.Kind() != '{' {
+		return fmt.Errorf("annotations: want an object, got %v", tok.Kind())
+	}
+	var scratch [128]byte
+	for d.PeekKind() != '}' {
+		name, err := d.ReadValue()
+		if err != nil {
+			return err
+		}
+		key, err := jsontext.AppendUnquote(scratch[:0], name)
+		if err != nil {
+			return err
+		}
+		if string(key) != rules.ExemptAnnotation && string(key) != metav1.InitialEventsAnnotationKey {
+			if err := d.SkipValue(); err != nil {
+				return err
+			}
+			continue
+		}
+		var v string
+		if err := json.UnmarshalDecode(d, &v); err != nil {
+			return err
+		}
+		if *a == nil {
+			*a = keptAnnotations{}
+		}
+		(*a)[string(key)] = v
+	}
+	_, err = d.ReadToken()
+	return err
+}
+
+// nonEmptyArray records whether a JSON array has elements, decoding none.
+type nonEmptyArray bool
+
+// UnmarshalJSONFrom reads the array from d. Anything but an array is no
+// routes, as a generic decode read it.
+func (p *nonEmptyArray) UnmarshalJSONFrom(d *jsontext.Decoder) error {
+	v, err := d.ReadValue()
+	if err != nil {
+		return err
+	}
+	*p = v.Kind() == '[' && len(bytes.TrimSpace(v[1:len(v)-1])) > 0
+	return nil
+}
+
+// typed is the VirtualService decoded; it shares http, one empty route,
+// for "has HTTP routes", as the trimmer does.
+func (l *leanVirtualService) typed(http []*networking.HTTPRoute) (*networkingv1.VirtualService, error) {
+	m := &l.Metadata
+	vs := &networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID,
+		ResourceVersion: m.ResourceVersion, Generation: m.Generation, CreationTimestamp: m.CreationTimestamp,
+		DeletionTimestamp: m.DeletionTimestamp, Annotations: m.Annotations}}
+	vs.Spec.Hosts, vs.Spec.Gateways, vs.Spec.ExportTo = l.Spec.Hosts, l.Spec.Gateways, l.Spec.ExportTo
+	if l.Spec.HTTP {
+		vs.Spec.Http = http
+	}
+	if l.Spec.TLS == nil && l.Spec.TCP == nil {
+		return vs, nil
+	}
+	routes := []byte("{")
+	for _, r := range []struct {
+		name string
+		raw  jsontext.Value
+	}{{"tls", l.Spec.TLS}, {"tcp", l.Spec.TCP}} {
+		if r.raw != nil {
+			routes = append(append(append(routes, `"`+r.name+`":`...), r.raw...), ',')
+		}
+	}
+	routes[len(routes)-1] = '}'
+	decoded := &networking.VirtualService{}
+	if err := decoded.UnmarshalJSON(routes); err != nil {
+		return nil, fmt.Errorf("VirtualService %s/%s: routes: %w", m.Namespace, m.Name, err)
+	}
+	vs.Spec.Tls, vs.Spec.Tcp = decoded.Tls, decoded.Tcp
+	return vs, nil
+}
