@@ -9,28 +9,29 @@ import (
 
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
-	networking "istio.io/api/networking/v1alpha3"
-	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 )
 
-// eventDecoder reads a watch stream of VirtualServices, one JSON
-// WatchEvent after another, each in one pass (a watch.Decoder). An error
-// event's Status is decoded whole, for the reflector to read; an object
-// it cannot decode is an error, which the stream watcher reports as an
-// error event before it stops.
+// objectDecoder reads one object of a kind from a decoder, lean.
+type objectDecoder func(*jsontext.Decoder) (runtime.Object, error)
+
+// eventDecoder reads a watch stream, one JSON WatchEvent after another,
+// each in one pass (a watch.Decoder). An error event's Status is decoded
+// whole, for the reflector to read; an object it cannot decode is an
+// error, which the stream watcher reports as an error event before it
+// stops.
 type eventDecoder struct {
-	body io.ReadCloser
-	dec  *jsontext.Decoder
-	http []*networking.HTTPRoute
+	body   io.ReadCloser
+	dec    *jsontext.Decoder
+	decode objectDecoder
 }
 
-// newEventDecoder reads body's events; decoded VirtualServices share
-// http as their HTTP routes.
-func newEventDecoder(body io.ReadCloser, http []*networking.HTTPRoute) *eventDecoder {
-	return &eventDecoder{body: body, dec: newLeanDecoder(body), http: http}
+// newEventDecoder reads body's events, their objects with decode.
+func newEventDecoder(body io.ReadCloser, decode objectDecoder) *eventDecoder {
+	return &eventDecoder{body: body, dec: newLeanDecoder(body), decode: decode}
 }
 
 // newLeanDecoder reads JSON from r; the apiserver writes no duplicate
@@ -77,7 +78,7 @@ func (d *eventDecoder) event() (watch.EventType, runtime.Object, error) {
 			err = d.dec.SkipValue()
 		}
 		if err != nil {
-			return "", nil, fmt.Errorf("watch event: %w", err)
+			return "", nil, fmt.Errorf("watch event: %w", described(err))
 		}
 	}
 	if err := readDelim(d.dec, '}'); err != nil {
@@ -86,7 +87,7 @@ func (d *eventDecoder) event() (watch.EventType, runtime.Object, error) {
 	if early != nil && typ != "" {
 		var err error
 		if obj, err = d.object(newLeanDecoder(bytes.NewReader(early)), typ); err != nil {
-			return "", nil, fmt.Errorf("watch event: %w", err)
+			return "", nil, fmt.Errorf("watch event: %w", described(err))
 		}
 	}
 	if typ == "" || obj == nil {
@@ -106,40 +107,80 @@ func (d *eventDecoder) object(dec *jsontext.Decoder, typ watch.EventType) (runti
 		status := &metav1.Status{}
 		return status, stdjson.Unmarshal(raw, status)
 	}
-	return decodeVirtualService(dec, d.http)
+	return d.decode(dec)
 }
 
-// decodeVirtualService reads one VirtualService from dec.
-func decodeVirtualService(dec *jsontext.Decoder, http []*networking.HTTPRoute) (*networkingv1.VirtualService, error) {
-	var lean leanVirtualService
-	if err := json.UnmarshalDecode(dec, &lean); err != nil {
+// decodeList reads a list from r into list, its items with decode.
+func decodeList(r io.Reader, decode objectDecoder, list runtime.Object) error {
+	dec := newLeanDecoder(r)
+	var items []runtime.Object
+	var listMeta metav1.ListMeta
+	if err := readDelim(dec, '{'); err != nil {
+		return err
+	}
+	var scratch [16]byte
+	for dec.PeekKind() != '}' {
+		name, err := readName(dec, scratch[:0])
+		switch {
+		case err != nil:
+		case string(name) == "metadata":
+			err = json.UnmarshalDecode(dec, &listMeta)
+		case string(name) == "items":
+			items, err = readItems(dec, decode)
+		default:
+			err = dec.SkipValue()
+		}
+		if err != nil {
+			return described(err)
+		}
+	}
+	if err := readDelim(dec, '}'); err != nil {
+		return err
+	}
+	m, err := meta.ListAccessor(list)
+	if err != nil {
+		return err
+	}
+	m.SetResourceVersion(listMeta.ResourceVersion)
+	m.SetContinue(listMeta.Continue)
+	m.SetRemainingItemCount(listMeta.RemainingItemCount)
+	return meta.SetList(list, items)
+}
+
+// readItems reads a list's items, each with decode.
+func readItems(dec *jsontext.Decoder, decode objectDecoder) ([]runtime.Object, error) {
+	if dec.PeekKind() == 'n' {
+		return nil, dec.SkipValue()
+	}
+	if err := readDelim(dec, '['); err != nil {
 		return nil, err
 	}
-	return lean.typed(http)
-}
-
-// leanList is what is decoded of a VirtualServiceList.
-type leanList struct {
-	Metadata metav1.ListMeta      `json:"metadata"`
-	Items    []leanVirtualService `json:"items"`
-}
-
-// decodeVirtualServiceList reads a VirtualServiceList from r, lean as
-// the watch events.
-func decodeVirtualServiceList(r io.Reader, http []*networking.HTTPRoute) (*networkingv1.VirtualServiceList, error) {
-	var list leanList
-	if err := json.UnmarshalDecode(newLeanDecoder(r), &list); err != nil {
-		return nil, fmt.Errorf("VirtualService list: %w", err)
-	}
-	out := &networkingv1.VirtualServiceList{ListMeta: list.Metadata, Items: make([]*networkingv1.VirtualService, 0, len(list.Items))}
-	for i := range list.Items {
-		vs, err := list.Items[i].typed(http)
+	var items []runtime.Object
+	for dec.PeekKind() != ']' {
+		obj, err := decode(dec)
 		if err != nil {
 			return nil, err
 		}
-		out.Items = append(out.Items, vs)
+		items = append(items, obj)
 	}
-	return out, nil
+	return items, readDelim(dec, ']')
+}
+
+// described is err with a JSON v2 semantic error, the innermost one,
+// told in words of its own: the library's wording changes from one
+// process to the next, on purpose.
+func described(err error) error {
+	var se *json.SemanticError
+	if !errors.As(err, &se) {
+		return err
+	}
+	for inner := se; errors.As(inner.Err, &inner); {
+		se = inner
+	}
+	if se.Err != nil || se.GoType == nil {
+		return fmt.Errorf("%s: %w", se.JSONPointer, se.Err)
+	}
+	return fmt.Errorf("%s: want %v, got a JSON %v", se.JSONPointer, se.GoType, se.JSONKind)
 }
 
 // Close ends the stream; a Decode waiting on it returns.

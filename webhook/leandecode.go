@@ -10,14 +10,17 @@ import (
 	networking "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
-// A VirtualService's JSON is decoded in one pass straight into the fields
-// the cache keeps (transform.go): the JSON v2 decoder skips every other
-// member — kubectl's last-applied copy of the whole object,
-// managedFields, labels, status, the HTTP routes — without allocating
-// it, where a generic decode builds all of it as maps and strings first.
+// A VirtualService's or an HTTPRoute's JSON is decoded in one pass
+// straight into the fields the cache keeps (transform.go,
+// transform_gatewayapi.go): the JSON v2 decoder skips every other member
+// — kubectl's last-applied copy of the whole object, managedFields,
+// labels, status, a VirtualService's HTTP routes — without allocating it,
+// where a generic or typed decode builds all of it first.
 
 // leanVirtualService is what is decoded of a VirtualService.
 type leanVirtualService struct {
@@ -34,9 +37,40 @@ type leanMeta struct {
 	UID               types.UID       `json:"uid"`
 	ResourceVersion   string          `json:"resourceVersion"`
 	Generation        int64           `json:"generation"`
-	CreationTimestamp metav1.Time     `json:"creationTimestamp"`
-	DeletionTimestamp *metav1.Time    `json:"deletionTimestamp"`
+	CreationTimestamp timestamp       `json:"creationTimestamp"`
+	DeletionTimestamp *timestamp      `json:"deletionTimestamp"`
 	Annotations       keptAnnotations `json:"annotations"`
+}
+
+// objectMeta is the metadata decoded.
+func (m *leanMeta) objectMeta() metav1.ObjectMeta {
+	out := metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion,
+		Generation: m.Generation, CreationTimestamp: m.CreationTimestamp.Time, Annotations: m.Annotations}
+	if m.DeletionTimestamp != nil {
+		out.DeletionTimestamp = &m.DeletionTimestamp.Time
+	}
+	return out
+}
+
+// timestamp is a metav1.Time decoded as its UnmarshalJSON does, without
+// that method's detour through encoding/json.
+type timestamp struct{ metav1.Time }
+
+// UnmarshalJSONFrom reads an RFC 3339 string, or null, from d.
+func (t *timestamp) UnmarshalJSONFrom(d *jsontext.Decoder) error {
+	v, err := d.ReadValue()
+	if err != nil || v.Kind() == 'n' {
+		return err
+	}
+	if v.Kind() != '"' {
+		return fmt.Errorf("timestamp: want a string, got %s", v)
+	}
+	var scratch [64]byte
+	s, err := jsontext.AppendUnquote(scratch[:0], v)
+	if err != nil {
+		return err
+	}
+	return t.UnmarshalQueryParameter(string(s))
 }
 
 // leanSpec is the spec binding reads: hosts, gateways and exportTo,
@@ -64,7 +98,7 @@ func (a *keptAnnotations) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 		return err
 	}
 	if tok.Kind() != '{' {
-		return fmt.Errorf("annotations: want an object, got %v", tok.Kind())
+		return fmt.Errorf("want an object, got %v", tok.Kind())
 	}
 	var scratch [128]byte
 	for d.PeekKind() != '}' {
@@ -109,13 +143,26 @@ func (p *nonEmptyArray) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 	return nil
 }
 
+// virtualServiceDecoder reads VirtualServices lean; they share http, one
+// empty route, as their HTTP routes.
+func virtualServiceDecoder(http []*networking.HTTPRoute) objectDecoder {
+	return func(dec *jsontext.Decoder) (runtime.Object, error) { return decodeVirtualService(dec, http) }
+}
+
+// decodeVirtualService reads one VirtualService from dec.
+func decodeVirtualService(dec *jsontext.Decoder, http []*networking.HTTPRoute) (*networkingv1.VirtualService, error) {
+	var lean leanVirtualService
+	if err := json.UnmarshalDecode(dec, &lean); err != nil {
+		return nil, err
+	}
+	return lean.typed(http)
+}
+
 // typed is the VirtualService decoded; it shares http, one empty route,
 // for "has HTTP routes", as the trimmer does.
 func (l *leanVirtualService) typed(http []*networking.HTTPRoute) (*networkingv1.VirtualService, error) {
 	m := &l.Metadata
-	vs := &networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID,
-		ResourceVersion: m.ResourceVersion, Generation: m.Generation, CreationTimestamp: m.CreationTimestamp,
-		DeletionTimestamp: m.DeletionTimestamp, Annotations: m.Annotations}}
+	vs := &networkingv1.VirtualService{ObjectMeta: m.objectMeta()}
 	vs.Spec.Hosts, vs.Spec.Gateways, vs.Spec.ExportTo = l.Spec.Hosts, l.Spec.Gateways, l.Spec.ExportTo
 	if l.Spec.HTTP {
 		vs.Spec.Http = http
@@ -139,4 +186,20 @@ func (l *leanVirtualService) typed(http []*networking.HTTPRoute) (*networkingv1.
 	}
 	vs.Spec.Tls, vs.Spec.Tcp = decoded.Tls, decoded.Tcp
 	return vs, nil
+}
+
+// leanHTTPRoute is what is decoded of an HTTPRoute: the kept metadata and
+// the spec, whose rules the transform trims (trimGatewayAPI).
+type leanHTTPRoute struct {
+	Metadata leanMeta                `json:"metadata"`
+	Spec     gatewayv1.HTTPRouteSpec `json:"spec"`
+}
+
+// decodeHTTPRoute reads one HTTPRoute from dec.
+func decodeHTTPRoute(dec *jsontext.Decoder) (runtime.Object, error) {
+	var lean leanHTTPRoute
+	if err := json.UnmarshalDecode(dec, &lean); err != nil {
+		return nil, err
+	}
+	return &gatewayv1.HTTPRoute{ObjectMeta: lean.Metadata.objectMeta(), Spec: lean.Spec}, nil
 }

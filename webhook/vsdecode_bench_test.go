@@ -136,7 +136,7 @@ func BenchmarkVirtualServiceWatch(b *testing.B) {
 	}{
 		{"generic", genericWatch},
 		{"lean", func(body io.ReadCloser) watch.Interface {
-			return watch.NewStreamWatcher(newEventDecoder(body, newTrimmer().http),
+			return watch.NewStreamWatcher(newEventDecoder(body, virtualServiceDecoder(newTrimmer().http)),
 				apierrors.NewClientErrorReporter(500, "GET", "ClientWatchDecoding"))
 		}},
 	} {

@@ -60,7 +60,7 @@ func fakeClient(t *testing.T) (*rest.RESTClient, *fakeVirtualServices) {
 	fake := &fakeVirtualServices{t: t}
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	c, err := virtualServiceClient(&rest.Config{Host: srv.URL})
+	c, err := leanClient(&rest.Config{Host: srv.URL}, networkingv1.SchemeGroupVersion)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func fakeClient(t *testing.T) (*rest.RESTClient, *fakeVirtualServices) {
 // it; an expired resource version is the apiserver's Status error.
 func TestVirtualServiceListIsLean(t *testing.T) {
 	c, _ := fakeClient(t)
-	lw := virtualServiceListWatch(c)
+	lw := leanListWatch(virtualServiceKind(c))
 	obj, err := lw.ListWithContext(t.Context(), metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +102,7 @@ func TestVirtualServiceListIsLean(t *testing.T) {
 // holds the VirtualServices typed.
 func TestVirtualServiceInformerSyncsFromTheStream(t *testing.T) {
 	c, fake := fakeClient(t)
-	inf := newInformer(c)(nil, &networkingv1.VirtualService{}, 0, toolscache.Indexers{})
+	inf := newInformer(c, c)(nil, &networkingv1.VirtualService{}, 0, toolscache.Indexers{})
 	go inf.RunWithContext(t.Context())
 	if !toolscache.WaitForCacheSync(t.Context().Done(), inf.HasSynced) {
 		t.Fatal("informer never synced")

@@ -228,7 +228,7 @@ func decorate(t testing.TB, vs *networkingv1.VirtualService, i int) {
 // decodedEvents are the events a stream watcher reads from stream with
 // the lean decoder, until it stops.
 func decodedEvents(stream string) []watch.Event {
-	w := watch.NewStreamWatcher(newEventDecoder(io.NopCloser(strings.NewReader(stream)), newTrimmer().http),
+	w := watch.NewStreamWatcher(newEventDecoder(io.NopCloser(strings.NewReader(stream)), virtualServiceDecoder(newTrimmer().http)),
 		apierrors.NewClientErrorReporter(500, "GET", "ClientWatchDecoding"))
 	var out []watch.Event
 	for e := range w.ResultChan() {
@@ -285,9 +285,11 @@ func TestEventDecoderReportsMalformedEvents(t *testing.T) {
 	const first = `{"type":"ADDED","object":{"metadata":{"name":"first"}}}` + "\n"
 	for _, tc := range []struct{ name, event, want string }{
 		{"hosts not a list", `{"type":"ADDED","object":{"spec":{"hosts":5}}}`,
-			`watch event: json: cannot unmarshal JSON number into Go []string within "/object/spec/hosts"`},
+			"watch event: /object/spec/hosts: want []string, got a JSON number"},
 		{"annotation not a string", `{"type":"ADDED","object":{"metadata":{"annotations":{"` + rules.ExemptAnnotation + `":1}}}}`,
-			`watch event: json: cannot unmarshal JSON number into Go string within "/object/metadata/annotations/gateguard.dev~1exempt"`},
+			"watch event: /object/metadata/annotations/gateguard.dev~1exempt: want string, got a JSON number"},
+		{"annotations not an object", `{"type":"ADDED","object":{"metadata":{"annotations":["a"]}}}`,
+			"watch event: /object/metadata/annotations: want an object, got ["},
 		{"TLS match not a list", `{"type":"ADDED","object":{"metadata":{"name":"a","namespace":"b"},"spec":{"tls":[{"match":"x"}]}}}`,
 			"watch event: VirtualService b/a: routes: json: cannot unmarshal string into Go value of type []json.RawMessage"},
 		{"not JSON", `{"type":"ADDED","object":{"metadata":}}`,
