@@ -50,8 +50,7 @@ func (d *eventDecoder) Decode() (watch.EventType, runtime.Object, error) {
 }
 
 // event reads one event object: its type, then its object, decoded as
-// the type says; an object before its type is held raw until the type
-// is read.
+// the type says.
 func (d *eventDecoder) event() (watch.EventType, runtime.Object, error) {
 	if err := readDelim(d.dec, '{'); err != nil {
 		if err != io.EOF {
@@ -59,12 +58,27 @@ func (d *eventDecoder) event() (watch.EventType, runtime.Object, error) {
 		}
 		return "", nil, err
 	}
-	var typ watch.EventType
-	var obj runtime.Object
-	var early jsontext.Value
+	typ, obj, early, err := d.members()
+	if err == nil && early != nil && typ != "" {
+		obj, err = d.object(newLeanDecoder(bytes.NewReader(early)), typ)
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("watch event: %w", described(err))
+	}
+	if typ == "" || obj == nil {
+		return "", nil, errors.New("watch event: without a type or an object")
+	}
+	return typ, obj, nil
+}
+
+// members reads an event's members and its closing brace: its type and
+// its object, or, should the object come before the type, the object
+// raw, to decode once the type is known.
+func (d *eventDecoder) members() (typ watch.EventType, obj runtime.Object, early jsontext.Value, err error) {
 	var scratch [16]byte
 	for d.dec.PeekKind() != '}' {
-		name, err := readName(d.dec, scratch[:0])
+		var name []byte
+		name, err = readName(d.dec, scratch[:0])
 		switch {
 		case err != nil:
 		case string(name) == "type":
@@ -78,26 +92,14 @@ func (d *eventDecoder) event() (watch.EventType, runtime.Object, error) {
 			err = d.dec.SkipValue()
 		}
 		if err != nil {
-			return "", nil, fmt.Errorf("watch event: %w", described(err))
+			return "", nil, nil, err
 		}
 	}
-	if err := readDelim(d.dec, '}'); err != nil {
-		return "", nil, fmt.Errorf("watch event: %w", err)
-	}
-	if early != nil && typ != "" {
-		var err error
-		if obj, err = d.object(newLeanDecoder(bytes.NewReader(early)), typ); err != nil {
-			return "", nil, fmt.Errorf("watch event: %w", described(err))
-		}
-	}
-	if typ == "" || obj == nil {
-		return "", nil, errors.New("watch event: without a type or an object")
-	}
-	return typ, obj, nil
+	return typ, obj, early, readDelim(d.dec, '}')
 }
 
 // object decodes an event's object from dec: a Status for an error
-// event, a VirtualService for any other.
+// event, an object of the kind for any other.
 func (d *eventDecoder) object(dec *jsontext.Decoder, typ watch.EventType) (runtime.Object, error) {
 	if typ == watch.Error {
 		raw, err := dec.ReadValue()
@@ -218,7 +220,7 @@ func readName(dec *jsontext.Decoder, buf []byte) ([]byte, error) {
 	return jsontext.AppendUnquote(buf, raw)
 }
 
-// readDelim reads the token want, '{' or '}'.
+// readDelim reads the delimiter want: '{', '}', '[' or ']'.
 func readDelim(dec *jsontext.Decoder, want jsontext.Kind) error {
 	tok, err := dec.ReadToken()
 	if err != nil {
