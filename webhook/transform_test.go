@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -115,7 +116,7 @@ func cached(t *testing.T, obj client.Object) client.Object {
 }
 
 // viaDecoder is vs as the VirtualService informer decodes it: from the
-// apiserver's JSON, generically, then typed.
+// apiserver's JSON, lean (leandecode.go).
 func viaDecoder(t testing.TB, vs *networkingv1.VirtualService) *networkingv1.VirtualService {
 	vs = vs.DeepCopy()
 	vs.APIVersion, vs.Kind = "networking.istio.io/v1", "VirtualService"
@@ -123,11 +124,7 @@ func viaDecoder(t testing.TB, vs *networkingv1.VirtualService) *networkingv1.Vir
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := &unstructured.Unstructured{}
-	if err := u.UnmarshalJSON(data); err != nil {
-		t.Fatal(err)
-	}
-	out, err := typedVirtualService(u)
+	out, err := decodeVirtualService(newLeanDecoder(bytes.NewReader(data)), newTrimmer().http)
 	if err != nil {
 		t.Fatal(err)
 	}

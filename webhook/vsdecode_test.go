@@ -1,21 +1,23 @@
 package webhook
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gateguard/gateguard/rules"
 	"github.com/gateguard/gateguard/rules/manifest"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/watch"
-	dynamicfake "k8s.io/client-go/dynamic/fake"
 )
 
 // corpusDocuments reads every document of the rules corpus
@@ -50,15 +52,34 @@ func trimmedJSON(t testing.TB, vs *networkingv1.VirtualService) string {
 	return string(data)
 }
 
-// TestVirtualServiceDecoderMatchesIstios: for every VirtualService of the
-// rules corpus, deployed as a cluster holds it, the informer's generic
-// decode keeps exactly what Istio's typed decode and the transform keep.
-func TestVirtualServiceDecoderMatchesIstios(t *testing.T) {
+// istioDecoded is data decoded by Istio's own types, as a typed client
+// would: the ground truth the lean decoder must keep.
+func istioDecoded(t testing.TB, data []byte) *networkingv1.VirtualService {
 	scheme, err := NewScheme()
 	if err != nil {
 		t.Fatal(err)
 	}
-	codec := serializer.NewCodecFactory(scheme).UniversalDeserializer()
+	typed := &networkingv1.VirtualService{}
+	if _, _, err := serializer.NewCodecFactory(scheme).UniversalDeserializer().Decode(data, nil, typed); err != nil {
+		t.Fatal(err)
+	}
+	typed.TypeMeta = metav1.TypeMeta{} // a typed list's decoder clears it too; the cache's reads set it
+	return typed
+}
+
+// leanDecoded is data decoded by the informer's lean decoder.
+func leanDecoded(t testing.TB, data []byte) *networkingv1.VirtualService {
+	vs, err := decodeVirtualService(newLeanDecoder(bytes.NewReader(data)), newTrimmer().http)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vs
+}
+
+// TestVirtualServiceDecoderMatchesIstios: for every VirtualService of the
+// rules corpus, deployed as a cluster holds it, the informer's lean
+// decode keeps exactly what Istio's typed decode and the transform keep.
+func TestVirtualServiceDecoderMatchesIstios(t *testing.T) {
 	compared := 0
 	for _, d := range corpusDocuments(t) {
 		vs, ok := d.Object.(*networkingv1.VirtualService)
@@ -71,13 +92,8 @@ func TestVirtualServiceDecoderMatchesIstios(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		typed := &networkingv1.VirtualService{}
-		if _, _, err := codec.Decode(data, nil, typed); err != nil {
-			t.Fatal(err)
-		}
-		typed.TypeMeta = metav1.TypeMeta{} // a typed list's decoder clears it too; the cache's reads set it
-		if want, got := trimmedJSON(t, typed), trimmedJSON(t, viaDecoder(t, deployed)); got != want {
-			t.Errorf("%s:%d: decoded generically\n%s\nwant, as Istio's types decode it,\n%s", d.File, d.Line, got, want)
+		if want, got := trimmedJSON(t, istioDecoded(t, data)), trimmedJSON(t, leanDecoded(t, data)); got != want {
+			t.Errorf("%s:%d: decoded lean\n%s\nwant, as Istio's types decode it,\n%s", d.File, d.Line, got, want)
 		}
 		compared++
 	}
@@ -86,85 +102,143 @@ func TestVirtualServiceDecoderMatchesIstios(t *testing.T) {
 	}
 }
 
-// TestVirtualServiceListWatchIsTyped: the informer's lists and watch
-// events carry typed VirtualServices, bookmarks keep their annotations,
-// and error events pass unchanged.
-func TestVirtualServiceListWatchIsTyped(t *testing.T) {
-	u := &unstructured.Unstructured{}
-	u.SetAPIVersion("networking.istio.io/v1")
-	u.SetKind("VirtualService")
-	u.SetNamespace("team-a")
-	u.SetName("shop")
-	u.SetResourceVersion("7")
-	if err := unstructured.SetNestedStringSlice(u.Object, []string{"shop.example.com"}, "spec", "hosts"); err != nil {
-		t.Fatal(err)
-	}
-	gvr := networkingv1.SchemeGroupVersion.WithResource("virtualservices")
-	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
-		map[schema.GroupVersionResource]string{gvr: "VirtualServiceList"}, u)
-	lw := virtualServiceListWatch(dyn)
-	list, err := lw.ListWithContext(t.Context(), metav1.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	items := list.(*networkingv1.VirtualServiceList).Items
-	if len(items) != 1 || items[0].Name != "shop" || items[0].ResourceVersion != "7" || items[0].Spec.Hosts[0] != "shop.example.com" {
-		t.Fatalf("listed %+v", items)
-	}
-	bookmark := &unstructured.Unstructured{}
-	bookmark.SetAnnotations(map[string]string{metav1.InitialEventsAnnotationKey: "true"})
-	bookmark.SetResourceVersion("9")
-	status := &unstructured.Unstructured{Object: map[string]any{"kind": "Status", "code": int64(410)}}
-	for _, tc := range []struct {
-		in   watch.Event
-		want func(watch.Event) bool
-	}{
-		{watch.Event{Type: watch.Added, Object: u}, func(e watch.Event) bool {
-			vs, ok := e.Object.(*networkingv1.VirtualService)
-			return ok && e.Type == watch.Added && vs.Name == "shop"
-		}},
-		{watch.Event{Type: watch.Bookmark, Object: bookmark}, func(e watch.Event) bool {
-			vs, ok := e.Object.(*networkingv1.VirtualService)
-			return ok && vs.ResourceVersion == "9" && vs.Annotations[metav1.InitialEventsAnnotationKey] == "true"
-		}},
-		{watch.Event{Type: watch.Error, Object: status}, func(e watch.Event) bool { return e.Object == status }},
-	} {
-		if got, _ := typedEvent(tc.in); !tc.want(got) {
-			t.Errorf("%s event became %s %#v", tc.in.Type, got.Type, got.Object)
+// TestVirtualServiceDecoderMatchesIstiosOnSeeded: the VirtualServices
+// the load tool seeds, as each tool leaves them (seededJSON), decode lean
+// to exactly what Istio's typed decode and the generic decode keep, and
+// the lean object holds no annotation but the exemption.
+func TestVirtualServiceDecoderMatchesIstiosOnSeeded(t *testing.T) {
+	for i := range 40 {
+		data := seededJSON(t, i)
+		lean := leanDecoded(t, data)
+		if want, got := trimmedJSON(t, istioDecoded(t, data)), trimmedJSON(t, lean); got != want {
+			t.Errorf("seeded %d (%s): decoded lean\n%s\nwant, as Istio's types decode it,\n%s", i, flavours[i%4], got, want)
+		}
+		if want, got := trimmedJSON(t, genericDecoded(t, data)), trimmedJSON(t, lean); got != want {
+			t.Errorf("seeded %d (%s): decoded lean\n%s\nwant, as the generic decode,\n%s", i, flavours[i%4], got, want)
+		}
+		want := map[string]string(nil)
+		if i%7 == 0 {
+			want = map[string]string{rules.ExemptAnnotation: "default-labels"}
+		}
+		if !mapsEqual(lean.Annotations, want) {
+			t.Errorf("seeded %d: lean annotations %v, want %v", i, lean.Annotations, want)
 		}
 	}
 }
 
-// BenchmarkVirtualServiceDecode compares decoding a realistic
-// VirtualService into Istio's type with the informer's generic decode.
-func BenchmarkVirtualServiceDecode(b *testing.B) {
-	vs := realistic(b, "VirtualService", 7).(*networkingv1.VirtualService)
-	vs.APIVersion, vs.Kind = "networking.istio.io/v1", "VirtualService"
-	data, err := json.Marshal(asDeployed(b, vs))
-	if err != nil {
-		b.Fatal(err)
+// mapsEqual reports whether a and b hold the same entries, nil being empty.
+func mapsEqual(a, b map[string]string) bool {
+	return fmt.Sprint(a) == fmt.Sprint(b)
+}
+
+// decodedEvents are the events a stream watcher reads from stream with
+// the lean decoder, until it stops.
+func decodedEvents(stream string) []watch.Event {
+	w := watch.NewStreamWatcher(newEventDecoder(io.NopCloser(strings.NewReader(stream)), virtualServiceDecoder(newTrimmer().http)),
+		apierrors.NewClientErrorReporter(500, "GET", "ClientWatchDecoding"))
+	var out []watch.Event
+	for e := range w.ResultChan() {
+		out = append(out, e)
 	}
-	scheme, err := NewScheme()
-	if err != nil {
-		b.Fatal(err)
+	return out
+}
+
+// TestEventDecoderReadsAStream: a watch stream's events reach the
+// reflector typed, in order, whatever the order of an event's members;
+// the initial events' closing bookmark keeps its annotation and an error
+// event its Status.
+func TestEventDecoderReadsAStream(t *testing.T) {
+	bookmark := `{"type":"BOOKMARK","object":{"kind":"VirtualService","apiVersion":"networking.istio.io/v1",` +
+		`"metadata":{"resourceVersion":"200","creationTimestamp":null,"annotations":{"k8s.io/initial-events-end":"true"}}}}`
+	status := `{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",` +
+		`"message":"too old resource version: 1 (5)","reason":"Expired","code":410}}`
+	stream := fmt.Sprintf(`{"type":"ADDED","object":%s}`+"\n"+`{"object":%s,"type":"MODIFIED"}`+"\n"+
+		`{"type":"DELETED","object":%s}`+"\n%s\n%s\n", seededJSON(t, 1), seededJSON(t, 2), seededJSON(t, 3), bookmark, status)
+	events := decodedEvents(stream)
+	var got []string
+	for _, e := range events {
+		switch o := e.Object.(type) {
+		case *networkingv1.VirtualService:
+			got = append(got, fmt.Sprintf("%s %s/%s@%s %v", e.Type, o.Namespace, o.Name, o.ResourceVersion, o.Annotations))
+		case *metav1.Status:
+			got = append(got, fmt.Sprintf("%s %d %s %q resource-expired=%v", e.Type, o.Code, o.Reason, o.Message,
+				apierrors.IsResourceExpired(apierrors.FromObject(o))))
+		default:
+			got = append(got, fmt.Sprintf("%s %T", e.Type, o))
+		}
 	}
-	codec := serializer.NewCodecFactory(scheme).UniversalDeserializer()
-	b.Run("istio-types", func(b *testing.B) {
-		for b.Loop() {
-			if _, _, err := codec.Decode(data, nil, &networkingv1.VirtualService{}); err != nil {
-				b.Fatal(err)
+	want := []string{
+		"ADDED team-1/app-1@100001 map[]",
+		"MODIFIED team-2/app-2@100002 map[]",
+		"DELETED team-3/app-3@100003 map[]",
+		"BOOKMARK /@200 map[k8s.io/initial-events-end:true]",
+		`ERROR 410 Expired "too old resource version: 1 (5)" resource-expired=true`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("events\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if want, got := trimmedJSON(t, istioDecoded(t, seededJSON(t, 2))), trimmedJSON(t, events[1].Object.(*networkingv1.VirtualService)); got != want {
+		t.Errorf("object before type: decoded\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestEventDecoderReportsMalformedEvents: an event the decoder cannot
+// read, valid JSON or not, ends the watch with an error event saying
+// why, after the events before it; a stream cut mid-event ends it
+// quietly, as client-go's own decoder does, for the reflector to watch
+// again.
+func TestEventDecoderReportsMalformedEvents(t *testing.T) {
+	const first = `{"type":"ADDED","object":{"metadata":{"name":"first"}}}` + "\n"
+	for _, tc := range []struct{ name, event, want string }{
+		{"hosts not a list", `{"type":"ADDED","object":{"spec":{"hosts":5}}}`,
+			"watch event: /object/spec/hosts: want []string, got a JSON number"},
+		{"annotation not a string", `{"type":"ADDED","object":{"metadata":{"annotations":{"` + rules.ExemptAnnotation + `":1}}}}`,
+			"watch event: /object/metadata/annotations/gateguard.dev~1exempt: want string, got a JSON number"},
+		{"annotations not an object", `{"type":"ADDED","object":{"metadata":{"annotations":["a"]}}}`,
+			"watch event: /object/metadata/annotations: want an object, got ["},
+		{"TLS match not a list", `{"type":"ADDED","object":{"metadata":{"name":"a","namespace":"b"},"spec":{"tls":[{"match":"x"}]}}}`,
+			"watch event: VirtualService b/a: routes: json: cannot unmarshal string into Go value of type []json.RawMessage"},
+		{"not JSON", `{"type":"ADDED","object":{"metadata":}}`,
+			`watch event: jsontext: missing value after object name within "/object/metadata" after offset 93`},
+		{"unknown type", `{"type":"CHANGED","object":{}}`, `watch event: type: "CHANGED" is no watch event type`},
+		{"no object", `{"type":"ADDED"}`, "watch event: without a type or an object"},
+		{"not an object", `["ADDED"]`, "watch event: want {, got ["},
+		{"cut mid-event", `{"type":"ADDED","object":{"metadata":{"name":"a"`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			events := decodedEvents(first + tc.event)
+			if len(events) == 0 || events[0].Type != watch.Added {
+				t.Fatalf("events %v, want the ADDED event first", events)
 			}
-		}
-	})
-	b.Run("generic-then-typed", func(b *testing.B) {
-		for b.Loop() {
-			u := &unstructured.Unstructured{}
-			if err := u.UnmarshalJSON(data); err != nil {
-				b.Fatal(err)
+			if tc.want == "" {
+				if len(events) != 1 {
+					t.Errorf("events after the cut: %v", events[1:])
+				}
+				return
 			}
-			if _, err := typedVirtualService(u); err != nil {
-				b.Fatal(err)
+			if len(events) != 2 || events[1].Type != watch.Error {
+				t.Fatalf("events %v, want ADDED then one ERROR", events)
 			}
-		}
-	})
+			want := fmt.Sprintf("an error on the server (%q) has prevented the request from succeeding",
+				"unable to decode an event from the watch stream: "+tc.want)
+			status, ok := events[1].Object.(*metav1.Status)
+			if !ok || status.Code != 500 || status.Reason != metav1.StatusReasonInternalError || status.Message != want {
+				t.Errorf("error event %#v, want code 500, InternalError, message %q", events[1].Object, want)
+			}
+		})
+	}
+}
+
+// genericDecoded is data decoded as the informer did before the lean
+// decoder: generically, then typed from the kept fields.
+func genericDecoded(t testing.TB, data []byte) *networkingv1.VirtualService {
+	obj, err := runtime.Decode(unstructuredJSON(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := genericToTyped(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vs
 }

@@ -1,0 +1,205 @@
+package webhook
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/gateguard/gateguard/rules"
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	networking "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// A VirtualService's or an HTTPRoute's JSON is decoded in one pass
+// straight into the fields the cache keeps (transform.go,
+// transform_gatewayapi.go): the JSON v2 decoder skips every other member
+// — kubectl's last-applied copy of the whole object, managedFields,
+// labels, status, a VirtualService's HTTP routes — without allocating it,
+// where a generic or typed decode builds all of it first.
+
+// leanVirtualService is what is decoded of a VirtualService.
+type leanVirtualService struct {
+	Metadata leanMeta `json:"metadata"`
+	Spec     leanSpec `json:"spec"`
+}
+
+// leanMeta is the metadata the cache keeps (keptMeta), and of the
+// annotations the exemption and, on a bookmark, the end of the initial
+// events, which the reflector reads before any transform.
+type leanMeta struct {
+	Name              string          `json:"name"`
+	Namespace         string          `json:"namespace"`
+	UID               types.UID       `json:"uid"`
+	ResourceVersion   string          `json:"resourceVersion"`
+	Generation        int64           `json:"generation"`
+	CreationTimestamp timestamp       `json:"creationTimestamp"`
+	DeletionTimestamp *timestamp      `json:"deletionTimestamp"`
+	Annotations       keptAnnotations `json:"annotations"`
+}
+
+// objectMeta is the metadata decoded.
+func (m *leanMeta) objectMeta() metav1.ObjectMeta {
+	out := metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion,
+		Generation: m.Generation, CreationTimestamp: m.CreationTimestamp.Time, Annotations: m.Annotations}
+	if m.DeletionTimestamp != nil {
+		out.DeletionTimestamp = &m.DeletionTimestamp.Time
+	}
+	return out
+}
+
+// timestamp is a metav1.Time decoded as its UnmarshalJSON does, without
+// that method's detour through encoding/json.
+type timestamp struct{ metav1.Time }
+
+// UnmarshalJSONFrom reads an RFC 3339 string, or null, from d.
+func (t *timestamp) UnmarshalJSONFrom(d *jsontext.Decoder) error {
+	v, err := d.ReadValue()
+	if err != nil || v.Kind() == 'n' {
+		return err
+	}
+	if v.Kind() != '"' {
+		return fmt.Errorf("timestamp: want a string, got %s", v)
+	}
+	var scratch [64]byte
+	s, err := jsontext.AppendUnquote(scratch[:0], v)
+	if err != nil {
+		return err
+	}
+	return t.UnmarshalQueryParameter(string(s))
+}
+
+// leanSpec is the spec binding reads: hosts, gateways and exportTo,
+// whether there are HTTP routes, and the TLS and TCP routes, rare, kept
+// raw for Istio's own decoder to read every field of their matches as
+// Istio reads it.
+type leanSpec struct {
+	Hosts    []string       `json:"hosts"`
+	Gateways []string       `json:"gateways"`
+	ExportTo []string       `json:"exportTo"`
+	HTTP     nonEmptyArray  `json:"http"`
+	TLS      jsontext.Value `json:"tls"`
+	TCP      jsontext.Value `json:"tcp"`
+}
+
+// keptAnnotations decodes an annotations object keeping only the
+// annotations gateguard or the reflector read; the others are skipped
+// unallocated.
+type keptAnnotations map[string]string
+
+// UnmarshalJSONFrom reads the annotations object from d.
+func (a *keptAnnotations) UnmarshalJSONFrom(d *jsontext.Decoder) error {
+	tok, err := d.ReadToken()
+	if err != nil || tok.Kind() == 'n' {
+		return err
+	}
+	if tok.Kind() != '{' {
+		return fmt.Errorf("want an object, got %v", tok.Kind())
+	}
+	var scratch [128]byte
+	for d.PeekKind() != '}' {
+		name, err := d.ReadValue()
+		if err != nil {
+			return err
+		}
+		key, err := jsontext.AppendUnquote(scratch[:0], name)
+		if err != nil {
+			return err
+		}
+		if string(key) != rules.ExemptAnnotation && string(key) != metav1.InitialEventsAnnotationKey {
+			if err := d.SkipValue(); err != nil {
+				return err
+			}
+			continue
+		}
+		var v string
+		if err := json.UnmarshalDecode(d, &v); err != nil {
+			return err
+		}
+		if *a == nil {
+			*a = keptAnnotations{}
+		}
+		(*a)[string(key)] = v
+	}
+	_, err = d.ReadToken()
+	return err
+}
+
+// nonEmptyArray records whether a JSON array has elements, decoding none.
+type nonEmptyArray bool
+
+// UnmarshalJSONFrom reads the array from d. Anything but an array is no
+// routes, as a generic decode read it.
+func (p *nonEmptyArray) UnmarshalJSONFrom(d *jsontext.Decoder) error {
+	v, err := d.ReadValue()
+	if err != nil {
+		return err
+	}
+	*p = v.Kind() == '[' && len(bytes.TrimSpace(v[1:len(v)-1])) > 0
+	return nil
+}
+
+// virtualServiceDecoder reads VirtualServices lean; they share http, one
+// empty route, as their HTTP routes.
+func virtualServiceDecoder(http []*networking.HTTPRoute) objectDecoder {
+	return func(dec *jsontext.Decoder) (runtime.Object, error) { return decodeVirtualService(dec, http) }
+}
+
+// decodeVirtualService reads one VirtualService from dec.
+func decodeVirtualService(dec *jsontext.Decoder, http []*networking.HTTPRoute) (*networkingv1.VirtualService, error) {
+	var lean leanVirtualService
+	if err := json.UnmarshalDecode(dec, &lean); err != nil {
+		return nil, err
+	}
+	return lean.typed(http)
+}
+
+// typed is the VirtualService decoded; it shares http, one empty route,
+// for "has HTTP routes", as the trimmer does.
+func (l *leanVirtualService) typed(http []*networking.HTTPRoute) (*networkingv1.VirtualService, error) {
+	m := &l.Metadata
+	vs := &networkingv1.VirtualService{ObjectMeta: m.objectMeta()}
+	vs.Spec.Hosts, vs.Spec.Gateways, vs.Spec.ExportTo = l.Spec.Hosts, l.Spec.Gateways, l.Spec.ExportTo
+	if l.Spec.HTTP {
+		vs.Spec.Http = http
+	}
+	if l.Spec.TLS == nil && l.Spec.TCP == nil {
+		return vs, nil
+	}
+	routes := []byte("{")
+	for _, r := range []struct {
+		name string
+		raw  jsontext.Value
+	}{{"tls", l.Spec.TLS}, {"tcp", l.Spec.TCP}} {
+		if r.raw != nil {
+			routes = append(append(append(routes, `"`+r.name+`":`...), r.raw...), ',')
+		}
+	}
+	routes[len(routes)-1] = '}'
+	decoded := &networking.VirtualService{}
+	if err := decoded.UnmarshalJSON(routes); err != nil {
+		return nil, fmt.Errorf("VirtualService %s/%s: routes: %w", m.Namespace, m.Name, err)
+	}
+	vs.Spec.Tls, vs.Spec.Tcp = decoded.Tls, decoded.Tcp
+	return vs, nil
+}
+
+// leanHTTPRoute is what is decoded of an HTTPRoute: the kept metadata and
+// the spec, whose rules the transform trims (trimGatewayAPI).
+type leanHTTPRoute struct {
+	Metadata leanMeta                `json:"metadata"`
+	Spec     gatewayv1.HTTPRouteSpec `json:"spec"`
+}
+
+// decodeHTTPRoute reads one HTTPRoute from dec.
+func decodeHTTPRoute(dec *jsontext.Decoder) (runtime.Object, error) {
+	var lean leanHTTPRoute
+	if err := json.UnmarshalDecode(dec, &lean); err != nil {
+		return nil, err
+	}
+	return &gatewayv1.HTTPRoute{ObjectMeta: lean.Metadata.objectMeta(), Spec: lean.Spec}, nil
+}
