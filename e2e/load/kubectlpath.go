@@ -28,6 +28,8 @@ type pathResult struct {
 	phase     string
 	latencies []time.Duration
 	updates   []time.Duration
+	posts     float64 // gateguard's own POSTs to the apiserver during the phase's creates
+	creates   int     // every create of the phase, warm-ups included
 }
 
 // kubectlPath times o.Creates sequential creates of VirtualServices with
@@ -60,10 +62,17 @@ func kubectlPath(ctx context.Context, c *cluster.Cluster, cl client.Client, fl *
 			if err := probe.wait(ctx, o, ph.state); err != nil {
 				return nil, err
 			}
+			before, _ := scrapeAPICalls(c.Gateguard.MetricsAddr)
 			created, lat, err := timeCreates(ctx, cl, o, fmt.Sprintf("%s-%d", strings.Fields(ph.name)[0], round))
 			if err != nil {
 				return nil, err
 			}
+			after, err := scrapeAPICalls(c.Gateguard.MetricsAddr)
+			if err != nil {
+				return nil, fmt.Errorf("kubectl path: gateguard's apiserver requests: %w", err)
+			}
+			out[i].posts += after["POST"] - before["POST"]
+			out[i].creates += kubectlWarmup + len(lat)
 			out[i].latencies = append(out[i].latencies, lat...)
 			upd, err := timeUpdates(ctx, cl, created)
 			if err != nil {
