@@ -78,6 +78,21 @@ func FuzzReview(f *testing.F) {
 		f.Add(seed)
 		f.Add(bytes.Replace(seed, []byte(`"admission.k8s.io/v1"`), []byte(`"admission.k8s.io/v1beta1"`), 1))
 	}
+	// Where decoders part ways: repeated keys, keys in another case or
+	// escaped, nulls, invalid UTF-8, the user's extra fields.
+	for _, request := range []string{
+		`{"uid":"a","uid":"b","object":{"x":1},"object":{"y":2}}`,
+		`{"uid":"a"},"request":{"name":"b","oldObject":{}}`,
+		`{"UID":"a","Name":"b","object":{}}`,
+		`{"\u0075id":"a","n\u0061me":"b\u00e9","object":{}}`,
+		`{"uid":null,"kind":null,"userInfo":null,"object":null,"oldObject":{},"dryRun":null}`,
+		"{\"uid\":\"a\xffb\",\"object\":{}}",
+		`{"uid":"a","userInfo":{"username":"u","groups":["g"],"extra":{"k":["v"],"e":null}},"dryRun":true,"object":[]}`,
+	} {
+		f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":` + request + `}`))
+	}
+	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","Kind":"AdmissionReview","kind":"AdmissionReview","request":{"object":{}}}`))
+	f.Add([]byte(`{"APIVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"object":{}}}`))
 	scheme := k8sruntime.NewScheme()
 	if err := admissionv1.AddToScheme(scheme); err != nil {
 		f.Fatal(err)
