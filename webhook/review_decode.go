@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -61,7 +60,9 @@ func readReview(r *http.Request) (incomingReview, *reviewError) {
 	return decodeReview(body)
 }
 
-// readBody reads r's body whole, up to maxReviewSize.
+// readBody reads r's body whole, up to maxReviewSize: into a buffer of
+// the size its Content-Length gives, which the apiserver always sends,
+// as one allocation (io.ReadAll grows and copies as it reads).
 func readBody(r *http.Request) ([]byte, *reviewError) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, refuse(http.StatusBadRequest, errors.New("request body is empty"))
@@ -70,31 +71,27 @@ func readBody(r *http.Request) ([]byte, *reviewError) {
 	if r.ContentLength >= maxReviewSize {
 		return nil, tooLarge() // said up front: nothing to read
 	}
+	if r.ContentLength > 0 {
+		body := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, refuse(http.StatusBadRequest, err)
+		}
+		return body, nil
+	}
 	limited := &io.LimitedReader{R: r.Body, N: maxReviewSize}
-	buf := bytes.NewBuffer(make([]byte, 0, bodyCapacity(r.ContentLength)))
-	if _, err := buf.ReadFrom(limited); err != nil {
+	body, err := io.ReadAll(limited)
+	if err != nil {
 		return nil, refuse(http.StatusBadRequest, err)
 	}
 	if limited.N <= 0 {
 		return nil, tooLarge()
 	}
-	return buf.Bytes(), nil
+	return body, nil
 }
 
 // tooLarge refuses a body of maxReviewSize or more.
 func tooLarge() *reviewError {
 	return refuse(http.StatusRequestEntityTooLarge, fmt.Errorf("request entity is too large; limit is %d bytes", maxReviewSize))
-}
-
-// bodyCapacity sizes a body's buffer from its Content-Length so that it
-// is read with one allocation (io.ReadAll grows and copies as it reads):
-// bytes.Buffer.ReadFrom wants MinRead bytes free before every read, the
-// last one, which finds the end, included.
-func bodyCapacity(contentLength int64) int {
-	if contentLength < 0 {
-		return bytes.MinRead
-	}
-	return int(contentLength) + bytes.MinRead
 }
 
 // reviewJSON is an AdmissionReview's JSON, decoded in one pass: no

@@ -203,3 +203,21 @@ func TestReviewKeepsTheObjectsInTheBody(t *testing.T) {
 		t.Error("the object was copied out of the body")
 	}
 }
+
+// TestReviewBodyShorterThanItsLength: a body that ends before its
+// Content-Length is refused, not decoded from what came.
+func TestReviewBodyShorterThanItsLength(t *testing.T) {
+	h := newReviewHandler(admission.HandlerFunc(func(context.Context, admission.Request) admission.Response {
+		return admission.Allowed("")
+	}), logr.Discard())
+	body := review("VirtualService", "virtualservices", "CREATE", "team-b", "shop", shopVS, false)
+	req := httptest.NewRequest(http.MethodPost, ValidatePath, io.NopCloser(bytes.NewReader(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.ContentLength = int64(len(body)) + 10
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	want := `{"response":{"uid":"","allowed":false,"status":{"metadata":{},"message":"unexpected EOF","code":400}}}` + "\n"
+	if rec.Body.String() != want {
+		t.Errorf("answer\n%s\nwant\n%s", rec.Body.String(), want)
+	}
+}
