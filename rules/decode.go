@@ -6,6 +6,9 @@ import (
 	"fmt"
 
 	certmanagerv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
@@ -14,7 +17,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	kjson "sigs.k8s.io/json"
 )
 
 // ErrIgnoredKind is returned for a kind the rules do not read.
@@ -59,10 +61,20 @@ func DecodeObjectAs(gvk schema.GroupVersionKind, data []byte) (client.Object, er
 // kubectl's last-applied one is a copy of the whole object — are scanned
 // past, never allocated.
 type istioObject struct {
-	APIVersion string          `json:"apiVersion"`
-	Kind       string          `json:"kind"`
-	Metadata   istioMetadata   `json:"metadata"`
-	Spec       json.RawMessage `json:"spec"`
+	APIVersion string        `json:"apiVersion"`
+	Kind       string        `json:"kind"`
+	Metadata   istioMetadata `json:"metadata"`
+	Spec       borrowedJSON  `json:"spec"`
+}
+
+// borrowedJSON is a JSON value left undecoded, as a slice of the input:
+// the spec is handed to protojson before decodeInto returns, so it needs
+// no copy of its own (json.RawMessage and jsontext.Value copy it).
+type borrowedJSON []byte
+
+func (b *borrowedJSON) UnmarshalJSON(data []byte) error {
+	*b = data
+	return nil
 }
 
 // istioMetadata is the part of metadata the rules and the claim
@@ -89,16 +101,19 @@ func (m istioMetadata) objectMeta() metav1.ObjectMeta {
 	return meta
 }
 
-// decodeInto fills obj from data. Keys match case-sensitively, as the
-// apiserver matches them: "gateguard.dev/Exempt" is not the exemption.
+// decodeInto fills obj from data. The kinds other than Istio's decode as
+// encoding/json decodes them, keys matched case-insensitively and all,
+// through go-json-experiment/json's v1 package: encoding/json's API and
+// rules on the one-pass decoder (the encoding/json Go 1.26 builds with
+// GOEXPERIMENT=jsonv2), at about half the time and allocations.
 func decodeInto(data []byte, obj client.Object) error {
 	gw, isGateway := obj.(*networkingv1.Gateway)
 	vs, isVirtualService := obj.(*networkingv1.VirtualService)
 	if !isGateway && !isVirtualService {
-		return json.Unmarshal(data, obj)
+		return jsonv1.Unmarshal(data, obj)
 	}
 	var raw istioObject
-	if err := kjson.UnmarshalCaseSensitivePreserveInts(data, &raw); err != nil {
+	if err := decodeIstioObject(data, &raw); err != nil {
 		return err
 	}
 	tm := metav1.TypeMeta{APIVersion: raw.APIVersion, Kind: raw.Kind}
@@ -113,6 +128,16 @@ func decodeInto(data []byte, obj client.Object) error {
 	}
 	// Unknown fields are allowed, as Istio's shim allows them.
 	return protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(raw.Spec, spec)
+}
+
+// decodeIstioObject decodes with go-json-experiment/json (Go's
+// encoding/json/v2), which validates as it decodes, in one pass, where
+// encoding/json and its fork sigs.k8s.io/json scan the input twice; it
+// reads as sigs.k8s.io/json did: keys match case-sensitively, as the
+// apiserver matches them ("gateguard.dev/Exempt" is not the exemption), a
+// repeated key's last value wins, invalid UTF-8 is replaced.
+func decodeIstioObject(data []byte, raw *istioObject) error {
+	return jsonv2.Unmarshal(data, raw, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 }
 
 // newObject returns an empty typed object for a group, version and kind.

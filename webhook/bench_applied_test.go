@@ -26,6 +26,7 @@ func BenchmarkHandlerApplied(b *testing.B) {
 		{"validate/tls-gateway-allowed", ValidatePath, review("Gateway", "gateways", "CREATE", "team-1", "edge", tlsGW, false)},
 		{"mutate/gateway-without-selector", MutatePath, review("Gateway", "gateways", "CREATE", "team-1", "bare", bareGW, false)},
 		{"floor/allow-all", benchFloorPath, review("VirtualService", "virtualservices", "CREATE", "new", "newcomer", newVS, false)},
+		{"floor/controller-runtime-allow-all", benchCRFloorPath, review("VirtualService", "virtualservices", "CREATE", "new", "newcomer", newVS, false)},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) { benchServe(b, h, c.path, c.body, true) })

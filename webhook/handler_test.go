@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	admissionv1 "k8s.io/api/admission/v1"
-	"sigs.k8s.io/controller-runtime/pkg/webhook"
 )
 
 // testServer serves the validating and mutating handlers over a snapshot.
@@ -44,8 +43,8 @@ func newTestServerTB(t testing.TB, snap rules.Snapshot) *testServer {
 	res := newReservations(time.Minute, absentStore{}, logr.Discard())
 	mux := http.NewServeMux()
 	v := &validator{policy: src, snapshot: snapshot, reservations: res, metrics: m}
-	mux.Handle(ValidatePath, &webhook.Admission{Handler: v})
-	mux.Handle(MutatePath, &webhook.Admission{Handler: &mutator{policy: src, snapshot: snapshot}})
+	mux.Handle(ValidatePath, admissionHandler("validate", v, m, logr.Discard()))
+	mux.Handle(MutatePath, admissionHandler("mutate", &mutator{policy: src, snapshot: snapshot}, m, logr.Discard()))
 	s := &testServer{Server: httptest.NewServer(mux), validator: v, metrics: m, res: res, policy: src}
 	t.Cleanup(s.Close)
 	return s

@@ -159,10 +159,9 @@ func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySou
 		claims: hostClaims, metrics: m, log: log})
 	mut := synced.gated(&mutator{policy: src, snapshot: snapshot, log: log})
 	srv := mgr.GetWebhookServer()
-	srv.Register(ValidatePath, &webhook.Admission{Handler: countErrors("validate", v, m.admissionErrors), LogConstructor: requestLogger})
-	srv.Register(ValidateSecretPath, &webhook.Admission{Handler: countErrors("validate-secret", v, m.admissionErrors),
-		LogConstructor: requestLogger})
-	srv.Register(MutatePath, &webhook.Admission{Handler: countErrors("mutate", mut, m.admissionErrors), LogConstructor: requestLogger})
+	srv.Register(ValidatePath, admissionHandler("validate", v, m, log))
+	srv.Register(ValidateSecretPath, admissionHandler("validate-secret", v, m, log))
+	srv.Register(MutatePath, admissionHandler("mutate", mut, m, log))
 	var runnables []manager.Runnable
 	if opts.PolicyFile != "" {
 		runnables = append(runnables, &policyReloader{path: opts.PolicyFile, interval: opts.PolicyPollInterval,

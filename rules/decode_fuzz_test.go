@@ -1,0 +1,146 @@
+package rules
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	kjson "sigs.k8s.io/json"
+	"sigs.k8s.io/yaml"
+)
+
+// FuzzDecodeIstioObject holds the one-pass decode of an Istio object to
+// sigs.k8s.io/json, which decoded it before: the same input is refused by
+// both or decodes to the same identity, labels, exemption and spec bytes.
+// Seeds are the corpus's Istio objects, plus the inputs where decoders
+// part ways: repeated keys, keys in another case or escaped, nulls,
+// invalid UTF-8, numbers that are not integers.
+func FuzzDecodeIstioObject(f *testing.F) {
+	for _, seed := range istioCorpus(f) {
+		f.Add(seed)
+	}
+	for _, metadata := range []string{
+		`{"name":"a","name":"b","labels":{"x":"1"},"labels":{"y":"2"}}`,
+		`{"Name":"a","NAMESPACE":"b","annotations":{"gateguard.dev/Exempt":"all"}}`,
+		`{"n\u0061me":"a\u00e9","annotations":{"gateguard.dev/exempt":null}}`,
+		`{"name":null,"labels":{"x":null},"annotations":null,"generation":null}`,
+		"{\"name\":\"a\xffb\",\"labels\":{\"k\xfe\":\"v\"}}",
+		`{"generation":1.0}`, `{"generation":1e2}`, `{"generation":-3}`, `{"generation":9223372036854775808}`,
+	} {
+		f.Add([]byte(`{"apiVersion":"networking.istio.io/v1","kind":"Gateway","metadata":` + metadata + `,"spec":{}}`))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got, want istioObject
+		gotErr := decodeIstioObject(data, &got)
+		wantErr := kjson.UnmarshalCaseSensitivePreserveInts(data, &want)
+		if (gotErr == nil) != (wantErr == nil) {
+			t.Fatalf("error %v, sigs.k8s.io/json's %v: %q", gotErr, wantErr, data)
+		}
+		if gotErr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("decoded\n%+v\nsigs.k8s.io/json\n%+v\nfrom %q", got, want, data)
+		}
+	})
+}
+
+// FuzzDecodeTypedObject holds the decode of the other kinds, through
+// go-json-experiment/json's encoding/json API (v1, Go's encoding/json as
+// GOEXPERIMENT=jsonv2 builds it), to encoding/json, which decoded them
+// before: both refuse the input or decode the same object. Seeds are the
+// corpus's Gateway API objects, Secrets and Services.
+func FuzzDecodeTypedObject(f *testing.F) {
+	for _, seed := range corpusJSON(f, "gateway.networking.k8s.io/", `"kind":"Secret"`, `"kind":"Service"`) {
+		f.Add(seed)
+	}
+	f.Add([]byte(`{"apiVersion":"gateway.networking.k8s.io/v1","kind":"HTTPRoute","metadata":{"NAME":"a","name":"b",` +
+		`"creationTimestamp":"2026-07-01T10:00:00Z"},"spec":{"Hostnames":["a\u00e9"],"hostnames":null,"parentRefs":[{"port":80.0}]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var tm metav1.TypeMeta
+		if json.Unmarshal(data, &tm) != nil {
+			return
+		}
+		gv := schema.FromAPIVersionAndKind(tm.APIVersion, tm.Kind).GroupVersion()
+		got, want := newObject(gv, tm.Kind), newObject(gv, tm.Kind)
+		if got == nil || gv.Group == IstioNetworkingGroup { // FuzzDecodeIstioObject's
+			return
+		}
+		gotErr, wantErr := decodeInto(data, got), json.Unmarshal(data, want)
+		if (gotErr == nil) != (wantErr == nil) {
+			t.Fatalf("error %v, encoding/json's %v: %q", gotErr, wantErr, data)
+		}
+		if gotErr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("decoded\n%+v\nencoding/json\n%+v\nfrom %q", got, want, data)
+		}
+	})
+}
+
+// istioCorpus is every Gateway and VirtualService of testdata/ as JSON.
+func istioCorpus(f *testing.F) [][]byte {
+	return corpusJSON(f, `"kind":"Gateway","metadata"`, `"kind":"VirtualService"`)
+}
+
+// corpusJSON is every document of testdata/ that holds one of marks, as
+// JSON.
+func corpusJSON(f *testing.F, marks ...string) [][]byte {
+	files, err := filepath.Glob("testdata/*.yaml")
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no corpus: %v", err)
+	}
+	var out [][]byte
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, doc := range bytes.Split(data, []byte("\n---")) {
+			j, err := yaml.YAMLToJSON(doc)
+			if err == nil && slices.ContainsFunc(marks, func(m string) bool { return bytes.Contains(j, []byte(m)) }) {
+				out = append(out, j)
+			}
+		}
+	}
+	if len(out) == 0 {
+		f.Fatalf("no document of testdata/ holds any of %q", marks)
+	}
+	return out
+}
+
+// BenchmarkDecodeObject decodes an object as kubectl apply sends it (the
+// last-applied annotation, a managedFields entry): a VirtualService and
+// an HTTPRoute, as the load tool's requests carry them.
+func BenchmarkDecodeObject(b *testing.B) {
+	meta := `"metadata":{"name":"app","namespace":"team-1","generation":1,"creationTimestamp":"2026-07-01T10:00:00Z",` +
+		`"labels":{"app.kubernetes.io/part-of":"shop"},"annotations":{"kubectl.kubernetes.io/last-applied-configuration":` +
+		`"{\"apiVersion\":\"x/v1\",\"kind\":\"X\",\"metadata\":{\"annotations\":{},\"name\":\"app\",\"namespace\":\"team-1\"},` +
+		`\"spec\":{\"hosts\":[\"app.g1.example.com\"],\"gateways\":[\"istio-system/gw-1\"]}}\n"},` +
+		`"managedFields":[{"manager":"kubectl-client-side-apply","operation":"Update","apiVersion":"x/v1",` +
+		`"time":"2026-07-01T10:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:metadata":{"f:annotations":{".":{},` +
+		`"f:kubectl.kubernetes.io/last-applied-configuration":{}},"f:labels":{".":{},"f:app.kubernetes.io/part-of":{}}},"f:spec":{}}}]}`
+	cases := []struct {
+		gvk  schema.GroupVersionKind
+		spec string
+	}{
+		{schema.GroupVersionKind{Group: IstioNetworkingGroup, Version: "v1", Kind: "VirtualService"},
+			`{"hosts":["app.g1.example.com"],"gateways":["istio-system/gw-1"],"http":[{"match":[{"uri":{"prefix":"/"}}],` +
+				`"route":[{"destination":{"host":"app.team-1.svc.cluster.local","port":{"number":8080}}}],"timeout":"10s"}]}`},
+		{schema.GroupVersionKind{Group: gatewayGroup, Version: "v1", Kind: "HTTPRoute"},
+			`{"parentRefs":[{"name":"gw-1","namespace":"istio-system"}],"hostnames":["app.g1.example.com"],` +
+				`"rules":[{"matches":[{"path":{"type":"PathPrefix","value":"/"}}],"backendRefs":[{"name":"app","port":8080}]}]}`},
+	}
+	for _, c := range cases {
+		data := []byte(`{"apiVersion":"` + c.gvk.GroupVersion().String() + `","kind":"` + c.gvk.Kind + `",` + meta + `,"spec":` + c.spec + `}`)
+		b.Run(c.gvk.Kind, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := DecodeObjectAs(c.gvk, data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
