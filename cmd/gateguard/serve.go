@@ -29,7 +29,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return usageFailure(fs, stderr, "%v", err)
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts.zap)))
-	return webhook.Serve(ctx, func() (*rest.Config, error) { return servingRestConfig(opts.kubeconfig) }, opts.webhookOptions())
+	return webhook.Serve(ctx, func() (*rest.Config, error) { return restConfig(opts.kubeconfig) }, opts.webhookOptions())
 }
 
 // restConfig loads a kubeconfig file when given, else controller-runtime's
@@ -46,21 +46,6 @@ func restConfig(kubeconfig string) (*rest.Config, error) {
 		return nil, err
 	}
 	cfg.QPS, cfg.Burst = -1, 0
-	return cfg, nil
-}
-
-// servingRestConfig is restConfig with compression off, as the control
-// plane's own components have it: kube-apiserver 1.37 gzips WatchList
-// streams for a client that accepts gzip, which at 50k VirtualServices is
-// seconds of the apiserver's CPU on the way to ready, to save bandwidth
-// on the cluster network that the webhook, in the cluster, does not need
-// saved (README, "Sizing"). gateguard audit, run from anywhere, keeps it.
-func servingRestConfig(kubeconfig string) (*rest.Config, error) {
-	cfg, err := restConfig(kubeconfig)
-	if err != nil {
-		return nil, err
-	}
-	cfg.DisableCompression = true
 	return cfg, nil
 }
 

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -95,36 +93,5 @@ func TestAuditErrorsNameAudit(t *testing.T) {
 	code, _, stderr = runCLI(t, "", "audit", "--kubeconfig", "testdata/nope")
 	if want := "gateguard audit: stat testdata/nope: no such file or directory\n"; code != 1 || stderr != want {
 		t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr, want)
-	}
-}
-
-// TestServingConfigAsksForNoCompression: the webhook's client asks the
-// apiserver for uncompressed responses, its WatchList streams above all,
-// and unthrottled; gateguard audit's client keeps compression.
-func TestServingConfigAsksForNoCompression(t *testing.T) {
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	const doc = `apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]
-users: [{name: u, user: {token: t}}]
-contexts: [{name: x, context: {cluster: c, user: u}}]
-current-context: x
-`
-	if err := os.WriteFile(kubeconfig, []byte(doc), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	serving, err := servingRestConfig(kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	audit, err := restConfig(kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !serving.DisableCompression || serving.QPS != -1 {
-		t.Errorf("serving config: DisableCompression %v, QPS %v; want true and -1", serving.DisableCompression, serving.QPS)
-	}
-	if audit.DisableCompression {
-		t.Error("audit config: compression off; want it left on for clients outside the cluster")
 	}
 }
