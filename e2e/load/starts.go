@@ -18,6 +18,10 @@ type start struct {
 	ready    time.Duration // process start to /readyz
 	rss, hwm int64         // VmRSS and VmHWM at ready, KiB: the initial sync's peak
 	heap     float64       // Go heap in use at ready, bytes
+	// cpu is the CPU each process spent from gateguard's start to its
+	// ready: whether gateguard's own work or the control plane's serving
+	// of its initial lists sets the time to ready.
+	cpu cpuUse
 }
 
 // startGateguard starts gateguard o.Starts times against the seeded
@@ -35,15 +39,19 @@ func startGateguard(ctx context.Context, c *cluster.Cluster, o options, rep *rep
 		if i == 0 {
 			profiled = prof.startup(ctx)
 		}
+		meter := newCPUMeter(0) // kube-apiserver and etcd; gateguard is not started yet
+		before := meter.read()
 		if err := c.StartGateguardWrapped(ctx, envWrap(env), servingArgs(prof.address(), o.Claims)...); err != nil {
 			return err
 		}
+		used := meter.read().since(before)
+		_, _, used["gateguard"], _ = readStat(fmt.Sprintf("/proc/%d/stat", c.Gateguard.PID())) // all of it: a new process
 		if i == 0 && prof != nil {
 			if err := errors.Join(prof.save(ctx, "heap-at-ready.pprof", "heap?gc=1"), profiled()); err != nil {
 				return err
 			}
 		}
-		s := start{env: env, ready: c.Gateguard.ReadyAfter}
+		s := start{env: env, ready: c.Gateguard.ReadyAfter, cpu: used}
 		s.rss, s.hwm = procMemory(c.Gateguard.PID())
 		if m, err := scrapeGauges(c.Gateguard.MetricsAddr, "go_memstats_heap_inuse_bytes"); err == nil {
 			s.heap = m["go_memstats_heap_inuse_bytes"]
@@ -82,8 +90,9 @@ func (r *report) printStarts(w io.Writer) {
 	var each []string
 	for _, s := range r.starts {
 		ready = append(ready, s.ready)
-		each = append(each, fmt.Sprintf("%s (VmHWM %.1f, VmRSS %.1f, Go heap %.1f MiB%s)", s.ready.Round(time.Millisecond),
-			float64(s.hwm)/1024, float64(s.rss)/1024, s.heap/(1<<20), envNote(s.env)))
+		each = append(each, fmt.Sprintf("%s (VmHWM %.1f, VmRSS %.1f, Go heap %.1f MiB; CPU to ready: gateguard %s, "+
+			"kube-apiserver %s, etcd %s%s)", s.ready.Round(time.Millisecond), float64(s.hwm)/1024, float64(s.rss)/1024,
+			s.heap/(1<<20), s.cpu["gateguard"], s.cpu["kube-apiserver"], s.cpu["etcd"], envNote(s.env)))
 	}
 	slices.Sort(ready)
 	fmt.Fprintf(w, "time to ready: %s to %s over %d starts (gateguard start to /readyz with that snapshot): %s\n",
