@@ -86,8 +86,8 @@ func newHostClaims(ctx context.Context, mgr manager.Manager, opts ClaimsOptions,
 // ListOwners lists every cached object of an owner kind, for the sweeper,
 // straight from the informers' stores: the sweeper only reads them, and a
 // cache List would deep-copy every VirtualService and route in the
-// cluster, once a minute, which at 50k objects is the process's
-// high-water mark (README, "Sizing").
+// cluster, once a minute: at 50k objects a peak of its own above the
+// cache's size.
 func (h *hostClaims) ListOwners(ctx context.Context) ([]client.Object, error) {
 	var out []client.Object
 	for _, kind := range h.kinds {

@@ -27,7 +27,7 @@ func StartClusterSnapshot(ctx context.Context, cfg *rest.Config, secretNamespace
 	if err != nil {
 		return nil, err
 	}
-	opts, err := withVirtualServiceDecoder(cacheOptionsFor(secretNamespaces), cfg)
+	opts, err := withLeanInformers(cacheOptionsFor(secretNamespaces), cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -207,7 +207,7 @@ func newManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 			c.NextProtos = []string{"http/1.1"}
 		}
 	}}
-	cacheOpts, err := withVirtualServiceDecoder(cacheOptionsFor(opts.SecretNamespaces), cfg)
+	cacheOpts, err := withLeanInformers(cacheOptionsFor(opts.SecretNamespaces), cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -102,9 +102,9 @@ func leanListWatch(kind leanKind) *toolscache.ListWatch {
 	}
 }
 
-// withVirtualServiceDecoder sets opts to build the VirtualService and
+// withLeanInformers sets opts to build the VirtualService and
 // HTTPRoute informers over JSON clients of cfg for their group versions.
-func withVirtualServiceDecoder(opts cache.Options, cfg *rest.Config) (cache.Options, error) {
+func withLeanInformers(opts cache.Options, cfg *rest.Config) (cache.Options, error) {
 	vs, err := leanClient(cfg, networkingv1.SchemeGroupVersion)
 	if err != nil {
 		return opts, err

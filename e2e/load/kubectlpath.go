@@ -32,6 +32,15 @@ type pathResult struct {
 	creates   int     // every create of the phase, warm-ups included
 }
 
+// writesPerCreate is gateguard's own POSTs per create of the phase: its
+// HostClaims, one per route table a new host lands in.
+func (p pathResult) writesPerCreate() float64 {
+	if p.creates == 0 {
+		return 0
+	}
+	return p.posts / float64(p.creates)
+}
+
 // kubectlPath times o.Creates sequential creates of VirtualServices with
 // new hosts through kube-apiserver in three phases, interleaved over
 // kubectlRounds rounds: with gateguard's webhook configurations deleted,

@@ -181,7 +181,7 @@ func (r *report) printPath(w io.Writer) {
 	fmt.Fprintf(tw, "added by gateguard (mutate + validate)\t%s\t%s\t\n", dur(p50[1]-p50[0]), dur(p99[1]-p99[0]))
 	fmt.Fprintf(tw, "added by the floor (the apiserver calling two webhooks)\t%s\t%s\t\n", dur(p50[2]-p50[0]), dur(p99[2]-p99[0]))
 	fmt.Fprintf(tw, "gateguard over the floor\t%s\t%s\t\n", dur(p50[1]-p50[2]), dur(p99[1]-p99[2]))
-	fmt.Fprintf(tw, "gateguard's own apiserver writes per create (HostClaims)\t%.2f\t\t\n", r.path[1].posts/float64(r.path[1].creates))
+	fmt.Fprintf(tw, "gateguard's own apiserver writes per create (HostClaims)\t%.2f\t\t\n", r.path[1].writesPerCreate())
 	fmt.Fprintf(tw, "updates that claim nothing new (one per create)\tmedian\tp99\t\n")
 	for i, ph := range r.path {
 		p50[i], p99[i] = medianP99(ph.updates)
@@ -242,7 +242,7 @@ func (r *report) judgePath(verdict func(string, any, bool)) {
 	}
 	// Each HostClaim is one write: a host on a gateway with HTTP and HTTPS
 	// servers is claimed in both route tables.
-	writes := r.path[1].posts / float64(r.path[1].creates)
+	writes := r.path[1].writesPerCreate()
 	write := time.Duration(writes * float64(off))
 	verdict(fmt.Sprintf("kubectl path, creates: <= 0.5ms + %.1f writes (%s)", writes, dur(write)), dur(create-createFloor),
 		create-createFloor <= budget+write)
