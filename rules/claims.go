@@ -107,3 +107,24 @@ func describeServer(kind string, gw *networkingv1.Gateway, s *networking.Server)
 	}
 	return where + " of gateway pods " + selectorString(gw.Spec.Selector)
 }
+
+// HeldElsewhere returns whether a claim of obj's is claimed by another
+// cached VirtualService or route too (the same route table and host,
+// colliding or shared), so that its HostClaim may exist already. The
+// webhook creates a claim no cached object holds without reading it
+// first (docs/claims.md#writes). A classic Gateway's claims are not
+// looked up: they count as held.
+func HeldElsewhere(p *Policy, snap Snapshot, obj client.Object) func(Claim) bool {
+	if _, ok := obj.(*networkingv1.Gateway); ok {
+		return func(Claim) bool { return true }
+	}
+	r := &request{ctx: context.Background(), policy: p, snapshot: snap, namespace: obj.GetNamespace()}
+	mine := claimsOfObject(r, obj)
+	held := map[[2]string]bool{}
+	for _, other := range candidates(r, obj, mine) {
+		for _, t := range claimsOfObject(r, other) {
+			held[[2]string{t.scope, t.host}] = true
+		}
+	}
+	return func(c Claim) bool { return held[[2]string{c.RouteTable, c.Host}] }
+}

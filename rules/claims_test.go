@@ -151,3 +151,49 @@ func TestClaimCollides(t *testing.T) {
 		})
 	}
 }
+
+// TestHeldElsewhere: a claim is held elsewhere when another cached
+// VirtualService or route claims the same route table and host (the very
+// host, across both APIs and within one namespace alike), never by the
+// object itself nor by a host that merely overlaps; a classic Gateway's
+// claims always count as held.
+func TestHeldElsewhere(t *testing.T) {
+	state := append(claimsState(),
+		httpVS("team-a", "shop", []string{"shop.example.com"}, "istio-system/public"),
+		httpVS("team-a", "wild", []string{"*.wild.example.com"}, "istio-system/public"),
+		httpRoute("team-b", "blog", []string{"blog.example.com"}, parentRef("istio-system", "kube")))
+	tests := []struct {
+		name string
+		obj  client.Object
+		want []string // host: held
+	}{
+		{"a VirtualService with a host another holds and one nobody does",
+			httpVS("team-c", "new", []string{"shop.example.com", "free.example.com"}, "istio-system/public"),
+			[]string{"shop.example.com: true", "free.example.com: false"}},
+		{"the holder itself, updated (on the HTTP and the HTTPS table)",
+			httpVS("team-a", "shop", []string{"shop.example.com"}, "istio-system/public"),
+			[]string{"shop.example.com: false", "shop.example.com: false"}},
+		{"a host under another's wildcard",
+			httpVS("team-c", "under", []string{"a.wild.example.com"}, "istio-system/public"),
+			[]string{"a.wild.example.com: false"}},
+		{"an HTTPRoute splitting a hostname in its namespace",
+			httpRoute("team-b", "blog-admin", []string{"blog.example.com"}, parentRef("istio-system", "kube")),
+			[]string{"blog.example.com: true"}},
+		{"a Gateway's claims",
+			gateway("team-b", "gw", map[string]string{"app": "edge"}, httpsServer(443, "https", simpleTLS("c"), "new.example.com")),
+			[]string{"new.example.com: true"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			snap := snapshotOf(t, state...)
+			held := HeldElsewhere(DefaultPolicy(), snap, tc.obj)
+			var got []string
+			for _, c := range Claims(DefaultPolicy(), snap, tc.obj) {
+				got = append(got, fmt.Sprintf("%s: %t", c.Host, held(c)))
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("held elsewhere:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}

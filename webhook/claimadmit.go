@@ -83,6 +83,7 @@ type claimPlan struct {
 	owner  claims.Owner
 	err    error // the owner could not be named
 	wanted []rules.Claim
+	keys   []claims.Key // wanted as the registry claims them
 }
 
 // plan lists, for a request the rules allowed, what its object newly
@@ -104,7 +105,13 @@ func (h *hostClaims) plan(p *rules.Policy, snap rules.Snapshot, c rules.Change) 
 		return nil
 	}
 	owner, err := h.registry.OwnerOf(c.Object)
-	return &claimPlan{rule: claimRule(c.Object), owner: owner, err: err, wanted: wanted}
+	heldElsewhere := rules.HeldElsewhere(p, snap, c.Object)
+	keys := make([]claims.Key, len(wanted))
+	for i, w := range wanted {
+		keys[i] = keyOf(w)
+		keys[i].Unheld = !heldElsewhere(w)
+	}
+	return &claimPlan{rule: claimRule(c.Object), owner: owner, err: err, wanted: wanted, keys: keys}
 }
 
 // apply claims what pl lists and adds a denial per claim another owner
@@ -115,11 +122,7 @@ func (h *hostClaims) apply(ctx context.Context, pl *claimPlan, dryRun bool, dec 
 	err := pl.err
 	var denials []claims.Denial
 	if err == nil {
-		keys := make([]claims.Key, len(pl.wanted))
-		for i, w := range pl.wanted {
-			keys[i] = keyOf(w)
-		}
-		denials, err = h.registry.Claim(ctx, pl.owner, keys, dryRun)
+		denials, err = h.registry.Claim(ctx, pl.owner, pl.keys, dryRun)
 	}
 	if err != nil {
 		e := field.InternalError(pl.wanted[0].Path, fmt.Errorf("[%s] the host claims could not be recorded, so another "+

@@ -12,7 +12,8 @@ import (
 
 // TestOneWinnerAmongConcurrentClaims: twenty owners claim one host at once,
 // each through a registry of its own (twenty replicas sharing only the
-// apiserver), in ten rounds: every round exactly one is granted, the other
+// apiserver), half of them creating the claim outright as for a host their
+// cache shows no holder of (claims.Key.Unheld), in ten rounds: every round exactly one is granted, the other
 // nineteen are denied naming it, and one HostClaim names it.
 func TestOneWinnerAmongConcurrentClaims(t *testing.T) {
 	w := newWorld(t, admin)
@@ -50,9 +51,11 @@ func race(t *testing.T, w *world, k claims.Key, n int) (granted []claims.Owner, 
 	for i := range n {
 		owner := ghost(fmt.Sprintf("vs-%d", i))
 		r := w.registry()
+		mine := k
+		mine.Unheld = i%2 == 1
 		wg.Go(func() {
 			<-start
-			ds, err := r.Claim(context.Background(), owner, []claims.Key{k}, false)
+			ds, err := r.Claim(context.Background(), owner, []claims.Key{mine}, false)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -147,4 +150,33 @@ func TestSharedByProtocol(t *testing.T) {
 	if err != nil || len(denials) != 1 || denials[0].Owner != holder {
 		t.Errorf("a TCP server on the port: %+v, %v; want one denial naming gw-http", denials, err)
 	}
+}
+
+// TestUnheldKeyDecidesAlike: a key claimed as unheld (created without a
+// read first) whose claim is there after all is decided as a read-first
+// claim would be: held within the grace period is denied and left as it
+// was, a stale one is taken over, a shared one granted without a write.
+func TestUnheldKeyDecidesAlike(t *testing.T) {
+	w := newWorld(t, admin)
+	unheld := func(host string) claims.Key { k := w.key(host); k.Unheld = true; return k }
+	stale, held, shared := unheld("stale.example.com"), unheld("held.example.com"), unheld("split.example.com")
+	w.mustClaim(ghost("never-stored"), stale)
+	w.clock.advance(grace + time.Second)
+	holder := ghost("holder")
+	w.mustClaim(holder, held, shared)
+	before := versions(w)
+	denials, err := w.registry().Claim(context.Background(), ghost("late"), []claims.Key{held}, false)
+	if err != nil || len(denials) != 1 || denials[0].Owner != holder || !denials[0].Held {
+		t.Errorf("a held claim: %+v, %v; want one denial naming holder, held", denials, err)
+	}
+	w.mustClaim(ghost("sharer"), shared)
+	after := versions(w)
+	for _, k := range []claims.Key{held, shared} {
+		if name := claims.Name(k.RouteTable, k.Host); after[name] != before[name] {
+			t.Errorf("HostClaim %s went from resourceVersion %s to %s, want it unchanged", name, before[name], after[name])
+		}
+	}
+	taker := ghost("taker")
+	w.mustClaim(taker, stale)
+	w.wantOwner(stale, taker)
 }

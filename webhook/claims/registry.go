@@ -43,6 +43,10 @@ type Key struct {
 	Where      string
 	// Protocol is a plain-text server's, for Rules.Shares; "" elsewhere.
 	Protocol string
+	// Unheld says no object the caller has cached claims it too: the
+	// claim is then created without reading it first, and read only when
+	// that create finds it there (docs/claims.md#writes).
+	Unheld bool
 }
 
 // Rules says what an object claims under the policy in force; the
@@ -147,6 +151,23 @@ func sortedKeys(keys []Key) []Key {
 // changed the claim between this call's read and its write. It returns
 // the claim it created or took over, if any.
 func (r *Registry) claimOne(ctx context.Context, owner Owner, k Key, dryRun bool) (*gateguardv1alpha1.HostClaim, *Denial, error) {
+	made, denial, err := r.decide(ctx, owner, k, dryRun)
+	if err != nil {
+		return nil, nil, fmt.Errorf("claiming %s (HostClaim %s): %w", describe(k), Name(k.RouteTable, k.Host), err)
+	}
+	return made, denial, nil
+}
+
+// decide creates an unheld key's claim outright; when that finds the
+// claim there, or for any other key, it reads, decides and writes, again
+// on a lost race.
+func (r *Registry) decide(ctx context.Context, owner Owner, k Key, dryRun bool) (*gateguardv1alpha1.HostClaim, *Denial, error) {
+	if k.Unheld && !dryRun {
+		hc := r.newClaim(Name(k.RouteTable, k.Host), owner, k)
+		if err := r.client.Create(ctx, hc); !apierrors.IsAlreadyExists(err) {
+			return hc, nil, err
+		}
+	}
 	var made *gateguardv1alpha1.HostClaim
 	var denial *Denial
 	backoff := wait.Backoff{Steps: attempts, Duration: 5 * time.Millisecond, Factor: 2, Jitter: 1}
@@ -161,10 +182,7 @@ func (r *Registry) claimOne(ctx context.Context, owner Owner, k Key, dryRun bool
 	if wait.Interrupted(err) && ctx.Err() == nil {
 		err = fmt.Errorf("the claim changed hands %d times while being decided", attempts)
 	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("claiming %s (HostClaim %s): %w", describe(k), Name(k.RouteTable, k.Host), err)
-	}
-	return made, denial, nil
+	return made, denial, err
 }
 
 // errClaimGone is a takeover's update finding the claim deleted since it

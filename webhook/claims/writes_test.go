@@ -22,24 +22,27 @@ func (ownRules) ClaimsOf(context.Context, client.Object) ([]Key, error) { return
 func (ownRules) Shares(Key, Owner, Key, Owner) bool                     { return false }
 
 // writeCase is one kind of Claim call and the apiserver requests it
-// costs by design: a newly claimed host one write, after a read that
-// finds it free (a create that found the claim there would cost the
-// apiserver a whole create, schema validation and managed fields, for
-// nothing, and hosts shared within a namespace do find their claim
-// there); a host the owner already holds, or shares, one read; a dry run
-// one read.
+// costs by design (docs/claims.md#writes): a newly claimed host no cached
+// object holds one write and nothing else; one a cached object holds
+// (a hostname split within a namespace finds its claim there) a read
+// first, so a held claim costs no refused create; a host the owner
+// already holds one read, or a refused create and a read when the cache
+// did not show it; a dry run one read.
 type writeCase struct {
 	name     string
 	fresh    bool // a new host every call
+	unheld   bool // no cached object claims it (Key.Unheld)
 	dryRun   bool
 	writes   float64
 	requests float64
 }
 
 var writeCases = []writeCase{
-	{"new host", true, false, 1, 2},
-	{"held by its owner", false, false, 0, 1},
-	{"dry run of a new host", true, true, 0, 1},
+	{"new host, no cached holder", true, true, false, 1, 1},
+	{"new host a cached object claims too", true, false, false, 1, 2},
+	{"held by its owner", false, false, false, 0, 1},
+	{"held by its owner, not in the cache", false, true, false, 0, 2},
+	{"dry run of a new host", true, true, true, 0, 1},
 }
 
 // apiserverCalls counts a client's requests, and of them the writes that
@@ -99,9 +102,9 @@ func claimCalls(tb testing.TB, tc writeCase, loop func(call func())) (writes, re
 	calls.requests.Store(0)
 	n := 0
 	loop(func() {
-		keys := held
+		keys := []Key{{RouteTable: held[0].RouteTable, Host: held[0].Host, Unheld: tc.unheld}}
 		if tc.fresh {
-			keys = []Key{{RouteTable: held[0].RouteTable, Host: fmt.Sprintf("h%d.example.com", n)}}
+			keys[0].Host = fmt.Sprintf("h%d.example.com", n)
 		}
 		n++
 		if denials, err := reg.Claim(ctx, owner, keys, tc.dryRun); err != nil || len(denials) > 0 {
