@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	gateguardv1alpha1 "github.com/gateguard/gateguard/api/v1alpha1"
@@ -74,9 +73,29 @@ type snapshotIndexers struct {
 	// byName holds each index's indexers, one per kind it is registered
 	// on: the route indexes are on four informers under one name.
 	byName map[rules.IndexName][]toolscache.Indexer
+	// byValue holds the host indexes (hostIndexed), kept as valueIndexes,
+	// each with its kind's store.
+	byValue map[rules.IndexName][]valueLookup
 	// stores are the informers' stores by Go type, keyed namespace/name
 	// (name alone when cluster-scoped), for the kinds read by name.
 	stores map[reflect.Type]toolscache.Indexer
+	// handlers are the valueIndexes by Go type, for chaining after them.
+	handlers map[reflect.Type]*valueIndex
+	// synced report whether the event handlers the snapshot reads through
+	// (valueIndexes, pod placements) have taken in their informers'
+	// initial lists: the cache's own sync covers only the stores.
+	synced []toolscache.InformerSynced
+}
+
+// valueLookup is a valueIndex and the store its keys are in.
+type valueLookup struct {
+	index *valueIndex
+	store toolscache.Indexer
+}
+
+func newSnapshotIndexers() snapshotIndexers {
+	return snapshotIndexers{byName: map[rules.IndexName][]toolscache.Indexer{}, byValue: map[rules.IndexName][]valueLookup{},
+		stores: map[reflect.Type]toolscache.Indexer{}, handlers: map[reflect.Type]*valueIndex{}}
 }
 
 // registerIndexes adds the indexes, and with them the informers, so that
@@ -84,22 +103,14 @@ type snapshotIndexers struct {
 // the optional kinds only the served ones are cached.
 func registerIndexes(ctx context.Context, c cache.Cache, withCertificates bool, kinds optionalKinds,
 	pods *rules.PodPlacements) (snapshotIndexers, error) {
-	indexers := snapshotIndexers{byName: map[rules.IndexName][]toolscache.Indexer{}, stores: map[reflect.Type]toolscache.Indexer{}}
+	indexers := newSnapshotIndexers()
 	for _, ix := range rules.Indexes(withCertificates) {
 		if !kinds.cached(ix.Object) {
 			continue
 		}
-		informer, err := c.GetInformer(ctx, ix.Object, cache.BlockUntilSynced(false))
-		if err != nil {
-			return snapshotIndexers{}, fmt.Errorf("informer for index %s: %w", ix.Name, err)
+		if err := indexers.register(ctx, c, ix); err != nil {
+			return snapshotIndexers{}, err
 		}
-		err = informer.AddIndexers(toolscache.Indexers{string(ix.Name): indexFunc(ix)})
-		shared, ok := informer.(toolscache.SharedIndexInformer)
-		if err != nil || !ok {
-			return snapshotIndexers{}, fmt.Errorf("index %s: %w", ix.Name, cmp.Or(err, fmt.Errorf("%T has no indexer", informer)))
-		}
-		indexers.byName[ix.Name] = append(indexers.byName[ix.Name], shared.GetIndexer())
-		indexers.stores[reflect.TypeOf(ix.Object)] = shared.GetIndexer()
 	}
 	if err := registerStores(ctx, c, kinds, indexers); err != nil {
 		return snapshotIndexers{}, err
@@ -108,15 +119,54 @@ func registerIndexes(ctx context.Context, c cache.Cache, withCertificates bool, 
 	if err != nil {
 		return snapshotIndexers{}, fmt.Errorf("informer for Pod: %w", err)
 	}
-	if _, err := podInformer.AddEventHandler(podPlacementHandler(pods)); err != nil {
+	reg, err := podInformer.AddEventHandler(podPlacementHandler(pods))
+	if err != nil {
 		return snapshotIndexers{}, err
 	}
+	indexers.handlerSynced(reg)
 	for _, obj := range []client.Object{metadataOf("Secret"), metadataOf("Namespace")} {
 		if _, err := c.GetInformer(ctx, obj); err != nil {
 			return snapshotIndexers{}, fmt.Errorf("informer for %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, err)
 		}
 	}
 	return indexers, nil
+}
+
+// register adds one rules index to its kind's informer: as a valueIndex
+// fed by the informer's events for the host indexes, else as one of the
+// informer's indexers.
+func (ixs *snapshotIndexers) register(ctx context.Context, c cache.Cache, ix rules.Index) error {
+	informer, err := c.GetInformer(ctx, ix.Object, cache.BlockUntilSynced(false))
+	if err != nil {
+		return fmt.Errorf("informer for index %s: %w", ix.Name, err)
+	}
+	shared, ok := informer.(toolscache.SharedIndexInformer)
+	if !ok {
+		return fmt.Errorf("index %s: %T has no indexer", ix.Name, informer)
+	}
+	kind := reflect.TypeOf(ix.Object)
+	ixs.stores[kind] = shared.GetIndexer()
+	if !hostIndexed(ix.Name) {
+		ixs.byName[ix.Name] = append(ixs.byName[ix.Name], shared.GetIndexer())
+		return informer.AddIndexers(toolscache.Indexers{string(ix.Name): indexFunc(ix)})
+	}
+	values := newValueIndex(ix)
+	reg, err := informer.AddEventHandler(values)
+	if err != nil {
+		return fmt.Errorf("index %s: %w", ix.Name, err)
+	}
+	ixs.handlerSynced(reg)
+	ixs.byValue[ix.Name] = append(ixs.byValue[ix.Name], valueLookup{index: values, store: shared.GetIndexer()})
+	ixs.handlers[kind] = values
+	return nil
+}
+
+// handlerSynced adds an event handler's registration to what readiness
+// waits for.
+func (ixs *snapshotIndexers) handlerSynced(reg toolscache.ResourceEventHandlerRegistration) {
+	if reg != nil { // test informers register nothing
+		ixs.synced = append(ixs.synced, reg.HasSynced)
+	}
 }
 
 // certificatesServed reports whether cert-manager's Certificate CRD exists.

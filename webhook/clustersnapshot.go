@@ -45,7 +45,7 @@ func StartClusterSnapshot(ctx context.Context, cfg *rest.Config, secretNamespace
 		return nil, err
 	}
 	go func() { _ = c.Start(ctx) }()
-	if !c.WaitForCacheSync(ctx) {
+	if !c.WaitForCacheSync(ctx) || !handlersSynced(ctx, source.indexers.synced) {
 		return nil, fmt.Errorf("the cache did not sync")
 	}
 	return &ClusterSnapshot{source: source, cache: c}, nil

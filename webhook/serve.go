@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"sync/atomic"
 	"time"
 
@@ -139,6 +140,7 @@ func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySou
 	if err != nil {
 		return err
 	}
+	synced.handlers = source.indexers.synced
 	if err := reportCacheSize(ctx, mgr.GetCache(), mgr.GetAPIReader(), source, opts.SecretNamespaces,
 		crmetrics.Registry, log); err != nil {
 		return err
@@ -147,7 +149,7 @@ func wire(ctx context.Context, mgr manager.Manager, opts Options, src *policySou
 		"absent", source.optional.gatewayAPIKindNames(false))
 	lookupFailed := func(err error) { m.lookupErrors.Inc(); log.Error(err, "cache lookup failed") }
 	snapshot := func(ctx context.Context) rules.Snapshot { return source.snapshot(ctx, lookupFailed) }
-	res, err := newClaimReservations(ctx, mgr, opts.ReservationTTL, source.optional, log)
+	res, err := newClaimReservations(ctx, mgr, opts.ReservationTTL, source, log)
 	if err != nil {
 		return err
 	}
@@ -248,21 +250,28 @@ func addProbes(mgr manager.Manager, synced *cacheSynced, draining *atomic.Bool) 
 
 // newClaimReservations holds admitted host claims until the informers of
 // the claimants (VirtualServices, and the route kinds served) report them,
-// and sweeps the ones they never do.
-func newClaimReservations(ctx context.Context, mgr manager.Manager, ttl time.Duration, kinds optionalKinds,
+// and sweeps the ones they never do. Where the snapshot finds a kind by
+// host through a valueIndex, a claim is released only after that index
+// took the event in: until then the snapshot would not find the object.
+func newClaimReservations(ctx context.Context, mgr manager.Manager, ttl time.Duration, source *snapshotSource,
 	log logr.Logger) (*reservations, error) {
 	res := newReservations(ttl, apiReservationStore{cache: mgr.GetCache(), api: mgr.GetAPIReader()}, log)
+	observer := toolscache.ResourceEventHandlerFuncs{
+		AddFunc: res.observe, UpdateFunc: func(_, obj any) { res.observe(obj) }, DeleteFunc: res.forget,
+	}
 	for _, obj := range append([]client.Object{&networkingv1.VirtualService{}}, rules.RouteObjects()...) {
-		if !kinds.cached(obj) {
+		if !source.optional.cached(obj) {
+			continue
+		}
+		if index := source.indexers.handlers[reflect.TypeOf(obj)]; index != nil {
+			index.then = append(index.then, observer)
 			continue
 		}
 		informer, err := mgr.GetCache().GetInformer(ctx, obj)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-			AddFunc: res.observe, UpdateFunc: func(_, obj any) { res.observe(obj) }, DeleteFunc: res.forget,
-		}); err != nil {
+		if _, err := informer.AddEventHandler(observer); err != nil {
 			return nil, err
 		}
 	}

@@ -78,6 +78,17 @@ var _ rules.Snapshot = (*cacheSnapshot)(nil)
 // a kind the cluster does not serve finds nothing.
 func byIndex[T client.Object](s *cacheSnapshot, index rules.IndexName, value string) []T {
 	var out []T
+	for _, l := range s.indexers.byValue[index] {
+		l.index.each(value, func(key string) {
+			item, found, err := l.store.GetByKey(key)
+			if err != nil {
+				s.onError(err)
+			}
+			if obj, ok := item.(T); found && ok {
+				out = append(out, obj)
+			}
+		})
+	}
 	for _, indexer := range s.indexers.byName[index] {
 		items, err := indexer.ByIndex(string(index), value)
 		if err != nil {

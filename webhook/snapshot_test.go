@@ -16,7 +16,7 @@ import (
 // as the informers hold them; filed as registerIndexes files them.
 func storesOf(t *testing.T, objs ...any) snapshotIndexers {
 	t.Helper()
-	out := snapshotIndexers{byName: map[rules.IndexName][]toolscache.Indexer{}, stores: map[reflect.Type]toolscache.Indexer{}}
+	out := newSnapshotIndexers()
 	store := func(obj client.Object) toolscache.Indexer {
 		kind := reflect.TypeOf(obj)
 		if out.stores[kind] == nil {
@@ -26,6 +26,11 @@ func storesOf(t *testing.T, objs ...any) snapshotIndexers {
 		return out.stores[kind]
 	}
 	for _, ix := range rules.Indexes(false) {
+		if hostIndexed(ix.Name) {
+			out.handlers[reflect.TypeOf(ix.Object)] = newValueIndex(ix)
+			out.byValue[ix.Name] = append(out.byValue[ix.Name], valueLookup{out.handlers[reflect.TypeOf(ix.Object)], store(ix.Object)})
+			continue
+		}
 		if err := store(ix.Object).AddIndexers(toolscache.Indexers{string(ix.Name): indexFunc(ix)}); err != nil {
 			t.Fatal(err)
 		}
@@ -37,6 +42,9 @@ func storesOf(t *testing.T, objs ...any) snapshotIndexers {
 	for _, obj := range objs {
 		if err := out.stores[reflect.TypeOf(obj)].Add(obj); err != nil {
 			t.Fatal(err)
+		}
+		if index := out.handlers[reflect.TypeOf(obj)]; index != nil {
+			index.OnAdd(obj, true)
 		}
 	}
 	return out

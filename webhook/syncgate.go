@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -22,15 +24,30 @@ const maxSyncWait = 10 * time.Second
 // snapshot reads the informers' stores directly, which do not wait: until
 // the first sync a lookup would see a half-filled store and admit, say, a
 // duplicate of a host the cluster already holds.
-type cacheSynced struct{ done atomic.Bool }
+type cacheSynced struct {
+	done atomic.Bool
+	// handlers are the event handlers the snapshot reads through; set
+	// before the manager starts.
+	handlers []toolscache.InformerSynced
+}
 
 // runnable waits for the first sync; the manager runs it with the caches.
 func (s *cacheSynced) runnable(c cache.Cache) manager.Runnable {
 	return everyReplica{manager.RunnableFunc(func(ctx context.Context) error {
-		s.done.Store(c.WaitForCacheSync(ctx))
+		s.done.Store(c.WaitForCacheSync(ctx) && handlersSynced(ctx, s.handlers))
 		<-ctx.Done()
 		return nil
 	})}
+}
+
+// handlersSynced waits until every handler has taken in its informer's
+// initial list, which a cache's sync does not wait for; false if ctx ends
+// first.
+func handlersSynced(ctx context.Context, handlers []toolscache.InformerSynced) bool {
+	err := wait.PollUntilContextCancel(ctx, 10*time.Millisecond, true, func(context.Context) (bool, error) {
+		return !slices.ContainsFunc(handlers, func(synced toolscache.InformerSynced) bool { return !synced() }), nil
+	})
+	return err == nil
 }
 
 // everyReplica runs a Runnable on every replica, never waiting for the
