@@ -74,7 +74,7 @@ func (s *Sweeper) sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	unclaimed := 0
+	unclaimed := 0 // kept claims of keys no cached object claims
 	var errs []error
 	err = s.eachClaim(ctx, func(hc *gateguardv1alpha1.HostClaim) {
 		run := wanted.find(hc.Name)
@@ -178,8 +178,9 @@ const backfillWorkers = 4
 // backfillChunk is how many claimants a backfill worker takes at a time:
 // the workers go through every claimant, skipping those whose key is
 // held, and a queue of one piece per claimant would itself be a third of
-// a megabyte at the load tool's 41k keys.
-const backfillChunk = 64
+// a megabyte at the load tool's 41k keys (20 kB in chunks of 16), while
+// a few keys to backfill that sort together still go to several workers.
+const backfillChunk = 16
 
 // backfillAll creates, backfillWorkers at a time, the claim of every key
 // claimed but not held, for its oldest claimant, and marks those it made
