@@ -1,16 +1,15 @@
 package claims
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	gateguardv1alpha1 "github.com/gateguard/gateguard/api/v1alpha1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -49,13 +48,6 @@ func (s *Sweeper) Start(ctx context.Context) error {
 	return nil
 }
 
-// claimants are, by claim name, the cached objects that claim each key.
-// A sweep holds one pointer per key, never the owners and keys
-// themselves: those are worked out again for the few claims a sweep
-// hands over or backfills, and at 50k VirtualServices the copies would
-// be tens of megabytes held for the whole sweep.
-type claimants map[string][]client.Object
-
 // Sweep makes one pass: it deletes every claim past the grace period
 // whose owner is gone or no longer claims it, then gives every key some
 // object claims but no HostClaim has to the oldest such object. It
@@ -69,30 +61,38 @@ func (s *Sweeper) Sweep(ctx context.Context) error {
 	return err
 }
 
-// sweep is Sweep's pass; it returns how many claims remain.
+// sweep is Sweep's pass; it returns how many claims remain. It keeps
+// nothing per HostClaim beyond the page being settled: a claimed key's
+// claim is marked at its claimants, and the claims no cached object
+// claims that are kept are only counted.
 func (s *Sweeper) sweep(ctx context.Context) (int, error) {
-	wanted, err := s.claimants(ctx)
+	objs, err := s.owners.ListOwners(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("listing claim owners: %w", err)
+	}
+	wanted, err := claimantsOf(ctx, s.registry.rules, objs)
 	if err != nil {
 		return 0, err
 	}
-	present := map[string]bool{}
+	unclaimed := 0 // kept claims of keys no cached object claims
 	var errs []error
 	err = s.eachClaim(ctx, func(hc *gateguardv1alpha1.HostClaim) {
-		kept, err := s.settle(ctx, hc, wanted[hc.Name])
-		present[hc.Name] = kept || err != nil
-		errs = append(errs, err)
+		run := wanted.find(hc.Name)
+		kept, err := s.settle(ctx, hc, run)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if !run.empty() {
+			wanted.held[run.lo] = kept || err != nil
+		} else if kept || err != nil {
+			unclaimed++
+		}
 	})
 	if err != nil {
 		return 0, err
 	}
-	errs = append(errs, s.backfillAll(ctx, wanted, present)...)
-	held := 0
-	for _, p := range present {
-		if p {
-			held++
-		}
-	}
-	return held, errors.Join(errs...)
+	errs = append(errs, s.backfillAll(ctx, wanted)...)
+	return wanted.countHeld() + unclaimed, errors.Join(errs...)
 }
 
 // claimsPage bounds one list of HostClaims: a sweep reads them a page at
@@ -115,26 +115,6 @@ func (s *Sweeper) eachClaim(ctx context.Context, settle func(*gateguardv1alpha1.
 			return nil
 		}
 	}
-}
-
-// claimants lists, by claim name, the cached objects that claim each key.
-func (s *Sweeper) claimants(ctx context.Context) (claimants, error) {
-	objs, err := s.owners.ListOwners(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("listing claim owners: %w", err)
-	}
-	out := claimants{}
-	for _, obj := range objs {
-		keys, err := s.registry.rules.ClaimsOf(ctx, obj)
-		if err != nil {
-			return nil, fmt.Errorf("the claims of %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
-		}
-		for _, k := range keys {
-			name := Name(k.RouteTable, k.Host)
-			out[name] = append(out[name], obj)
-		}
-	}
-	return out, nil
 }
 
 // claimOf is obj as the owner of the claim name, with the key it claims
@@ -162,16 +142,16 @@ func (s *Sweeper) claimOf(ctx context.Context, obj client.Object, name string) (
 // key (one sharing it with the owner, or one that predates the claim), in
 // one compare-and-swap update, so that no create slips in between; with
 // no claimant left it is deleted.
-func (s *Sweeper) settle(ctx context.Context, hc *gateguardv1alpha1.HostClaim, objs []client.Object) (bool, error) {
-	if s.registry.withinGrace(hc) || claimedBy(objs, hc.Spec.Owner.UID) {
+func (s *Sweeper) settle(ctx context.Context, hc *gateguardv1alpha1.HostClaim, run claimRun) (bool, error) {
+	if s.registry.withinGrace(hc) || run.claimedBy(hc.Spec.Owner.UID) {
 		return true, nil
 	}
 	claims, err := s.registry.ownerStillClaims(ctx, hc)
 	if err != nil || claims {
 		return true, err
 	}
-	if len(objs) > 0 {
-		owner, key, err := s.claimOf(ctx, oldest(objs), hc.Name)
+	if !run.empty() {
+		owner, key, err := s.claimOf(ctx, run.oldest(), hc.Name)
 		if err == nil {
 			_, _, err = s.registry.takeOver(ctx, hc, owner, key)
 		}
@@ -188,20 +168,6 @@ func (s *Sweeper) settle(ctx context.Context, hc *gateguardv1alpha1.HostClaim, o
 	return false, nil
 }
 
-// claimedBy is true when one of objs has uid.
-func claimedBy(objs []client.Object, uid types.UID) bool {
-	return slices.ContainsFunc(objs, func(o client.Object) bool { return o.GetUID() == uid })
-}
-
-// oldest is the object that keeps a contested key: the oldest, then the
-// first by namespace/name, as Istio lets the oldest win.
-func oldest(objs []client.Object) client.Object {
-	return slices.MinFunc(objs, func(a, b client.Object) int {
-		return cmp.Or(a.GetCreationTimestamp().Compare(b.GetCreationTimestamp().Time),
-			cmp.Compare(a.GetNamespace(), b.GetNamespace()), cmp.Compare(a.GetName(), b.GetName()))
-	})
-}
-
 // backfillWorkers bounds the creates one sweep makes at once. At first
 // install every host in the cluster is backfilled, two writes per
 // VirtualService of a gateway with HTTP and HTTPS servers: 41k claims for
@@ -209,27 +175,37 @@ func oldest(objs []client.Object) client.Object {
 // time took over two minutes.
 const backfillWorkers = 4
 
+// backfillChunk is how many claimants a backfill worker takes at a time:
+// the workers go through every claimant, skipping those whose key is
+// held, and a queue of one piece per claimant would itself be a third of
+// a megabyte at the load tool's 41k keys (20 kB in chunks of 16), while
+// a few keys to backfill that sort together still go to several workers.
+const backfillChunk = 16
+
 // backfillAll creates, backfillWorkers at a time, the claim of every key
-// in wanted that is not present, and marks those it made present.
-func (s *Sweeper) backfillAll(ctx context.Context, wanted claimants, present map[string]bool) []error {
-	var missing []string
-	for name := range wanted {
-		if !present[name] {
-			missing = append(missing, name)
+// claimed but not held, for its oldest claimant, and marks those it made
+// (or found made) held.
+func (s *Sweeper) backfillAll(ctx context.Context, wanted *claimants) []error {
+	var created atomic.Int64
+	var mu sync.Mutex
+	var errs []error
+	workqueue.ParallelizeUntil(ctx, backfillWorkers, len(wanted.list), func(i int) {
+		if wanted.held[i] || !wanted.first(i) {
+			return
 		}
-	}
-	created, errs := make([]bool, len(missing)), make([]error, len(missing))
-	workqueue.ParallelizeUntil(ctx, backfillWorkers, len(missing), func(i int) {
-		created[i], errs[i] = s.backfill(ctx, missing[i], oldest(wanted[missing[i]]))
-	})
-	n := 0
-	for i, name := range missing {
-		present[name] = errs[i] == nil
-		if created[i] {
-			n++
+		name := wanted.name(wanted.list[i])
+		made, err := s.backfill(ctx, name, wanted.runFrom(i, name).oldest())
+		wanted.held[i] = err == nil // each worker writes its own runs' marks alone
+		if made {
+			created.Add(1)
 		}
-	}
-	if n > 0 {
+		if err != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			errs = append(errs, err)
+		}
+	}, workqueue.WithChunkSize(backfillChunk))
+	if n := created.Load(); n > 0 {
 		s.registry.log.Info("backfilled host claims", "count", n)
 	}
 	return append(errs, ctx.Err()) // a sweep cut short fails: the keys it did not try are not known held
