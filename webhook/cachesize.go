@@ -53,7 +53,7 @@ const headroom = 0.75
 func cachedKinds(withCertificates bool, optional optionalKinds) []cachedKind {
 	core := corev1.SchemeGroupVersion
 	kinds := []cachedKind{
-		{"VirtualService", networkingv1.SchemeGroupVersion.WithKind("VirtualService"), &networkingv1.VirtualService{}, 3480},
+		{"VirtualService", networkingv1.SchemeGroupVersion.WithKind("VirtualService"), &networkingv1.VirtualService{}, 2920},
 		{"Gateway", networkingv1.SchemeGroupVersion.WithKind("Gateway"), &networkingv1.Gateway{}, 6920},
 		{"Secret", core.WithKind("Secret"), metadataOf("Secret"), 1200},
 		{"Pod", core.WithKind("Pod"), metadataOf("Pod"), 4680},
@@ -87,7 +87,7 @@ func gatewayAPIKindName(gvk schema.GroupVersionKind) string {
 func gatewayAPIBytes(kind string) int64 {
 	switch kind {
 	case "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute":
-		return 3160
+		return 2600
 	case "Gateway", "ListenerSet":
 		return 4010
 	case "Service":
