@@ -9,32 +9,29 @@ import (
 	"github.com/gateguard/gateguard/webhook/claims"
 )
 
-// claimWrites are the apiserver's writes of HostClaims so far, by verb
-// (as the apiserver labels them: the HTTP method), whatever their answer,
-// from its own apiserver_request_total.
-func claimWrites(t *testing.T) map[string]float64 {
+// claimRequests are the apiserver's requests for single HostClaims so
+// far (reads and writes), by verb as the apiserver labels them (GET for a
+// read, the HTTP method for a write), whatever their answer, from its own
+// apiserver_request_total. The sweeper's lists are LISTs: not counted.
+func claimRequests(t *testing.T) map[string]float64 {
 	t.Helper()
 	m, err := env.APIServerMetrics(context.Background())
 	if err != nil {
 		t.Fatalf("apiserver metrics: %v", err)
 	}
 	out := map[string]float64{}
-	for _, verb := range []string{"POST", "PUT", "PATCH", "DELETE"} {
+	for _, verb := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
 		out[verb] = m.Sum("apiserver_request_total", map[string]string{"group": "gateguard.dev", "resource": "hostclaims", "verb": verb})
 	}
 	return out
 }
 
-// wantWrites checks the HostClaim writes since before: creates new
-// claims, nothing else.
-func wantWrites(t *testing.T, step string, before map[string]float64, creates float64) {
+// wantClaimRequests checks the HostClaim requests since before: creates
+// of new claims and reads, nothing else.
+func wantClaimRequests(t *testing.T, step string, before map[string]float64, creates, reads float64) {
 	t.Helper()
-	after := claimWrites(t)
-	for verb, n := range after {
-		want := 0.0
-		if verb == "POST" {
-			want = creates
-		}
+	for verb, n := range claimRequests(t) {
+		want := map[string]float64{"POST": creates, "GET": reads}[verb]
 		if d := n - before[verb]; d != want {
 			t.Errorf("%s: %s of hostclaims rose by %.0f, want %.0f", step, verb, d, want)
 		}
@@ -52,9 +49,11 @@ func hostClaimCount(t *testing.T) int {
 }
 
 // TestClaimsCostAndDryRuns: a server-side dry run decides like a real
-// apply and writes no HostClaim; a real apply writes one per host it
-// newly claims; an update that claims nothing new, and a refused
-// duplicate, write none. The writes are the apiserver's own count.
+// apply, reading the claim, and writes no HostClaim; a real apply of hosts
+// no cached object claims writes one per host and reads none
+// (docs/claims.md#writes); an update that claims nothing new, and a
+// refused duplicate, neither read nor write one. The requests are the
+// apiserver's own count.
 func TestClaimsCostAndDryRuns(t *testing.T) {
 	startReplicas(t, "--claims-sweep-interval", "1h")
 	owner, rival := claimNamespace(5), claimNamespace(6)
@@ -64,36 +63,36 @@ func TestClaimsCostAndDryRuns(t *testing.T) {
 	t.Cleanup(func() {
 		kubectl(t, "", "delete", "virtualservice", "-n", owner, "shop", "many", "--ignore-not-found")
 	})
-	count, writes := hostClaimCount(t), claimWrites(t)
+	count, before := hostClaimCount(t), claimRequests(t)
 
 	res := apply(t, shop, "--dry-run=server")
 	if res.exitCode != 0 || strings.TrimSpace(res.stdout) != "virtualservice.networking.istio.io/shop created (server dry run)" {
 		t.Fatalf("dry run of a free host: exit %d\n%s%s", res.exitCode, res.stdout, res.stderr)
 	}
-	wantWrites(t, "dry run of a free host", writes, 0)
+	wantClaimRequests(t, "dry run of a free host", before, 0, 1)
 	if n := hostClaimCount(t); n != count {
 		t.Errorf("a dry run changed the HostClaim count from %d to %d", count, n)
 	}
 
 	mustApply(t, shop)
-	wantWrites(t, "apply of one new host", writes, 1)
-	writes = claimWrites(t)
+	wantClaimRequests(t, "apply of one new host", before, 1, 1)
+	before = claimRequests(t)
 	mustApply(t, three)
-	wantWrites(t, "apply of three new hosts", writes, 3)
+	wantClaimRequests(t, "apply of three new hosts", before, 3, 0)
 	if n := hostClaimCount(t); n != count+4 {
 		t.Errorf("HostClaims: %d, want %d + 4", n, count)
 	}
 
-	writes = claimWrites(t)
+	before = claimRequests(t)
 	relabelled := strings.Replace(shop, "metadata: {name: shop, namespace: "+owner+"}",
 		"metadata: {name: shop, namespace: "+owner+", labels: {tier: web}}", 1)
 	if res := mustApply(t, relabelled); !strings.Contains(res.stdout, "configured") {
 		t.Errorf("the relabelling changed nothing: %s", res.stdout)
 	}
-	wantWrites(t, "update that claims nothing new", writes, 0)
+	wantClaimRequests(t, "update that claims nothing new", before, 0, 0)
 
 	deniedAlike(t, vsYAML(rival, "shop", "shop.claims.example.com", "istio-system/public"), "VirtualService "+owner+"/shop")
-	wantWrites(t, "dry run and real apply of a duplicate", writes, 0)
+	wantClaimRequests(t, "dry run and real apply of a duplicate", before, 0, 0)
 	if n := hostClaimCount(t); n != count+4 {
 		t.Errorf("HostClaims after the refused duplicate: %d, want %d + 4", n, count)
 	}
