@@ -27,7 +27,7 @@ import (
 
 // cachedKind is one kind the cache holds, and what one object of it
 // costs at gateguard's memory high-water mark: the trimmed object and its
-// index entries (BenchmarkCachedObjectBytes), times 2.63, the ratio of the
+// index entries (BenchmarkCachedObjectBytes), times 2.87, the ratio of the
 // load tool's high-water mark after its runs at 50k VirtualServices, less
 // baseBytes, to those objects' sum: the Go heap grows to twice its live
 // size between collections, and decoding and requests add the rest
@@ -53,15 +53,15 @@ const headroom = 0.75
 func cachedKinds(withCertificates bool, optional optionalKinds) []cachedKind {
 	core := corev1.SchemeGroupVersion
 	kinds := []cachedKind{
-		{"VirtualService", networkingv1.SchemeGroupVersion.WithKind("VirtualService"), &networkingv1.VirtualService{}, 2920},
-		{"Gateway", networkingv1.SchemeGroupVersion.WithKind("Gateway"), &networkingv1.Gateway{}, 6920},
-		{"Secret", core.WithKind("Secret"), metadataOf("Secret"), 1200},
-		{"Pod", core.WithKind("Pod"), metadataOf("Pod"), 4680},
-		{"Namespace", core.WithKind("Namespace"), metadataOf("Namespace"), 2470},
+		{"VirtualService", networkingv1.SchemeGroupVersion.WithKind("VirtualService"), &networkingv1.VirtualService{}, 3190},
+		{"Gateway", networkingv1.SchemeGroupVersion.WithKind("Gateway"), &networkingv1.Gateway{}, 7550},
+		{"Secret", core.WithKind("Secret"), metadataOf("Secret"), 1310},
+		{"Pod", core.WithKind("Pod"), metadataOf("Pod"), 5110},
+		{"Namespace", core.WithKind("Namespace"), metadataOf("Namespace"), 2690},
 	}
 	if withCertificates {
 		kinds = append(kinds, cachedKind{"Certificate", certmanagerv1.SchemeGroupVersion.WithKind("Certificate"),
-			&certmanagerv1.Certificate{}, 3350})
+			&certmanagerv1.Certificate{}, 3660})
 	}
 	for _, k := range append(gatewayAPIKinds(), gatewayAPIKind{core.WithKind("Service"), &corev1.Service{}}) {
 		if optional[reflect.TypeOf(k.obj)] {
@@ -87,13 +87,13 @@ func gatewayAPIKindName(gvk schema.GroupVersionKind) string {
 func gatewayAPIBytes(kind string) int64 {
 	switch kind {
 	case "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute":
-		return 2600
+		return 2840
 	case "Gateway", "ListenerSet":
-		return 4010
+		return 4380
 	case "Service":
-		return 3880
+		return 4230
 	}
-	return 1740
+	return 1900
 }
 
 // cachedObjects is the gauge gateguard_cached_objects{kind}: each

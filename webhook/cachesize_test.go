@@ -36,7 +36,7 @@ func TestCacheEstimateLogLine(t *testing.T) {
 	counts := map[string]int64{"VirtualService": 50000, "Gateway": 2000, "Secret": 20000, "Pod": 10000, "Namespace": 2500,
 		"Certificate": 0}
 	need := estimatedNeed(kinds, counts)
-	want := int64(baseBytes) + 50000*2920 + 2000*6920 + 20000*1200 + 10000*4680 + 2500*2470
+	want := int64(baseBytes) + 50000*3190 + 2000*7550 + 20000*1310 + 10000*5110 + 2500*2690
 	if need != want {
 		t.Fatalf("estimate %d, want %d", need, want)
 	}
@@ -55,7 +55,7 @@ func TestCacheEstimateLogLine(t *testing.T) {
 		want  map[string]any
 	}{
 		{256 << 20, line("memoryLimitBytes", 268435456., "error", "the cache may not fit the memory limit",
-			"raise", "resources.limits.memory to at least 384Mi (and requests.memory with it)")},
+			"raise", "resources.limits.memory to at least 448Mi (and requests.memory with it)")},
 		{512 << 20, line("memoryLimitBytes", 536870912., "level", 0.)},
 		{0, line("memoryLimitBytes", 0., "level", 0.)},
 	} {
@@ -333,7 +333,7 @@ func TestCachedKindsFollowTheServedGatewayAPI(t *testing.T) {
 		t.Errorf("cached kinds %q, want %q", names, want)
 	}
 	counts := map[string]int64{"HTTPRoute": 1000, "Gateway.gateway.networking.k8s.io": 10, "Service": 10}
-	if got, want := estimatedNeed(kinds, counts), int64(baseBytes)+1000*2600+10*4010+10*3880; got != want {
+	if got, want := estimatedNeed(kinds, counts), int64(baseBytes)+1000*2840+10*4380+10*4230; got != want {
 		t.Errorf("estimate %d, want %d", got, want)
 	}
 }
