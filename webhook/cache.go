@@ -150,6 +150,9 @@ func (ixs *snapshotIndexers) register(ctx context.Context, c cache.Cache, ix rul
 		ixs.byName[ix.Name] = append(ixs.byName[ix.Name], shared.GetIndexer())
 		return informer.AddIndexers(toolscache.Indexers{string(ix.Name): indexFunc(ix)})
 	}
+	if ixs.handlers[kind] != nil { // the reservations chain after one per kind
+		return fmt.Errorf("index %s: %s has a host index already", ix.Name, kind)
+	}
 	values := newValueIndex(ix)
 	reg, err := informer.AddEventHandler(values)
 	if err != nil {
