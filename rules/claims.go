@@ -119,11 +119,10 @@ func HeldElsewhere(p *Policy, snap Snapshot, obj client.Object) func(Claim) bool
 		return func(Claim) bool { return true }
 	}
 	r := &request{ctx: context.Background(), policy: p, snapshot: snap, namespace: obj.GetNamespace()}
-	mine := claimsOfObject(r, obj)
 	held := map[[2]string]bool{}
-	for _, other := range candidates(r, obj, mine) {
-		for _, t := range claimsOfObject(r, other) {
-			held[[2]string{t.scope, t.host}] = true
+	for _, c := range collisionsOf(r, obj) { // as duplicate-host finds them
+		if !c.overlap {
+			held[[2]string{c.mine.scope, c.mine.host}] = true
 		}
 	}
 	return func(c Claim) bool { return held[[2]string{c.RouteTable, c.Host}] }
