@@ -3,10 +3,10 @@ package webhook
 import (
 	"context"
 	"fmt"
-	gateguardv1alpha1 "github.com/gateguard/gateguard/api/v1alpha1"
 	"reflect"
 
 	certmanagerv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	gateguardv1alpha1 "github.com/gateguard/gateguard/api/v1alpha1"
 	"github.com/gateguard/gateguard/rules"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"

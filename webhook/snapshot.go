@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -80,11 +81,7 @@ func byIndex[T client.Object](s *cacheSnapshot, index rules.IndexName, value str
 	var out []T
 	for _, l := range s.indexers.byValue[index] {
 		l.index.each(value, func(key string) {
-			item, found, err := l.store.GetByKey(key)
-			if err != nil {
-				s.onError(err)
-			}
-			if obj, ok := item.(T); found && ok {
+			if obj, ok := stored[T](s, l.store, key); ok {
 				out = append(out, obj)
 			}
 		})
@@ -111,15 +108,18 @@ func byKey[T client.Object](s *cacheSnapshot, key string) T {
 	if store == nil {
 		return zero
 	}
+	obj, _ := stored[T](s, store, key)
+	return obj
+}
+
+// stored reads key from store, uncopied; false when it is absent or not a T.
+func stored[T client.Object](s *cacheSnapshot, store toolscache.Indexer, key string) (T, bool) {
 	item, found, err := store.GetByKey(key)
 	if err != nil {
 		s.onError(err)
 	}
 	obj, ok := item.(T)
-	if !found || !ok {
-		return zero
-	}
-	return obj
+	return obj, found && ok
 }
 
 // Gateway reads the Gateway informer's store, uncopied.
