@@ -28,7 +28,7 @@ type pathResult struct {
 	phase     string
 	latencies []time.Duration
 	updates   []time.Duration
-	posts     float64 // gateguard's own POSTs to the apiserver during the phase's creates
+	posts     float64 // the HostClaims gateguard's admissions wrote during the phase's creates (claimWritesDuring)
 	creates   int     // every create of the phase, warm-ups included
 }
 
@@ -71,16 +71,16 @@ func kubectlPath(ctx context.Context, c *cluster.Cluster, cl client.Client, fl *
 			if err := probe.wait(ctx, o, ph.state); err != nil {
 				return nil, err
 			}
-			before, _ := scrapeAPICalls(c.Gateguard.MetricsAddr)
-			created, lat, err := timeCreates(ctx, cl, o, fmt.Sprintf("%s-%d", strings.Fields(ph.name)[0], round))
+			var created []*networkingv1.VirtualService
+			var lat []time.Duration
+			writes, err := claimWritesDuring(c.Gateguard.MetricsAddr, func() (err error) {
+				created, lat, err = timeCreates(ctx, cl, o, fmt.Sprintf("%s-%d", strings.Fields(ph.name)[0], round))
+				return err
+			})
 			if err != nil {
 				return nil, err
 			}
-			after, err := scrapeAPICalls(c.Gateguard.MetricsAddr)
-			if err != nil {
-				return nil, fmt.Errorf("kubectl path: gateguard's apiserver requests: %w", err)
-			}
-			out[i].posts += after["POST"] - before["POST"]
+			out[i].posts += writes
 			out[i].creates += kubectlWarmup + len(lat)
 			out[i].latencies = append(out[i].latencies, lat...)
 			upd, err := timeUpdates(ctx, cl, created)
@@ -149,4 +149,21 @@ func medianP99(l []time.Duration) (time.Duration, time.Duration) {
 	s := slices.Clone(l)
 	slices.Sort(s)
 	return percentile(s, 50), percentile(s, 99)
+}
+
+// claimWritesDuring runs create and returns the HostClaims gateguard's
+// admissions wrote meanwhile (scrapeClaimWrites).
+func claimWritesDuring(addr string, create func() error) (float64, error) {
+	before, err := scrapeClaimWrites(addr)
+	if err != nil {
+		return 0, fmt.Errorf("kubectl path: gateguard's apiserver requests: %w", err)
+	}
+	if err := create(); err != nil {
+		return 0, err
+	}
+	after, err := scrapeClaimWrites(addr)
+	if err != nil {
+		return 0, fmt.Errorf("kubectl path: gateguard's apiserver requests: %w", err)
+	}
+	return after - before, nil
 }

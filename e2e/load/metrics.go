@@ -19,29 +19,56 @@ type apiCalls map[string]float64
 // scrapeAPICalls reads rest_client_requests_total from
 // http://addr/metrics, summed over code and host.
 func scrapeAPICalls(addr string) (apiCalls, error) {
+	out := apiCalls{}
+	err := scrape(addr, func(name, labels string, v float64) {
+		if name == "rest_client_requests_total" {
+			out[labelValue(labels, "method")] += v
+		}
+	})
+	return out, err
+}
+
+// scrapeClaimWrites is gateguard's POSTs to kube-apiserver less the
+// claims its sweeper backfilled: the HostClaims its admissions created
+// (the load tool's objects claim nothing else), not those of objects
+// another phase left unclaimed.
+func scrapeClaimWrites(addr string) (float64, error) {
+	posts, backfills := 0.0, 0.0
+	err := scrape(addr, func(name, labels string, v float64) {
+		switch {
+		case name == "rest_client_requests_total" && labelValue(labels, "method") == "POST":
+			posts += v
+		case name == "gateguard_claims_backfills_total":
+			backfills += v
+		}
+	})
+	return posts - backfills, err
+}
+
+// scrape calls sample with every sample of http://addr/metrics.
+func scrape(addr string, sample func(name, labels string, v float64)) error {
 	hc := http.Client{Timeout: 5 * time.Second}
 	resp, err := hc.Get("http://" + addr + "/metrics")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer resp.Body.Close()
-	out := apiCalls{}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if !strings.HasPrefix(line, "rest_client_requests_total{") {
+		if strings.HasPrefix(line, "#") {
 			continue
 		}
-		_, labels, _ := strings.Cut(line, "{")
-		labels, value, _ := strings.Cut(labels, "} ")
+		series, value, _ := strings.Cut(line, " ")
+		name, labels, _ := strings.Cut(series, "{")
 		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
 		if err != nil {
 			continue
 		}
-		out[labelValue(labels, "method")] += v
+		sample(name, strings.TrimSuffix(labels, "}"), v)
 	}
-	return out, sc.Err()
+	return sc.Err()
 }
 
 // labelValue extracts name="value" from a Prometheus label list.
