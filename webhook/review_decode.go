@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -60,9 +61,12 @@ func readReview(r *http.Request) (incomingReview, *reviewError) {
 	return decodeReview(body)
 }
 
-// readBody reads r's body whole, up to maxReviewSize: into a buffer of
-// the size its Content-Length gives, which the apiserver always sends,
-// as one allocation (io.ReadAll grows and copies as it reads).
+// readBody reads r's body whole, up to maxReviewSize, into a buffer of
+// the size its Content-Length gives (the apiserver always sends it) up to
+// upfrontBytes: a review of a usual size is one allocation, where
+// io.ReadAll grows and copies as it reads. Past that the buffer grows
+// only as bytes arrive, so a client that says 7 MiB and sends nothing
+// makes gateguard hold nothing like it.
 func readBody(r *http.Request) ([]byte, *reviewError) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, refuse(http.StatusBadRequest, errors.New("request body is empty"))
@@ -71,23 +75,22 @@ func readBody(r *http.Request) ([]byte, *reviewError) {
 	if r.ContentLength >= maxReviewSize {
 		return nil, tooLarge() // said up front: nothing to read
 	}
-	if r.ContentLength > 0 {
-		body := make([]byte, r.ContentLength)
-		if _, err := io.ReadFull(r.Body, body); err != nil {
-			return nil, refuse(http.StatusBadRequest, err)
-		}
-		return body, nil
-	}
 	limited := &io.LimitedReader{R: r.Body, N: maxReviewSize}
-	body, err := io.ReadAll(limited)
-	if err != nil {
+	body := bytes.NewBuffer(make([]byte, 0, min(max(r.ContentLength, 0), upfrontBytes)+bytes.MinRead))
+	if _, err := body.ReadFrom(limited); err != nil {
 		return nil, refuse(http.StatusBadRequest, err)
 	}
 	if limited.N <= 0 {
 		return nil, tooLarge()
 	}
-	return body, nil
+	if r.ContentLength > 0 && int64(body.Len()) != r.ContentLength {
+		return nil, refuse(http.StatusBadRequest, io.ErrUnexpectedEOF)
+	}
+	return body.Bytes(), nil
 }
+
+// upfrontBytes bounds what a Content-Length alone makes readBody allocate.
+const upfrontBytes = 64 << 10
 
 // tooLarge refuses a body of maxReviewSize or more.
 func tooLarge() *reviewError {
