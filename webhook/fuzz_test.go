@@ -93,6 +93,7 @@ func FuzzReview(f *testing.F) {
 	}
 	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","Kind":"AdmissionReview","kind":"AdmissionReview","request":{"object":{}}}`))
 	f.Add([]byte(`{"APIVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"object":{}}}`))
+	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","APIVERSION":"admission.k8s.io/v1beta1","request":{"uid":"a","object":{}}}`))
 	scheme := k8sruntime.NewScheme()
 	if err := admissionv1.AddToScheme(scheme); err != nil {
 		f.Fatal(err)
@@ -111,8 +112,12 @@ func FuzzReview(f *testing.F) {
 		case oursErr == nil && theirsErr != nil:
 			t.Fatalf("accepted what controller-runtime refuses (%v): %q", theirsErr, body)
 		case oursErr == nil:
-			if ours.GroupVersionKind() != *gvk {
-				t.Fatalf("read %v, controller-runtime %v: %q", ours.GroupVersionKind(), *gvk, body)
+			// controller-runtime sniffs the version case-insensitively,
+			// gateguard reads the keys as written: either may stand.
+			var tm metav1.TypeMeta
+			_ = kjson.UnmarshalCaseSensitivePreserveInts(body, &tm)
+			if got := ours.GroupVersionKind(); got != *gvk && got != tm.GroupVersionKind() {
+				t.Fatalf("read %v, controller-runtime %v, as written %v: %q", got, *gvk, tm.GroupVersionKind(), body)
 			}
 			want := admissionv1.AdmissionRequest{}
 			if theirs.Request != nil {
