@@ -2,6 +2,7 @@ package claims
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +34,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 	if len(denials) != 1 || denials[0].Key != heldKey || denials[0].Owner != holder {
 		t.Errorf("dry-run denials %+v, want one for %s naming holder", denials, heldKey.Host)
 	}
-	if after := versions(w); !equalMaps(before, after) {
+	if after := versions(w); !maps.Equal(before, after) {
 		t.Errorf("a dry run changed the HostClaims: before %v, after %v", before, after)
 	}
 	if n := len(before); n != 2 {
@@ -51,18 +52,6 @@ func versions(w *world) map[string]string {
 		out[hc.Name] = hc.ResourceVersion
 	}
 	return out
-}
-
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // TestDenialRollsBackTheRest: an object denied one host leaves none of
