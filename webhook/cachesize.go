@@ -26,18 +26,25 @@ import (
 )
 
 // cachedKind is one kind the cache holds, and what one object of it
-// costs at gateguard's memory high-water mark: the trimmed object and its
-// index entries (BenchmarkCachedObjectBytes), times 2.87, the ratio of the
-// load tool's high-water mark after its runs at 50k VirtualServices, less
-// baseBytes, to those objects' sum: the Go heap grows to twice its live
-// size between collections, and decoding and requests add the rest
-// (README, "Sizing").
+// costs at gateguard's memory high-water mark (atHighWater).
 type cachedKind struct {
 	name  string
 	gvk   schema.GroupVersionKind
 	obj   client.Object // what the cache watches
 	bytes int64
 }
+
+// highWaterRatio is the load tool's high-water mark after its runs at 50k
+// VirtualServices (the claims' first backfill included), less baseBytes,
+// over those objects' sum of BenchmarkCachedObjectBytes: the Go heap
+// grows to twice its live size between collections, and decoding,
+// requests and the backfill add the rest (README, "Sizing").
+const highWaterRatio = 2.87
+
+// atHighWater is what a cached object of objectBytes, its trimmed self
+// and its index entries as BenchmarkCachedObjectBytes measures them,
+// costs at the high-water mark.
+func atHighWater(objectBytes int64) int64 { return int64(float64(objectBytes) * highWaterRatio) }
 
 // baseBytes is gateguard's high-water mark with an empty cluster, after
 // serving requests.
@@ -53,15 +60,15 @@ const headroom = 0.75
 func cachedKinds(withCertificates bool, optional optionalKinds) []cachedKind {
 	core := corev1.SchemeGroupVersion
 	kinds := []cachedKind{
-		{"VirtualService", networkingv1.SchemeGroupVersion.WithKind("VirtualService"), &networkingv1.VirtualService{}, 3190},
-		{"Gateway", networkingv1.SchemeGroupVersion.WithKind("Gateway"), &networkingv1.Gateway{}, 7550},
-		{"Secret", core.WithKind("Secret"), metadataOf("Secret"), 1310},
-		{"Pod", core.WithKind("Pod"), metadataOf("Pod"), 5110},
-		{"Namespace", core.WithKind("Namespace"), metadataOf("Namespace"), 2690},
+		{"VirtualService", networkingv1.SchemeGroupVersion.WithKind("VirtualService"), &networkingv1.VirtualService{}, atHighWater(1110)},
+		{"Gateway", networkingv1.SchemeGroupVersion.WithKind("Gateway"), &networkingv1.Gateway{}, atHighWater(2631)},
+		{"Secret", core.WithKind("Secret"), metadataOf("Secret"), atHighWater(457)},
+		{"Pod", core.WithKind("Pod"), metadataOf("Pod"), atHighWater(1780)},
+		{"Namespace", core.WithKind("Namespace"), metadataOf("Namespace"), atHighWater(938)},
 	}
 	if withCertificates {
 		kinds = append(kinds, cachedKind{"Certificate", certmanagerv1.SchemeGroupVersion.WithKind("Certificate"),
-			&certmanagerv1.Certificate{}, 3660})
+			&certmanagerv1.Certificate{}, atHighWater(1275)})
 	}
 	for _, k := range append(gatewayAPIKinds(), gatewayAPIKind{core.WithKind("Service"), &corev1.Service{}}) {
 		if optional[reflect.TypeOf(k.obj)] {
@@ -87,13 +94,13 @@ func gatewayAPIKindName(gvk schema.GroupVersionKind) string {
 func gatewayAPIBytes(kind string) int64 {
 	switch kind {
 	case "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute":
-		return 2840
+		return atHighWater(989)
 	case "Gateway", "ListenerSet":
-		return 4380
+		return atHighWater(1525)
 	case "Service":
-		return 4230
+		return atHighWater(1475)
 	}
-	return 1900
+	return atHighWater(663)
 }
 
 // cachedObjects is the gauge gateguard_cached_objects{kind}: each

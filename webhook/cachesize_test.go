@@ -36,7 +36,7 @@ func TestCacheEstimateLogLine(t *testing.T) {
 	counts := map[string]int64{"VirtualService": 50000, "Gateway": 2000, "Secret": 20000, "Pod": 10000, "Namespace": 2500,
 		"Certificate": 0}
 	need := estimatedNeed(kinds, counts)
-	want := int64(baseBytes) + 50000*3190 + 2000*7550 + 20000*1310 + 10000*5110 + 2500*2690
+	want := int64(baseBytes) + 50000*3185 + 2000*7550 + 20000*1311 + 10000*5108 + 2500*2692
 	if need != want {
 		t.Fatalf("estimate %d, want %d", need, want)
 	}
@@ -333,7 +333,7 @@ func TestCachedKindsFollowTheServedGatewayAPI(t *testing.T) {
 		t.Errorf("cached kinds %q, want %q", names, want)
 	}
 	counts := map[string]int64{"HTTPRoute": 1000, "Gateway.gateway.networking.k8s.io": 10, "Service": 10}
-	if got, want := estimatedNeed(kinds, counts), int64(baseBytes)+1000*2840+10*4380+10*4230; got != want {
+	if got, want := estimatedNeed(kinds, counts), int64(baseBytes)+1000*2838+10*4376+10*4233; got != want {
 		t.Errorf("estimate %d, want %d", got, want)
 	}
 }
