@@ -32,14 +32,14 @@ type leanVirtualService struct {
 // annotations the exemption and, on a bookmark, the end of the initial
 // events, which the reflector reads before any transform.
 type leanMeta struct {
-	Name              string          `json:"name"`
-	Namespace         string          `json:"namespace"`
-	UID               types.UID       `json:"uid"`
-	ResourceVersion   string          `json:"resourceVersion"`
-	Generation        int64           `json:"generation"`
-	CreationTimestamp timestamp       `json:"creationTimestamp"`
-	DeletionTimestamp *timestamp      `json:"deletionTimestamp"`
-	Annotations       keptAnnotations `json:"annotations"`
+	Name              string           `json:"name"`
+	Namespace         string           `json:"namespace"`
+	UID               types.UID        `json:"uid"`
+	ResourceVersion   string           `json:"resourceVersion"`
+	Generation        int64            `json:"generation"`
+	CreationTimestamp rules.Timestamp  `json:"creationTimestamp"`
+	DeletionTimestamp *rules.Timestamp `json:"deletionTimestamp"`
+	Annotations       keptAnnotations  `json:"annotations"`
 }
 
 // objectMeta is the metadata decoded.
@@ -50,27 +50,6 @@ func (m *leanMeta) objectMeta() metav1.ObjectMeta {
 		out.DeletionTimestamp = &m.DeletionTimestamp.Time
 	}
 	return out
-}
-
-// timestamp is a metav1.Time decoded as its UnmarshalJSON does, without
-// that method's detour through encoding/json.
-type timestamp struct{ metav1.Time }
-
-// UnmarshalJSONFrom reads an RFC 3339 string, or null, from d.
-func (t *timestamp) UnmarshalJSONFrom(d *jsontext.Decoder) error {
-	v, err := d.ReadValue()
-	if err != nil || v.Kind() == 'n' {
-		return err
-	}
-	if v.Kind() != '"' {
-		return fmt.Errorf("timestamp: want a string, got %s", v)
-	}
-	var scratch [64]byte
-	s, err := jsontext.AppendUnquote(scratch[:0], v)
-	if err != nil {
-		return err
-	}
-	return t.UnmarshalQueryParameter(string(s))
 }
 
 // leanSpec is the spec binding reads: hosts, gateways and exportTo,

@@ -17,9 +17,10 @@ import (
 // kubectlWarmup creates are made, untimed, before each timed phase.
 const kubectlWarmup = 10
 
-// kubectlRounds interleave the phases, so that a drift in the machine's
-// load over the minute the path takes falls on all of them alike.
-const kubectlRounds = 5
+// kubectlRounds interleave the phases, in an order reversed every other
+// round, so that a drift in the machine's load over the minutes the path
+// takes falls on all of them alike, whichever way it goes.
+const kubectlRounds = 10
 
 // pathResult is the latency of the sequential creates of one phase, and
 // of an update of each created object that claims nothing new (a label):
@@ -64,36 +65,46 @@ func kubectlPath(ctx context.Context, c *cluster.Cluster, cl client.Client, fl *
 		{"floor registered", func() error { return c.PointWebhooksAt(ctx, strings.TrimPrefix(fl.url, "https://"), fl.ca) }, callsFloor},
 	}
 	for round := range kubectlRounds {
-		for i, ph := range phases {
-			if err := ph.enter(); err != nil {
-				return nil, fmt.Errorf("kubectl path, %s: %w", ph.name, err)
+		for j := range phases {
+			i := j
+			if round%2 == 1 {
+				i = len(phases) - 1 - j
 			}
-			if err := probe.wait(ctx, o, ph.state); err != nil {
+			if err := phases[i].enter(); err != nil {
+				return nil, fmt.Errorf("kubectl path, %s: %w", phases[i].name, err)
+			}
+			if err := probe.wait(ctx, o, phases[i].state); err != nil {
 				return nil, err
 			}
-			var created []*networkingv1.VirtualService
-			var lat []time.Duration
-			writes, err := claimWritesDuring(c.Gateguard.MetricsAddr, func() (err error) {
-				created, lat, err = timeCreates(ctx, cl, o, fmt.Sprintf("%s-%d", strings.Fields(ph.name)[0], round))
-				return err
-			})
-			if err != nil {
+			if err := out[i].timeRound(ctx, c, cl, o, round); err != nil {
 				return nil, err
 			}
-			out[i].posts += writes
-			out[i].creates += kubectlWarmup + len(lat)
-			out[i].latencies = append(out[i].latencies, lat...)
-			upd, err := timeUpdates(ctx, cl, created)
-			if err != nil {
-				return nil, err
-			}
-			out[i].updates = append(out[i].updates, upd...)
 		}
 	}
 	if err := c.UnregisterWebhooks(ctx); err != nil {
 		return nil, err
 	}
 	return out, c.RegisterWebhooks(ctx)
+}
+
+// timeRound adds one round of the phase's creates, and an update of each,
+// to p.
+func (p *pathResult) timeRound(ctx context.Context, c *cluster.Cluster, cl client.Client, o options, round int) error {
+	var created []*networkingv1.VirtualService
+	var lat []time.Duration
+	writes, err := claimWritesDuring(c.Gateguard.MetricsAddr, func() (err error) {
+		created, lat, err = timeCreates(ctx, cl, o, fmt.Sprintf("%s-%d", strings.Fields(p.phase)[0], round))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	p.posts += writes
+	p.creates += kubectlWarmup + len(lat)
+	p.latencies = append(p.latencies, lat...)
+	upd, err := timeUpdates(ctx, cl, created)
+	p.updates = append(p.updates, upd...)
+	return err
 }
 
 // timeCreates makes the warm-up creates, then times o.Creates more, one
