@@ -11,6 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	networking "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -40,7 +44,7 @@ func FuzzDecodeIstioObject(f *testing.F) {
 		f.Add([]byte(`{"apiVersion":"networking.istio.io/v1","kind":"Gateway","metadata":` + metadata + `,"spec":{}}`))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var got, want istioObject
+		var got, want istioObject[borrowedJSON]
 		gotErr := decodeIstioObject(data, &got)
 		wantErr := kjson.UnmarshalCaseSensitivePreserveInts(data, &want)
 		if (gotErr == nil) != (wantErr == nil) {
@@ -48,6 +52,44 @@ func FuzzDecodeIstioObject(f *testing.F) {
 		}
 		if gotErr == nil && !reflect.DeepEqual(got, want) {
 			t.Fatalf("decoded\n%+v\nsigs.k8s.io/json\n%+v\nfrom %q", got, want, data)
+		}
+	})
+}
+
+// FuzzDecodeVirtualServiceSpec holds the lean VirtualService decode to
+// protojson's decode of the whole spec, which decoded it before: where
+// protojson accepts the spec, the lean decode accepts the object too and
+// reads the same hosts, gateways, exportTo, TLS and TCP routes, and
+// whether there are HTTP routes, all the rules read. Where protojson
+// refuses, the lean decode may accept: the apiserver's schema checks the
+// HTTP routes before a validating webhook is called. Seeds are the
+// corpus's VirtualServices, plus specs where the two decoders could part.
+func FuzzDecodeVirtualServiceSpec(f *testing.F) {
+	for _, seed := range corpusJSON(f, `"kind":"VirtualService"`) {
+		f.Add(seed)
+	}
+	for _, spec := range []string{`null`, `{}`, `{"http":null,"tls":null,"tcp":null}`, `{"http":[ ]}`, `{"http":[{}]}`,
+		`{"hosts":null,"exportTo":[]}`, `{"export_to":["."]}`, `{"hosts":["a"],"Hosts":["b"]}`,
+		`{"tls":[{"match":[{"sniHosts":["a.example.com"],"port":443}],"route":[{"destination":{"host":"a"}}]}]}`,
+		`{"tcp":[{"match":[{"port":31400}]}],"unknown":1}`} {
+		f.Add([]byte(`{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"a"},"spec":` + spec + `}`))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var raw istioObject[borrowedJSON]
+		want := &networking.VirtualService{}
+		if decodeIstioObject(data, &raw) != nil || len(raw.Spec) == 0 || string(raw.Spec) == "null" ||
+			(protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(raw.Spec, want) != nil {
+			return
+		}
+		vs := &networkingv1.VirtualService{}
+		if err := decodeVirtualService(data, vs); err != nil {
+			t.Fatalf("refused what protojson accepts: %v: %q", err, data)
+		}
+		got := &vs.Spec
+		if !slices.Equal(got.Hosts, want.Hosts) || !slices.Equal(got.Gateways, want.Gateways) ||
+			!slices.Equal(got.ExportTo, want.ExportTo) || (len(got.Http) > 0) != (len(want.Http) > 0) ||
+			!proto.Equal(&networking.VirtualService{Tls: got.Tls, Tcp: got.Tcp}, &networking.VirtualService{Tls: want.Tls, Tcp: want.Tcp}) {
+			t.Fatalf("decoded\n%v\nprotojson\n%v\nfrom %q", got, want, data)
 		}
 	})
 }

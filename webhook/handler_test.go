@@ -184,6 +184,14 @@ func TestMutationPatchesTheRawObject(t *testing.T) {
 	if !r.Response.Allowed || string(r.Response.Patch) != want || *r.Response.PatchType != admissionv1.PatchTypeJSONPatch {
 		t.Errorf("allowed %v patch %s", r.Response.Allowed, r.Response.Patch)
 	}
+	// No mutation reads an update's old object, so it is not decoded: one
+	// that would not decode does not change the patch.
+	update := strings.Replace(string(review("Gateway", "gateways", "UPDATE", "team-a", "gw", gw, false)), `"object":`,
+		`"oldObject":{"apiVersion":"networking.istio.io/v1","kind":"Gateway","spec":{"servers":"nope"}},"object":`, 1)
+	_, r = s.post(t, MutatePath, "application/json", []byte(update))
+	if !r.Response.Allowed || string(r.Response.Patch) != want {
+		t.Errorf("update: allowed %v patch %s result %v", r.Response.Allowed, r.Response.Patch, r.Response.Result)
+	}
 	withSelector := strings.Replace(gw, `"spec":{`, `"spec":{"selector":{"app":"gw"},`, 1)
 	_, r = s.post(t, MutatePath, "application/json", review("Gateway", "gateways", "CREATE", "team-a", "gw", withSelector, false))
 	if !r.Response.Allowed || r.Response.Patch != nil {

@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"bytes"
 	"fmt"
 
 	"github.com/gateguard/gateguard/rules"
@@ -24,8 +23,8 @@ import (
 
 // leanVirtualService is what is decoded of a VirtualService.
 type leanVirtualService struct {
-	Metadata leanMeta `json:"metadata"`
-	Spec     leanSpec `json:"spec"`
+	Metadata leanMeta                 `json:"metadata"`
+	Spec     rules.VirtualServiceSpec `json:"spec"`
 }
 
 // leanMeta is the metadata the cache keeps (keptMeta), and of the
@@ -50,19 +49,6 @@ func (m *leanMeta) objectMeta() metav1.ObjectMeta {
 		out.DeletionTimestamp = &m.DeletionTimestamp.Time
 	}
 	return out
-}
-
-// leanSpec is the spec binding reads: hosts, gateways and exportTo,
-// whether there are HTTP routes, and the TLS and TCP routes, rare, kept
-// raw for Istio's own decoder to read every field of their matches as
-// Istio reads it.
-type leanSpec struct {
-	Hosts    []string       `json:"hosts"`
-	Gateways []string       `json:"gateways"`
-	ExportTo []string       `json:"exportTo"`
-	HTTP     nonEmptyArray  `json:"http"`
-	TLS      jsontext.Value `json:"tls"`
-	TCP      jsontext.Value `json:"tcp"`
 }
 
 // keptAnnotations decodes an annotations object keeping only the
@@ -108,20 +94,6 @@ func (a *keptAnnotations) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 	return err
 }
 
-// nonEmptyArray records whether a JSON array has elements, decoding none.
-type nonEmptyArray bool
-
-// UnmarshalJSONFrom reads the array from d. Anything but an array is no
-// routes, as a generic decode read it.
-func (p *nonEmptyArray) UnmarshalJSONFrom(d *jsontext.Decoder) error {
-	v, err := d.ReadValue()
-	if err != nil {
-		return err
-	}
-	*p = v.Kind() == '[' && len(bytes.TrimSpace(v[1:len(v)-1])) > 0
-	return nil
-}
-
 // virtualServiceDecoder reads VirtualServices lean; they share http, one
 // empty route, as their HTTP routes.
 func virtualServiceDecoder(http []*networking.HTTPRoute) objectDecoder {
@@ -140,30 +112,10 @@ func decodeVirtualService(dec *jsontext.Decoder, http []*networking.HTTPRoute) (
 // typed is the VirtualService decoded; it shares http, one empty route,
 // for "has HTTP routes", as the trimmer does.
 func (l *leanVirtualService) typed(http []*networking.HTTPRoute) (*networkingv1.VirtualService, error) {
-	m := &l.Metadata
-	vs := &networkingv1.VirtualService{ObjectMeta: m.objectMeta()}
-	vs.Spec.Hosts, vs.Spec.Gateways, vs.Spec.ExportTo = l.Spec.Hosts, l.Spec.Gateways, l.Spec.ExportTo
-	if l.Spec.HTTP {
-		vs.Spec.Http = http
+	vs := &networkingv1.VirtualService{ObjectMeta: l.Metadata.objectMeta()}
+	if err := l.Spec.Fill(&vs.Spec, http); err != nil {
+		return nil, fmt.Errorf("VirtualService %s/%s: %w", vs.Namespace, vs.Name, err)
 	}
-	if l.Spec.TLS == nil && l.Spec.TCP == nil {
-		return vs, nil
-	}
-	routes := []byte("{")
-	for _, r := range []struct {
-		name string
-		raw  jsontext.Value
-	}{{"tls", l.Spec.TLS}, {"tcp", l.Spec.TCP}} {
-		if r.raw != nil {
-			routes = append(append(append(routes, `"`+r.name+`":`...), r.raw...), ',')
-		}
-	}
-	routes[len(routes)-1] = '}'
-	decoded := &networking.VirtualService{}
-	if err := decoded.UnmarshalJSON(routes); err != nil {
-		return nil, fmt.Errorf("VirtualService %s/%s: routes: %w", m.Namespace, m.Name, err)
-	}
-	vs.Spec.Tls, vs.Spec.Tcp = decoded.Tls, decoded.Tcp
 	return vs, nil
 }
 

@@ -20,12 +20,14 @@ type mutator struct {
 }
 
 func (m *mutator) Handle(ctx context.Context, req admission.Request) admission.Response {
+	if len(req.Object.Raw) == 0 { // a deletion: nothing to default
+		return admission.Allowed("")
+	}
+	// No mutation reads an update's old object: its decode is spared.
+	req.OldObject.Raw = nil
 	change, err := decodeChange(req)
 	if err != nil {
 		return admission.Errored(http.StatusBadRequest, err)
-	}
-	if change.Object == nil {
-		return admission.Allowed("")
 	}
 	_, muts, skipped := rules.MutateWarned(m.policy.Load(), m.snapshot(ctx), change)
 	warnings := rules.Decision{Findings: skipped}.Warnings()

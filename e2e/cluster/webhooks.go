@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	admissionv1 "k8s.io/api/admissionregistration/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 )
@@ -73,37 +74,125 @@ func (e *Cluster) PointWebhooks(ctx context.Context, host string, caBundle []byt
 
 // PointWebhooksAt makes every webhook of both configurations call
 // host:port, keeping each path, trusting caBundle; nil keeps the current
-// caBundle. The load tool points them at its floor server this way.
+// caBundle.
 func (e *Cluster) PointWebhooksAt(ctx context.Context, hostPort string, caBundle []byte) error {
-	point := func(cc *admissionv1.WebhookClientConfig) {
-		u, _ := url.Parse(*cc.URL)
-		u.Host = hostPort
-		cc.URL = ptr(u.String())
-		if caBundle != nil {
-			cc.CABundle = caBundle
-		}
+	objs, hooks, err := e.registered(ctx)
+	if err != nil {
+		return err
 	}
-	for _, v := range e.webhooks.ValidatingWebhooks {
-		cur := &admissionv1.ValidatingWebhookConfiguration{}
-		if err := e.Client.Get(ctx, client.ObjectKeyFromObject(v), cur); err != nil {
+	for _, h := range hooks {
+		h.point(hostPort, caBundle)
+	}
+	return e.updateAll(ctx, objs)
+}
+
+// SelectWebhookObjects makes every webhook of both configurations call
+// only for the objects sel selects. RegisterWebhooks after
+// UnregisterWebhooks restores the manifests' selectors.
+func (e *Cluster) SelectWebhookObjects(ctx context.Context, sel *metav1.LabelSelector) error {
+	objs, hooks, err := e.registered(ctx)
+	if err != nil {
+		return err
+	}
+	for _, h := range hooks {
+		*h.selector = sel
+	}
+	return e.updateAll(ctx, objs)
+}
+
+// RegisterWebhookCopies registers, beside gateguard's, a copy of both
+// configurations named with suffix, whose webhooks call hostPort (paths
+// kept) trusting caBundle, for the objects sel selects. The load tool
+// calls its floor server this way, beside gateguard, in one apiserver.
+func (e *Cluster) RegisterWebhookCopies(ctx context.Context, suffix, hostPort string, caBundle []byte,
+	sel *metav1.LabelSelector) error {
+	objs, hooks, err := e.registered(ctx)
+	if err != nil {
+		return err
+	}
+	for _, h := range hooks {
+		h.point(hostPort, caBundle)
+		*h.selector = sel
+	}
+	for _, o := range objs {
+		o.SetName(o.GetName() + suffix)
+		o.SetResourceVersion("")
+		o.SetUID("")
+		if err := e.Client.Create(ctx, o); err != nil {
 			return err
 		}
-		for i := range cur.Webhooks {
-			point(&cur.Webhooks[i].ClientConfig)
-		}
-		if err := e.Client.Update(ctx, cur); err != nil {
+	}
+	return nil
+}
+
+// DeleteWebhookCopies deletes the copies RegisterWebhookCopies made with
+// suffix.
+func (e *Cluster) DeleteWebhookCopies(ctx context.Context, suffix string) error {
+	for _, v := range e.webhooks.ValidatingWebhooks {
+		c := &admissionv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: v.Name + suffix}}
+		if err := client.IgnoreNotFound(e.Client.Delete(ctx, c)); err != nil {
 			return err
 		}
 	}
 	for _, m := range e.webhooks.MutatingWebhooks {
-		cur := &admissionv1.MutatingWebhookConfiguration{}
-		if err := e.Client.Get(ctx, client.ObjectKeyFromObject(m), cur); err != nil {
+		c := &admissionv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: m.Name + suffix}}
+		if err := client.IgnoreNotFound(e.Client.Delete(ctx, c)); err != nil {
 			return err
 		}
-		for i := range cur.Webhooks {
-			point(&cur.Webhooks[i].ClientConfig)
+	}
+	return nil
+}
+
+// webhookFields are the fields of one registered webhook that the load
+// tool changes: whom it calls, and for which objects.
+type webhookFields struct {
+	clientConfig *admissionv1.WebhookClientConfig
+	selector     **metav1.LabelSelector
+}
+
+// point makes the webhook call hostPort, keeping its path, trusting
+// caBundle; nil keeps the current caBundle.
+func (h webhookFields) point(hostPort string, caBundle []byte) {
+	u, _ := url.Parse(*h.clientConfig.URL)
+	u.Host = hostPort
+	h.clientConfig.URL = ptr(u.String())
+	if caBundle != nil {
+		h.clientConfig.CABundle = caBundle
+	}
+}
+
+// registered reads both configurations as the apiserver holds them, with
+// the fields of each of their webhooks, for the caller to change.
+func (e *Cluster) registered(ctx context.Context) ([]client.Object, []webhookFields, error) {
+	var objs []client.Object
+	var hooks []webhookFields
+	for _, v := range e.webhooks.ValidatingWebhooks {
+		cur := &admissionv1.ValidatingWebhookConfiguration{}
+		if err := e.Client.Get(ctx, client.ObjectKeyFromObject(v), cur); err != nil {
+			return nil, nil, err
 		}
-		if err := e.Client.Update(ctx, cur); err != nil {
+		for i := range cur.Webhooks {
+			hooks = append(hooks, webhookFields{&cur.Webhooks[i].ClientConfig, &cur.Webhooks[i].ObjectSelector})
+		}
+		objs = append(objs, cur)
+	}
+	for _, m := range e.webhooks.MutatingWebhooks {
+		cur := &admissionv1.MutatingWebhookConfiguration{}
+		if err := e.Client.Get(ctx, client.ObjectKeyFromObject(m), cur); err != nil {
+			return nil, nil, err
+		}
+		for i := range cur.Webhooks {
+			hooks = append(hooks, webhookFields{&cur.Webhooks[i].ClientConfig, &cur.Webhooks[i].ObjectSelector})
+		}
+		objs = append(objs, cur)
+	}
+	return objs, hooks, nil
+}
+
+// updateAll writes objs back.
+func (e *Cluster) updateAll(ctx context.Context, objs []client.Object) error {
+	for _, o := range objs {
+		if err := e.Client.Update(ctx, o); err != nil {
 			return err
 		}
 	}

@@ -14,26 +14,42 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// kubectlWarmup creates are made, untimed, before each timed phase.
+// kubectlWarmup creates of each arm are made, untimed, before the timed ones.
 const kubectlWarmup = 10
 
-// kubectlRounds interleave the phases, in an order reversed every other
-// round, so that a drift in the machine's load over the minutes the path
-// takes falls on all of them alike, whichever way it goes.
-const kubectlRounds = 10
+// armLabel routes each kubectl-path create to one arm: to no webhook, to
+// gateguard's configurations, or to their copies that call the floor.
+const armLabel = "load.gateguard.dev/webhook"
 
-// pathResult is the latency of the sequential creates of one phase, and
-// of an update of each created object that claims nothing new (a label):
+// floorCopies suffixes the names of the configurations that call the floor.
+const floorCopies = "-load-floor"
+
+// pathArm is one arm of the kubectl path: the label value that routes a
+// create to it, and whom the apiserver then calls.
+type pathArm struct {
+	phase string
+	label string
+	calls webhookState
+}
+
+// pathArms are the kubectl path's arms, in the report's order.
+func pathArms() []pathArm {
+	return []pathArm{{"webhooks off", "none", callsNothing}, {"gateguard registered", "gateguard", callsGateguard},
+		{"floor registered", "floor", callsFloor}}
+}
+
+// pathResult is the latency of the sequential creates of one arm, and of
+// an update of each created object that claims nothing new (a label):
 // with claims on, a create writes a HostClaim and an update does not.
 type pathResult struct {
 	phase     string
 	latencies []time.Duration
 	updates   []time.Duration
-	posts     float64 // the HostClaims gateguard's admissions wrote during the phase's creates (claimWritesDuring)
-	creates   int     // every create of the phase, warm-ups included
+	posts     float64 // the HostClaims gateguard's admissions wrote during the creates (claimWritesDuring)
+	creates   int     // every create of the arm, warm-ups included
 }
 
-// writesPerCreate is gateguard's own POSTs per create of the phase: its
+// writesPerCreate is gateguard's own POSTs per create of the arm: its
 // HostClaims, one per route table a new host lands in.
 func (p pathResult) writesPerCreate() float64 {
 	if p.creates == 0 {
@@ -43,43 +59,48 @@ func (p pathResult) writesPerCreate() float64 {
 }
 
 // kubectlPath times o.Creates sequential creates of VirtualServices with
-// new hosts through kube-apiserver in three phases, interleaved over
-// kubectlRounds rounds: with gateguard's webhook configurations deleted,
-// registered, and pointed at the floor server, which allows everything at
-// once. The floor phase is what the apiserver's calling of two webhooks
-// costs on this machine by itself; gateguard's own share is the
-// difference. It leaves the configurations registered, calling gateguard.
+// new hosts through kube-apiserver in three arms at once, in one
+// apiserver: no webhook called, gateguard's configurations, and copies of
+// them calling the floor server, which allows everything at once; a label
+// on each object routes it (armLabel). The creates of the three arms
+// alternate, one each in turn, so that whatever the machine is doing at a
+// moment falls on all three alike: measured in phases a second long, the
+// phases' medians moved by a millisecond or two between phases, more than
+// the difference being measured. The floor arm is what the apiserver's
+// calling of two webhooks costs on this machine by itself; gateguard's
+// own share is the difference. It leaves gateguard's configurations
+// registered as the manifests have them, alone.
 func kubectlPath(ctx context.Context, c *cluster.Cluster, cl client.Client, fl *floor, o options) ([]pathResult, error) {
-	out := []pathResult{{phase: "webhooks off"}, {phase: "gateguard registered"}, {phase: "floor registered"}}
+	arms := pathArms()
+	if err := routeArms(ctx, c, fl); err != nil {
+		return nil, fmt.Errorf("kubectl path: %w", err)
+	}
 	probe, err := newProber(c)
 	if err != nil {
 		return nil, err
 	}
-	phases := []struct {
-		name  string
-		enter func() error
-		state webhookState
-	}{
-		{"webhooks off", func() error { return c.UnregisterWebhooks(ctx) }, callsNothing},
-		{"gateguard registered", func() error { return c.RegisterWebhooks(ctx) }, callsGateguard},
-		{"floor registered", func() error { return c.PointWebhooksAt(ctx, strings.TrimPrefix(fl.url, "https://"), fl.ca) }, callsFloor},
-	}
-	for round := range kubectlRounds {
-		for j := range phases {
-			i := j
-			if round%2 == 1 {
-				i = len(phases) - 1 - j
-			}
-			if err := phases[i].enter(); err != nil {
-				return nil, fmt.Errorf("kubectl path, %s: %w", phases[i].name, err)
-			}
-			if err := probe.wait(ctx, o, phases[i].state); err != nil {
-				return nil, err
-			}
-			if err := out[i].timeRound(ctx, c, cl, o, round); err != nil {
-				return nil, err
-			}
+	for _, a := range arms {
+		if err := probe.wait(ctx, o, a.label, a.calls); err != nil {
+			return nil, err
 		}
+	}
+	out := make([]pathResult, len(arms))
+	for i, a := range arms {
+		out[i].phase = a.phase
+	}
+	var created [][]*networkingv1.VirtualService
+	out[1].posts, err = claimWritesDuring(c.Gateguard.MetricsAddr, func() (err error) {
+		created, err = timeCreates(ctx, cl, o, arms, out)
+		return err
+	})
+	if err == nil {
+		err = timeUpdates(ctx, cl, created, out)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := c.DeleteWebhookCopies(ctx, floorCopies); err != nil {
+		return nil, err
 	}
 	if err := c.UnregisterWebhooks(ctx); err != nil {
 		return nil, err
@@ -87,68 +108,70 @@ func kubectlPath(ctx context.Context, c *cluster.Cluster, cl client.Client, fl *
 	return out, c.RegisterWebhooks(ctx)
 }
 
-// timeRound adds one round of the phase's creates, and an update of each,
-// to p.
-func (p *pathResult) timeRound(ctx context.Context, c *cluster.Cluster, cl client.Client, o options, round int) error {
-	var created []*networkingv1.VirtualService
-	var lat []time.Duration
-	writes, err := claimWritesDuring(c.Gateguard.MetricsAddr, func() (err error) {
-		created, lat, err = timeCreates(ctx, cl, o, fmt.Sprintf("%s-%d", strings.Fields(p.phase)[0], round))
-		return err
-	})
-	if err != nil {
+// routeArms narrows gateguard's configurations to every object but the
+// other arms', and registers their copies calling the floor for the
+// floor's.
+func routeArms(ctx context.Context, c *cluster.Cluster, fl *floor) error {
+	notOthers := &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+		{Key: armLabel, Operator: metav1.LabelSelectorOpNotIn, Values: []string{"none", "floor"}}}}
+	if err := c.SelectWebhookObjects(ctx, notOthers); err != nil {
 		return err
 	}
-	p.posts += writes
-	p.creates += kubectlWarmup + len(lat)
-	p.latencies = append(p.latencies, lat...)
-	upd, err := timeUpdates(ctx, cl, created)
-	p.updates = append(p.updates, upd...)
-	return err
+	return c.RegisterWebhookCopies(ctx, floorCopies, strings.TrimPrefix(fl.url, "https://"), fl.ca,
+		&metav1.LabelSelector{MatchLabels: map[string]string{armLabel: "floor"}})
 }
 
-// timeCreates makes the warm-up creates, then times o.Creates more, one
-// at a time, and returns the timed ones as stored.
-func timeCreates(ctx context.Context, cl client.Client, o options, phase string) ([]*networkingv1.VirtualService,
-	[]time.Duration, error) {
-	var created []*networkingv1.VirtualService
-	var out []time.Duration
-	for i := range kubectlWarmup + max(1, o.Creates/kubectlRounds) {
-		vs := pathVirtualService(o, phase, i)
-		start := time.Now()
-		if err := cl.Create(ctx, vs); err != nil {
-			return nil, nil, fmt.Errorf("kubectl path, %s phase: creating %s/%s: %w", phase, vs.Namespace, vs.Name, err)
-		}
-		if i >= kubectlWarmup {
-			out = append(out, time.Since(start))
-			created = append(created, vs)
+// timeCreates makes kubectlWarmup untimed creates per arm, then o.Creates
+// timed ones per arm: create i of each arm one after another, from a
+// different arm each time. It returns each arm's timed objects as stored.
+func timeCreates(ctx context.Context, cl client.Client, o options, arms []pathArm, out []pathResult) (
+	[][]*networkingv1.VirtualService, error) {
+	created := make([][]*networkingv1.VirtualService, len(arms))
+	for i := range kubectlWarmup + o.Creates {
+		for j := range arms {
+			a := (i + j) % len(arms)
+			vs := pathVirtualService(o, arms[a].label, i)
+			start := time.Now()
+			if err := cl.Create(ctx, vs); err != nil {
+				return nil, fmt.Errorf("kubectl path, %s: creating %s/%s: %w", arms[a].phase, vs.Namespace, vs.Name, err)
+			}
+			out[a].creates++
+			if i >= kubectlWarmup {
+				out[a].latencies = append(out[a].latencies, time.Since(start))
+				created[a] = append(created[a], vs)
+			}
 		}
 	}
-	return created, out, nil
+	return created, nil
 }
 
-// timeUpdates times one update of each object, a label added: the hosts
-// stay, so the update claims nothing new.
-func timeUpdates(ctx context.Context, cl client.Client, objs []*networkingv1.VirtualService) ([]time.Duration, error) {
-	out := make([]time.Duration, 0, len(objs))
-	for _, vs := range objs {
-		vs.Labels = map[string]string{"load.gateguard.dev/updated": "true"}
-		start := time.Now()
-		if err := cl.Update(ctx, vs); err != nil {
-			return nil, fmt.Errorf("kubectl path: updating %s/%s: %w", vs.Namespace, vs.Name, err)
+// timeUpdates times one update of each created object, a label added (the
+// hosts stay, so the update claims nothing new), the arms alternating as
+// their creates did.
+func timeUpdates(ctx context.Context, cl client.Client, created [][]*networkingv1.VirtualService, out []pathResult) error {
+	for i := range created[0] {
+		for j := range created {
+			a := (i + j) % len(created)
+			vs := created[a][i]
+			vs.Labels["load.gateguard.dev/updated"] = "true"
+			start := time.Now()
+			if err := cl.Update(ctx, vs); err != nil {
+				return fmt.Errorf("kubectl path, %s: updating %s/%s: %w", out[a].phase, vs.Namespace, vs.Name, err)
+			}
+			out[a].updates = append(out[a].updates, time.Since(start))
 		}
-		out = append(out, time.Since(start))
 	}
-	return out, nil
+	return nil
 }
 
-// pathVirtualService is create i of a phase: a host of its own, on the
-// gateway whose wildcard covers it.
-func pathVirtualService(o options, phase string, i int) *networkingv1.VirtualService {
+// pathVirtualService is create i of an arm, labelled for it: a host of
+// its own, on the gateway whose wildcard covers it.
+func pathVirtualService(o options, arm string, i int) *networkingv1.VirtualService {
 	g := (i * 31) % o.Gateways
 	ns := teamNamespace(i, o.Namespaces)
-	vs := &networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("path-%s-%d", phase, i)}}
-	vs.Spec.Hosts = []string{fmt.Sprintf("path-%s-%d.%s", phase, i, gatewayDomain(g))}
+	vs := &networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("path-%s-%d", arm, i),
+		Labels: map[string]string{armLabel: arm}}}
+	vs.Spec.Hosts = []string{fmt.Sprintf("path-%s-%d.%s", arm, i, gatewayDomain(g))}
 	vs.Spec.Gateways = []string{gatewayNamespace + "/" + gatewayName(g)}
 	vs.Spec.Http = []*networking.HTTPRoute{{Route: []*networking.HTTPRouteDestination{{
 		Destination: &networking.Destination{Host: vs.Name, Port: &networking.PortSelector{Number: 8080}}}}}}

@@ -58,13 +58,14 @@ func (p *prober) HandleWarningHeader(_ int, _ string, text string) {
 	p.warnings = append(p.warnings, text)
 }
 
-// state makes one probe and tells who answered it.
-func (p *prober) state(ctx context.Context, o options, attempt int) (webhookState, error) {
+// state makes one probe, labelled for arm, and tells who answered it.
+func (p *prober) state(ctx context.Context, o options, arm string, attempt int) (webhookState, error) {
 	p.mu.Lock()
 	p.warnings = nil
 	p.mu.Unlock()
 	dup := seededVirtualService(o, 0) // owned by team-0
-	dup.Namespace, dup.Name = teamNamespace(1, o.Namespaces), fmt.Sprintf("probe-%d", attempt)
+	dup.Namespace, dup.Name = teamNamespace(1, o.Namespaces), fmt.Sprintf("probe-%s-%d", arm, attempt)
+	dup.Labels = map[string]string{armLabel: arm}
 	err := p.cl.Create(ctx, dup, client.DryRunAll)
 	if err != nil && strings.Contains(err.Error(), "duplicate-host") {
 		return callsGateguard, nil
@@ -85,11 +86,11 @@ func (p *prober) state(ctx context.Context, o options, attempt int) (webhookStat
 }
 
 // wait probes, for at most 20s, until the apiserver's view of the webhook
-// configurations has caught up with want.
-func (p *prober) wait(ctx context.Context, o options, want webhookState) error {
+// configurations has caught up with want for the objects of arm.
+func (p *prober) wait(ctx context.Context, o options, arm string, want webhookState) error {
 	deadline := time.Now().Add(20 * time.Second)
 	for attempt := 0; time.Now().Before(deadline); attempt++ {
-		got, err := p.state(ctx, o, attempt)
+		got, err := p.state(ctx, o, arm, attempt)
 		if err != nil || got == want {
 			return err
 		}
@@ -99,5 +100,5 @@ func (p *prober) wait(ctx context.Context, o options, want webhookState) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	return fmt.Errorf("the apiserver did not switch to calling %s within 20s", want)
+	return fmt.Errorf("the apiserver did not call %s for the %s arm's objects within 20s", want, arm)
 }
