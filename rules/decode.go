@@ -147,30 +147,35 @@ func decodeInto(data []byte, obj client.Object) error {
 
 // decodeGateway decodes an Istio Gateway, its spec with protojson.
 func decodeGateway(data []byte, gw *networkingv1.Gateway) error {
-	var raw istioObject[borrowedJSON]
-	if err := decodeIstioObject(data, &raw); err != nil {
+	spec, err := decodeIstio[borrowedJSON](data, &gw.TypeMeta, &gw.ObjectMeta)
+	if err != nil || len(spec) == 0 || string(spec) == "null" {
 		return err
 	}
-	gw.TypeMeta = metav1.TypeMeta{APIVersion: raw.APIVersion, Kind: raw.Kind}
-	gw.ObjectMeta = raw.Metadata.objectMeta()
-	if len(raw.Spec) == 0 || string(raw.Spec) == "null" {
-		return nil
-	}
 	// Unknown fields are allowed, as Istio's shim allows them.
-	return protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(raw.Spec, &gw.Spec)
+	return protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(spec, &gw.Spec)
 }
 
 // decodeVirtualService decodes an Istio VirtualService as the cache does:
 // its HTTP routes stand as one empty route, since the rules only ask
 // whether it has some.
 func decodeVirtualService(data []byte, vs *networkingv1.VirtualService) error {
-	var raw istioObject[VirtualServiceSpec]
-	if err := decodeIstioObject(data, &raw); err != nil {
+	spec, err := decodeIstio[VirtualServiceSpec](data, &vs.TypeMeta, &vs.ObjectMeta)
+	if err != nil {
 		return err
 	}
-	vs.TypeMeta = metav1.TypeMeta{APIVersion: raw.APIVersion, Kind: raw.Kind}
-	vs.ObjectMeta = raw.Metadata.objectMeta()
-	return raw.Spec.Fill(&vs.Spec, []*networking.HTTPRoute{{}})
+	return spec.Fill(&vs.Spec, []*networking.HTTPRoute{{}})
+}
+
+// decodeIstio decodes an Istio object's type and kept metadata into tm and
+// om, and returns its spec as Spec.
+func decodeIstio[Spec any](data []byte, tm *metav1.TypeMeta, om *metav1.ObjectMeta) (Spec, error) {
+	var raw istioObject[Spec]
+	if err := decodeIstioObject(data, &raw); err != nil {
+		return raw.Spec, err
+	}
+	*tm = metav1.TypeMeta{APIVersion: raw.APIVersion, Kind: raw.Kind}
+	*om = raw.Metadata.objectMeta()
+	return raw.Spec, nil
 }
 
 // typedDecodeOptions are encoding/json's rules, with the metadata of every

@@ -96,3 +96,22 @@ func TestDecodeExemptionIsCaseSensitive(t *testing.T) {
 func metaOf(obj client.Object) metav1.ObjectMeta {
 	return *obj.(metav1.ObjectMetaAccessor).GetObjectMeta().(*metav1.ObjectMeta)
 }
+
+// TestDecodeRefusesWhatIstioAndTheApiserverRefuse: /mutate and gateguard
+// check decode objects no schema has checked, so a VirtualService whose
+// http is not an array, or a creationTimestamp that is not RFC 3339 (""
+// included, as metav1.Time refuses it), is an error naming the field.
+func TestDecodeRefusesWhatIstioAndTheApiserverRefuse(t *testing.T) {
+	for _, c := range []struct{ data, want string }{
+		{`{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"shop"},"spec":{"http":{}}}`,
+			`decoding VirtualService: json: cannot unmarshal into Go rules.NonEmptyArray within "/spec/http": want an array, got {`},
+		{`{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"shop","creationTimestamp":""},"spec":{}}`,
+			`decoding VirtualService: json: cannot unmarshal into Go rules.Timestamp within "/metadata/creationTimestamp": ` +
+				`parsing time "" as "2006-01-02T15:04:05Z07:00": cannot parse "" as "2006"`},
+	} {
+		_, err := DecodeObject([]byte(c.data))
+		if err == nil || err.Error() != c.want {
+			t.Errorf("DecodeObject(%s)\n got: %v\nwant: %s", c.data, err, c.want)
+		}
+	}
+}

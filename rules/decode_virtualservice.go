@@ -59,13 +59,17 @@ func (s *VirtualServiceSpec) Fill(spec *networking.VirtualService, http []*netwo
 // NonEmptyArray records whether a JSON array has elements, decoding none.
 type NonEmptyArray bool
 
-// UnmarshalJSONFrom reads the array from d. Anything but an array is no
-// routes, as a generic decode read it.
+// UnmarshalJSONFrom reads an array, or null, from d. Anything else is
+// refused, as Istio's decoder refuses it: /mutate and gateguard check see
+// objects no schema has checked yet.
 func (p *NonEmptyArray) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 	v, err := d.ReadValue()
-	if err != nil {
+	if err != nil || v.Kind() == 'n' {
 		return err
 	}
-	*p = v.Kind() == '[' && len(bytes.TrimSpace(v[1:len(v)-1])) > 0
+	if v.Kind() != '[' {
+		return fmt.Errorf("want an array, got %s", v.Kind())
+	}
+	*p = len(bytes.TrimSpace(v[1:len(v)-1])) > 0
 	return nil
 }
