@@ -2,8 +2,10 @@
 //
 // It starts a real kube-apiserver and etcd (e2e/cluster), seeds a large
 // snapshot before gateguard starts, and records gateguard's time to ready
-// with it. Then it measures the kubectl path (sequential creates through
-// the apiserver with gateguard's webhooks unregistered, then registered)
+// with it. Then it measures the kubectl path (sequential creates, then
+// updates, through the apiserver in three arms at once: no webhook,
+// gateguard, and the floor server; an object label routes each, and the
+// arms alternate one object at a time)
 // and drives pre-built AdmissionReview requests straight at gateguard's
 // HTTPS endpoint and at a floor server (a minimal HTTPS handler that only
 // decodes the review and allows it), closed-loop at each concurrency and
@@ -52,7 +54,7 @@ type options struct {
 	MaxRequests     int           // bound on the requests of one run
 	Pool            int           // distinct pre-built request bodies, cycled
 	Mix             mix           // weights of the request kinds
-	Creates         int           // sequential creates of the kubectl path, per phase
+	Creates         int           // sequential creates of the kubectl path, per arm
 	Timeout         time.Duration // bound on the whole run
 	Profile         string        // directory for gateguard's pprof profiles; "" = none
 	Starts          int           // gateguard starts against the seeded snapshot; the last one serves the runs
@@ -92,7 +94,7 @@ func parseFlags(args []string) (options, error) {
 		"pending claim in gateguard until its cache shows it, which here never happens, so the pool bounds the pending claims")
 	fs.Var(&o.Mix, "mix", "request mix as kind=weight,... of new, duplicate, gateway, dryrun, mutate, route (a new HTTPRoute), "+
 		"duproute (a duplicate HTTPRoute hostname)")
-	fs.IntVar(&o.Creates, "creates", o.Creates, "sequential kubectl-path creates per phase (webhooks off, on); 0 skips")
+	fs.IntVar(&o.Creates, "creates", o.Creates, "sequential kubectl-path creates per arm (no webhook, gateguard, floor); 0 skips")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "bound on the whole run")
 	fs.StringVar(&o.Profile, "profile", o.Profile,
 		"save gateguard's CPU profile of each timed run and its heap and allocation profiles into this directory")

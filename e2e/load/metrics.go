@@ -31,7 +31,7 @@ func scrapeAPICalls(addr string) (apiCalls, error) {
 // scrapeClaimWrites is gateguard's POSTs to kube-apiserver less the
 // claims its sweeper backfilled: the HostClaims its admissions created
 // (the load tool's objects claim nothing else), not those of objects
-// another phase left unclaimed.
+// another arm left unclaimed.
 func scrapeClaimWrites(addr string) (float64, error) {
 	posts, backfills := 0.0, 0.0
 	err := scrape(addr, func(name, labels string, v float64) {

@@ -172,7 +172,7 @@ func (r *report) printPath(w io.Writer) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "kubectl path (%d sequential creates per phase via kube-apiserver)\tmedian\tp99\t\n", len(r.path[0].latencies))
+	fmt.Fprintf(tw, "kubectl path (%d sequential creates per arm via kube-apiserver)\tmedian\tp99\t\n", len(r.path[0].latencies))
 	var p50, p99 [3]time.Duration
 	for i, ph := range r.path {
 		p50[i], p99[i] = medianP99(ph.latencies)
