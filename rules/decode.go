@@ -55,13 +55,13 @@ func DecodeObjectAs(gvk schema.GroupVersionKind, data []byte) (client.Object, er
 }
 
 // istioObject is an Istio Gateway or VirtualService as the rules read it:
-// identity, generation, labels, the exemption annotation, and the spec: a
-// Gateway's left raw for protojson, which decodes it instead of Istio's
-// legacy jsonpb shim (the same proto3 JSON mapping, at a fraction of the
-// cost), a VirtualService's as VirtualServiceSpec. Nothing else is
-// decoded: managedFields and every other annotation — kubectl's
-// last-applied one is a copy of the whole object — are scanned past,
-// never allocated.
+// keptMetadata (identity, generation, creation time, labels, the exemption
+// annotation), and the spec: a Gateway's left raw for protojson, which
+// decodes it instead of Istio's legacy jsonpb shim (the same proto3 JSON
+// mapping, at a fraction of the cost), a VirtualService's as
+// VirtualServiceSpec. Nothing else is decoded: managedFields and every
+// other annotation — kubectl's last-applied one is a copy of the whole
+// object — are scanned past, never allocated.
 type istioObject[Spec any] struct {
 	APIVersion string       `json:"apiVersion"`
 	Kind       string       `json:"kind"`
