@@ -171,7 +171,8 @@ func decodeVirtualService(data []byte, vs *networkingv1.VirtualService) error {
 func decodeIstio[Spec any](data []byte, tm *metav1.TypeMeta, om *metav1.ObjectMeta) (Spec, error) {
 	var raw istioObject[Spec]
 	if err := decodeIstioObject(data, &raw); err != nil {
-		return raw.Spec, err
+		var none Spec // not what a half-decoded object left
+		return none, err
 	}
 	*tm = metav1.TypeMeta{APIVersion: raw.APIVersion, Kind: raw.Kind}
 	*om = raw.Metadata.objectMeta()

@@ -27,7 +27,7 @@ const floorCopies = "-load-floor"
 // pathArm is one arm of the kubectl path: the label value that routes a
 // create to it, and whom the apiserver then calls.
 type pathArm struct {
-	phase string
+	name  string // as the report prints it
 	label string
 	calls webhookState
 }
@@ -42,7 +42,7 @@ func pathArms() []pathArm {
 // an update of each created object that claims nothing new (a label):
 // with claims on, a create writes a HostClaim and an update does not.
 type pathResult struct {
-	phase     string
+	name      string
 	latencies []time.Duration
 	updates   []time.Duration
 	posts     float64 // the HostClaims gateguard's admissions wrote during the creates (claimWritesDuring)
@@ -86,7 +86,7 @@ func kubectlPath(ctx context.Context, c *cluster.Cluster, cl client.Client, fl *
 	}
 	out := make([]pathResult, len(arms))
 	for i, a := range arms {
-		out[i].phase = a.phase
+		out[i].name = a.name
 	}
 	var created [][]*networkingv1.VirtualService
 	out[1].posts, err = claimWritesDuring(c.Gateguard.MetricsAddr, func() (err error) {
@@ -133,7 +133,7 @@ func timeCreates(ctx context.Context, cl client.Client, o options, arms []pathAr
 			vs := pathVirtualService(o, arms[a].label, i)
 			start := time.Now()
 			if err := cl.Create(ctx, vs); err != nil {
-				return nil, fmt.Errorf("kubectl path, %s: creating %s/%s: %w", arms[a].phase, vs.Namespace, vs.Name, err)
+				return nil, fmt.Errorf("kubectl path, %s: creating %s/%s: %w", arms[a].name, vs.Namespace, vs.Name, err)
 			}
 			out[a].creates++
 			if i >= kubectlWarmup {
@@ -156,7 +156,7 @@ func timeUpdates(ctx context.Context, cl client.Client, created [][]*networkingv
 			vs.Labels["load.gateguard.dev/updated"] = "true"
 			start := time.Now()
 			if err := cl.Update(ctx, vs); err != nil {
-				return fmt.Errorf("kubectl path, %s: updating %s/%s: %w", out[a].phase, vs.Namespace, vs.Name, err)
+				return fmt.Errorf("kubectl path, %s: updating %s/%s: %w", out[a].name, vs.Namespace, vs.Name, err)
 			}
 			out[a].updates = append(out[a].updates, time.Since(start))
 		}

@@ -174,18 +174,18 @@ func (r *report) printPath(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "kubectl path (%d sequential creates per arm via kube-apiserver)\tmedian\tp99\t\n", len(r.path[0].latencies))
 	var p50, p99 [3]time.Duration
-	for i, ph := range r.path {
-		p50[i], p99[i] = medianP99(ph.latencies)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", ph.phase, dur(p50[i]), dur(p99[i]))
+	for i, arm := range r.path {
+		p50[i], p99[i] = medianP99(arm.latencies)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", arm.name, dur(p50[i]), dur(p99[i]))
 	}
 	fmt.Fprintf(tw, "added by gateguard (mutate + validate)\t%s\t%s\t\n", dur(p50[1]-p50[0]), dur(p99[1]-p99[0]))
 	fmt.Fprintf(tw, "added by the floor (the apiserver calling two webhooks)\t%s\t%s\t\n", dur(p50[2]-p50[0]), dur(p99[2]-p99[0]))
 	fmt.Fprintf(tw, "gateguard over the floor\t%s\t%s\t\n", dur(p50[1]-p50[2]), dur(p99[1]-p99[2]))
 	fmt.Fprintf(tw, "gateguard's own apiserver writes per create (HostClaims)\t%.2f\t\t\n", r.path[1].writesPerCreate())
 	fmt.Fprintf(tw, "updates that claim nothing new (one per create)\tmedian\tp99\t\n")
-	for i, ph := range r.path {
-		p50[i], p99[i] = medianP99(ph.updates)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", ph.phase, dur(p50[i]), dur(p99[i]))
+	for i, arm := range r.path {
+		p50[i], p99[i] = medianP99(arm.updates)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", arm.name, dur(p50[i]), dur(p99[i]))
 	}
 	fmt.Fprintf(tw, "update: gateguard over the floor\t%s\t%s\t\n", dur(p50[1]-p50[2]), dur(p99[1]-p99[2]))
 	tw.Flush()
