@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,7 +71,15 @@ func (e *Cluster) StartGateguardWrapped(ctx context.Context, wrap Wrap, extraArg
 // newGateguard prepares a process of bin named name: its log and policy
 // files in Dir, its probe and metrics addresses.
 func (e *Cluster) newGateguard(bin, name string) (*Gateguard, error) {
-	p := &Gateguard{Binary: bin, ProbeAddr: freeAddr(), MetricsAddr: freeAddr(), LogPath: filepath.Join(e.Dir, name+".log"),
+	probe, err := FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	metrics, err := FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	p := &Gateguard{Binary: bin, ProbeAddr: probe, MetricsAddr: metrics, LogPath: filepath.Join(e.Dir, name+".log"),
 		PolicyFile: filepath.Join(e.Dir, name+"-policy.yaml"), done: make(chan error, 1)}
 	if name == "gateguard" {
 		p.PolicyFile = filepath.Join(e.Dir, "policy.yaml")
@@ -204,14 +211,4 @@ func (p *Gateguard) Stop() {
 	case <-time.After(30 * time.Second):
 		_ = p.cmd.Process.Kill()
 	}
-}
-
-// freeAddr returns a loopback address with a port free right now.
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }

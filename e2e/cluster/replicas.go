@@ -44,7 +44,10 @@ func (e *Cluster) StartReplicas(ctx context.Context, n int, extraArgs ...string)
 		if err != nil {
 			return nil, err
 		}
-		addr := freeAddr()
+		addr, err := FreeAddr()
+		if err != nil {
+			return nil, err
+		}
 		addrs = append(addrs, addr)
 		_, port, _ := net.SplitHostPort(addr)
 		r.argvs = append(r.argvs, append(append(e.serveArgv(p), "--port", port), extraArgs...))
