@@ -60,7 +60,8 @@ type options struct {
 	Starts          int           // gateguard starts against the seeded snapshot; the last one serves the runs
 	GateguardEnv    [][]string    // per start, cycled: KEY=VALUE set in gateguard's environment only
 	OpenLoop        []int         // open-loop rates, in % of the floor's c=1 throughput; none = skip
-	OpenDuration    time.Duration // timed part of each open-loop run
+	OpenDuration    time.Duration // timed part of each open-loop run, per target
+	OpenTurns       int           // turns the targets take, in alternating order, over OpenDuration
 	Claims          bool          // gateguard claims hosts in etcd (its default); false serves as one replica does without
 }
 
@@ -69,7 +70,7 @@ func defaultOptions() options {
 		VirtualServices: 10000, HTTPRoutes: 10000, Gateways: 1000, Secrets: 10000, Pods: 2000, Namespaces: 500, SeedWorkers: 32,
 		Concurrency: []int{1, 8}, Duration: 20 * time.Second, Warmup: 2 * time.Second, MaxRequests: 2_000_000,
 		Pool: 2000, Mix: defaultMix(), Creates: 200, Timeout: 20 * time.Minute, Starts: 1,
-		OpenLoop: []int{25, 50, 75}, OpenDuration: 10 * time.Second, Claims: true,
+		OpenLoop: []int{25, 50, 75}, OpenDuration: 20 * time.Second, OpenTurns: 10, Claims: true,
 	}
 }
 
@@ -104,7 +105,9 @@ func parseFlags(args []string) (options, error) {
 		"sets separated by | apply to successive starts, cycled, e.g. '|KUBE_FEATURE_WatchListClient=false' alternates")
 	open := fs.String("open-loop", "25,50,75", "open-loop arrival rates in % of the floor's c=1 throughput, "+
 		"each run on the floor and gateguard (needs 1 in --concurrency); none skips")
-	fs.DurationVar(&o.OpenDuration, "open-duration", o.OpenDuration, "timed duration of each open-loop run")
+	fs.DurationVar(&o.OpenDuration, "open-duration", o.OpenDuration, "timed duration of each open-loop run, per target")
+	fs.IntVar(&o.OpenTurns, "open-turns", o.OpenTurns, "turns the floor and gateguard take, in alternating order, "+
+		"over --open-duration at each rate, so that a moment's disturbance on the shared machine falls on both alike")
 	fs.BoolVar(&o.Claims, "claims", o.Claims, "serve with gateguard's host claims (its default, which two replicas need): "+
 		"every new host is one apiserver write; false passes --claims=false, as a single replica may run")
 	if err := fs.Parse(args); err != nil {
@@ -143,6 +146,8 @@ func (o options) validate() error {
 		return fmt.Errorf("--pool, --max-requests and --starts must be at least 1, --duration positive, --creates not negative")
 	case len(o.OpenLoop) > 0 && (o.OpenDuration <= 0 || !slices.Contains(o.Concurrency, 1)):
 		return fmt.Errorf("--open-loop needs a positive --open-duration and 1 in --concurrency (its rates are shares of the floor's c=1 throughput)")
+	case len(o.OpenLoop) > 0 && (o.OpenTurns < 1 || o.OpenDuration/time.Duration(o.OpenTurns) < time.Second):
+		return fmt.Errorf("--open-turns must be at least 1 and leave each turn of --open-duration at least 1s")
 	}
 	return nil
 }

@@ -39,8 +39,7 @@ type openResult struct {
 const openConnections = 64
 
 // driveOpenLoop runs, at each of o.OpenLoop percentages of the floor's
-// c=1 throughput, the floor and then gateguard at the same rate, each after
-// an untimed warm-up at that rate; gateguard's CPU is profiled meanwhile.
+// c=1 throughput, the floor and gateguard at the same rate.
 func driveOpenLoop(ctx context.Context, targets []target, pool []request, o options, rep *report, prof *profiler,
 	caPEMs ...[]byte) error {
 	capacity := rep.stats("floor", 1).rps
@@ -53,32 +52,74 @@ func driveOpenLoop(ctx context.Context, targets []target, pool []request, o opti
 	}
 	defer hc.CloseIdleConnections()
 	for _, pct := range o.OpenLoop {
-		rate := capacity * float64(pct) / 100
-		for _, t := range targets {
-			step("%s open loop at %d%% of the floor's c=1 throughput (%.0f req/s): %s warm-up, %s timed", t.name, pct, rate,
-				o.Warmup, o.OpenDuration)
-			if o.Warmup > 0 {
-				attack(hc, t, pool, rate, o.Warmup)
-			}
-			profiled := func() error { return nil }
-			if t.decides {
-				profiled = prof.cpu(ctx, fmt.Sprintf("cpu-open%d.pprof", pct), o.OpenDuration)
-			}
-			meter := newCPUMeter(t.pid)
-			before := meter.read()
-			res := attack(hc, t, pool, rate, o.OpenDuration)
-			res.cpu, res.percent = meter.read().since(before), pct
-			rep.open = append(rep.open, res)
-			if err := errors.Join(profiled(), ctx.Err()); err != nil {
-				return err
-			}
+		runs, err := openLoopAt(ctx, hc, targets, pool, o, pct, capacity*float64(pct)/100, prof)
+		if err != nil {
+			return err
 		}
+		rep.open = append(rep.open, runs...)
 	}
 	return nil
 }
 
+// openLoopAt warms every target up at rate, untimed, then gives each
+// o.OpenDuration in o.OpenTurns turns, taking turns in alternating order:
+// whatever else the shared machine does for a moment (another process's
+// garbage collection, the apiserver's) then falls on every target alike
+// instead of on whichever ran at that moment, and no target always goes
+// first. gateguard's warm-up is traced (the runtime's execution trace shows
+// what its goroutines and the garbage collector did when, which a CPU
+// profile cannot), its CPU profiled over all the turns (it idles in the
+// floor's).
+func openLoopAt(ctx context.Context, hc *http.Client, targets []target, pool []request, o options, pct int, rate float64,
+	prof *profiler) ([]*openResult, error) {
+	turn := o.OpenDuration / time.Duration(o.OpenTurns)
+	step("open loop at %d%% of the floor's c=1 throughput (%.0f req/s): %s warm-up per target, then %d turns of %s each",
+		pct, rate, o.Warmup, o.OpenTurns, turn)
+	runs := make([]*openResult, len(targets))
+	for i, t := range targets {
+		if o.Warmup > 0 {
+			traced := func() error { return nil }
+			if t.decides {
+				traced = prof.trace(ctx, fmt.Sprintf("trace-open%d.out", pct), o.Warmup)
+			}
+			attack(hc, t, pool, rate, o.Warmup)
+			if err := traced(); err != nil {
+				return nil, err
+			}
+		}
+		runs[i] = &openResult{target: t.name, percent: pct, cpu: cpuUse{}}
+	}
+	profiled := prof.cpu(ctx, fmt.Sprintf("cpu-open%d.pprof", pct), time.Duration(len(targets))*o.OpenDuration)
+	for n := range o.OpenTurns {
+		for k := range targets {
+			i := (n + k) % len(targets)
+			meter := newCPUMeter(targets[i].pid)
+			before := meter.read()
+			runs[i].add(attack(hc, targets[i], pool, rate, turn), meter.read().since(before))
+		}
+	}
+	for _, r := range runs {
+		slices.Sort(r.fromIntended)
+		slices.Sort(r.fromSent)
+	}
+	return runs, errors.Join(profiled(), ctx.Err())
+}
+
+// add merges one turn's answers and CPU use into r.
+func (r *openResult) add(turn *openResult, cpu cpuUse) {
+	r.rate, r.elapsed = turn.rate, r.elapsed+turn.elapsed
+	r.fromIntended = append(r.fromIntended, turn.fromIntended...)
+	r.fromSent = append(r.fromSent, turn.fromSent...)
+	r.errors += turn.errors
+	r.firstErrors = append(r.firstErrors, turn.firstErrors[:min(len(turn.firstErrors), 3-len(r.firstErrors))]...)
+	for role, d := range cpu {
+		r.cpu[role] += d
+	}
+}
+
 // attack sends the pool's requests, cycled, at rate for duration with
-// vegeta's constant pacer, and checks every answer afterwards.
+// vegeta's constant pacer, and checks every answer afterwards. Its
+// latencies are unsorted.
 func attack(hc *http.Client, t target, pool []request, rate float64, duration time.Duration) *openResult {
 	pacer := vegeta.ConstantPacer{Freq: max(1, int(rate+0.5)), Per: time.Second}
 	interval := time.Duration(pacer.Per.Nanoseconds() / int64(pacer.Freq))
@@ -112,8 +153,6 @@ func attack(hc *http.Client, t target, pool []request, rate float64, duration ti
 		res.fromIntended = append(res.fromIntended, r.End().Sub(intended))
 		res.fromSent = append(res.fromSent, r.Latency)
 	}
-	slices.Sort(res.fromIntended)
-	slices.Sort(res.fromSent)
 	return res
 }
 
@@ -154,8 +193,9 @@ func (r *report) printOpen(w io.Writer) {
 	if len(r.open) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "open loop: vegeta's constant pacer for %s per run; latency from each request's intended send time "+
-		"(from its actual send time in the last column)\n", r.opts.OpenDuration)
+	fmt.Fprintf(w, "open loop: vegeta's constant pacer for %s per target and rate, in %d turns taken in alternating order; "+
+		"latency from each request's intended send time (from its actual send time in the last column)\n",
+		r.opts.OpenDuration, r.opts.OpenTurns)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "target\t% of floor c=1\treq/s asked\tanswered/s\tp50\tp99\tp99.9\tmax\terrors\tp99 from sent\t"+
 		"CPU µs/req: target\tload tool\tmachine\t")

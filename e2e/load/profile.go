@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/gateguard/gateguard/e2e/cluster"
 	"github.com/gateguard/gateguard/webhook"
 	"k8s.io/apimachinery/pkg/util/wait"
 )
@@ -31,7 +31,8 @@ func servingArgs(profileAddr string, claims bool) []string {
 }
 
 // profiler saves gateguard's pprof profiles into dir: CPU over a timed run,
-// heap and allocations after the runs.
+// an execution trace of each open-loop warm-up, heap and allocations after
+// the runs.
 type profiler struct {
 	dir  string
 	addr string
@@ -45,12 +46,11 @@ func newProfiler(dir string) (*profiler, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := cluster.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	defer l.Close()
-	return &profiler{dir: dir, addr: l.Addr().String()}, nil
+	return &profiler{dir: dir, addr: addr}, nil
 }
 
 // address is where gateguard serves pprof; "" without profiling.
@@ -63,12 +63,23 @@ func (p *profiler) address() string {
 
 // cpu starts a CPU profile of the next d and returns a wait for it.
 func (p *profiler) cpu(ctx context.Context, name string, d time.Duration) func() error {
+	return p.over(ctx, name, "profile", d)
+}
+
+// trace starts a runtime execution trace (go tool trace) of the next d and
+// returns a wait for it.
+func (p *profiler) trace(ctx context.Context, name string, d time.Duration) func() error {
+	return p.over(ctx, name, "trace", d)
+}
+
+// over saves pprof's kind of record of the next d, in whole seconds.
+func (p *profiler) over(ctx context.Context, name, kind string, d time.Duration) func() error {
 	if p == nil {
 		return func() error { return nil }
 	}
 	done := make(chan error, 1)
 	go func() {
-		done <- p.save(ctx, name, fmt.Sprintf("profile?seconds=%d", max(1, int(d.Seconds()))))
+		done <- p.save(ctx, name, fmt.Sprintf("%s?seconds=%d", kind, max(1, int(d.Seconds()))))
 	}()
 	return func() error { return <-done }
 }
