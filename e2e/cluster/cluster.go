@@ -39,6 +39,7 @@ type Cluster struct {
 	root     string // the repository
 	policy   string
 	rbac     string // the kustomization installRBAC renders
+	ports    handedOut
 
 	AdminConfig *rest.Config  // cluster-admin
 	Client      client.Client // cluster-admin, with gateguard's scheme

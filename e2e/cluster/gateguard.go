@@ -71,11 +71,11 @@ func (e *Cluster) StartGateguardWrapped(ctx context.Context, wrap Wrap, extraArg
 // newGateguard prepares a process of bin named name: its log and policy
 // files in Dir, its probe and metrics addresses.
 func (e *Cluster) newGateguard(bin, name string) (*Gateguard, error) {
-	probe, err := FreeAddr()
+	probe, err := e.ports.freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	metrics, err := FreeAddr()
+	metrics, err := e.ports.freeAddr()
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // lowestPort is the bottom of the range FreeAddr draws from: above the
@@ -38,9 +39,38 @@ func ephemeralLow() int {
 	if err != nil {
 		return linuxDefault
 	}
+	// " x" gives an empty or blank file a first field, which Atoi refuses.
 	low, err := strconv.Atoi(strings.Fields(string(b) + " x")[0])
 	if err != nil || low <= lowestPort+100 {
 		return linuxDefault
 	}
 	return low
+}
+
+// handedOut remembers the addresses a Cluster has given its processes:
+// FreeAddr sees only whether a port is bound now, and the replicas' ports
+// are all drawn before the first of them starts.
+type handedOut struct {
+	mu    sync.Mutex
+	addrs map[string]bool
+}
+
+// freeAddr is a FreeAddr not handed out before.
+func (h *handedOut) freeAddr() (string, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for range 100 {
+		addr, err := FreeAddr()
+		if err != nil {
+			return "", err
+		}
+		if !h.addrs[addr] {
+			if h.addrs == nil {
+				h.addrs = map[string]bool{}
+			}
+			h.addrs[addr] = true
+			return addr, nil
+		}
+	}
+	return "", fmt.Errorf("every free loopback port drawn in 100 tries was handed out already")
 }

@@ -30,3 +30,20 @@ func TestFreeAddrIsBelowTheEphemeralRange(t *testing.T) {
 	}
 	l.Close()
 }
+
+// TestHandedOutNeverRepeats: a Cluster never gives two processes one
+// address, though each is free when drawn.
+func TestHandedOutNeverRepeats(t *testing.T) {
+	var h handedOut
+	seen := map[string]bool{}
+	for range 300 {
+		addr, err := h.freeAddr()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[addr] {
+			t.Fatalf("%s handed out twice", addr)
+		}
+		seen[addr] = true
+	}
+}

@@ -44,7 +44,7 @@ func (e *Cluster) StartReplicas(ctx context.Context, n int, extraArgs ...string)
 		if err != nil {
 			return nil, err
 		}
-		addr, err := FreeAddr()
+		addr, err := e.ports.freeAddr()
 		if err != nil {
 			return nil, err
 		}

@@ -105,9 +105,10 @@ func parseFlags(args []string) (options, error) {
 		"sets separated by | apply to successive starts, cycled, e.g. '|KUBE_FEATURE_WatchListClient=false' alternates")
 	open := fs.String("open-loop", "25,50,75", "open-loop arrival rates in % of the floor's c=1 throughput, "+
 		"each run on the floor and gateguard (needs 1 in --concurrency); none skips")
-	fs.DurationVar(&o.OpenDuration, "open-duration", o.OpenDuration, "timed duration of each open-loop run, per target")
+	fs.DurationVar(&o.OpenDuration, "open-duration", o.OpenDuration, "timed open-loop duration per target and rate, "+
+		"split into --open-turns")
 	fs.IntVar(&o.OpenTurns, "open-turns", o.OpenTurns, "turns the floor and gateguard take, in alternating order, "+
-		"over --open-duration at each rate, so that a moment's disturbance on the shared machine falls on both alike")
+		"over --open-duration at each rate, so that a moment's disturbance on the shared machine is as likely to fall on either")
 	fs.BoolVar(&o.Claims, "claims", o.Claims, "serve with gateguard's host claims (its default, which two replicas need): "+
 		"every new host is one apiserver write; false passes --claims=false, as a single replica may run")
 	if err := fs.Parse(args); err != nil {

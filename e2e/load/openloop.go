@@ -16,21 +16,21 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 )
 
-// openResult is one open-loop run: requests sent at a fixed arrival rate
-// whatever the answers' pace, so that a slow answer delays no later
+// openResult is one target's open loop at one rate, or one turn of it:
+// requests sent at a fixed arrival rate whatever the answers' pace, so that a slow answer delays no later
 // request and queueing shows in the latencies instead of hiding in a
 // lower rate (coordinated omission).
 type openResult struct {
 	target  string
-	percent int     // of the floor's c=1 throughput
-	rate    float64 // requests per second asked of the pacer
-	elapsed time.Duration
+	percent int           // of the floor's c=1 throughput
+	rate    float64       // requests per second asked of the pacer
+	elapsed time.Duration // each turn's, from its start to its last answer, summed
 	// latency from each request's intended send time, and from its actual
 	// one (vegeta's own figure), of the correct answers.
 	fromIntended, fromSent []time.Duration
 	errors                 int
 	firstErrors            []string
-	cpu                    cpuUse // CPU time by process over the timed run
+	cpu                    cpuUse // CPU time by process, summed over the turns
 }
 
 // openConnections bounds the open loop's requests in flight and sizes its
@@ -64,17 +64,17 @@ func driveOpenLoop(ctx context.Context, targets []target, pool []request, o opti
 // openLoopAt warms every target up at rate, untimed, then gives each
 // o.OpenDuration in o.OpenTurns turns, taking turns in alternating order:
 // whatever else the shared machine does for a moment (another process's
-// garbage collection, the apiserver's) then falls on every target alike
-// instead of on whichever ran at that moment, and no target always goes
-// first. gateguard's warm-up is traced (the runtime's execution trace shows
+// garbage collection, the apiserver's) then falls on one turn of one
+// target, as likely the one as the other, instead of on whichever target
+// ran for the whole of that stretch, and no target always goes first. gateguard's warm-up is traced (the runtime's execution trace shows
 // what its goroutines and the garbage collector did when, which a CPU
 // profile cannot), its CPU profiled over all the turns (it idles in the
 // floor's).
 func openLoopAt(ctx context.Context, hc *http.Client, targets []target, pool []request, o options, pct int, rate float64,
 	prof *profiler) ([]*openResult, error) {
-	turn := o.OpenDuration / time.Duration(o.OpenTurns)
+	turnLength := o.OpenDuration / time.Duration(o.OpenTurns)
 	step("open loop at %d%% of the floor's c=1 throughput (%.0f req/s): %s warm-up per target, then %d turns of %s each",
-		pct, rate, o.Warmup, o.OpenTurns, turn)
+		pct, rate, o.Warmup, o.OpenTurns, turnLength)
 	runs := make([]*openResult, len(targets))
 	for i, t := range targets {
 		if o.Warmup > 0 {
@@ -89,13 +89,18 @@ func openLoopAt(ctx context.Context, hc *http.Client, targets []target, pool []r
 		}
 		runs[i] = &openResult{target: t.name, percent: pct, cpu: cpuUse{}}
 	}
-	profiled := prof.cpu(ctx, fmt.Sprintf("cpu-open%d.pprof", pct), time.Duration(len(targets))*o.OpenDuration)
+	// A second more than the turns' sum: each turn also drains its
+	// requests in flight.
+	profiled := prof.cpu(ctx, fmt.Sprintf("cpu-open%d.pprof", pct), time.Duration(len(targets))*o.OpenDuration+time.Second)
 	for n := range o.OpenTurns {
 		for k := range targets {
+			if err := ctx.Err(); err != nil {
+				return nil, errors.Join(err, profiled())
+			}
 			i := (n + k) % len(targets)
 			meter := newCPUMeter(targets[i].pid)
 			before := meter.read()
-			runs[i].add(attack(hc, targets[i], pool, rate, turn), meter.read().since(before))
+			runs[i].add(attack(hc, targets[i], pool, rate, turnLength), meter.read().since(before))
 		}
 	}
 	for _, r := range runs {
