@@ -185,6 +185,19 @@ func medianP99(l []time.Duration) (time.Duration, time.Duration) {
 	return percentile(s, 50), percentile(s, 99)
 }
 
+// pairedOver is the median and p99 of gateguard's latency less the
+// floor's, round by round: the arms' requests of one round are made within
+// a few milliseconds of each other, so what the machine did then falls on
+// both and cancels out, which a difference of the two arms' medians leaves
+// in (their medians moved by more than the target between runs).
+func pairedOver(gateguard, floor []time.Duration) (time.Duration, time.Duration) {
+	over := make([]time.Duration, min(len(gateguard), len(floor)))
+	for i := range over {
+		over[i] = gateguard[i] - floor[i]
+	}
+	return medianP99(over)
+}
+
 // claimWritesDuring runs create and returns the HostClaims gateguard's
 // admissions wrote meanwhile (scrapeClaimWrites).
 func claimWritesDuring(addr string, create func() error) (float64, error) {
