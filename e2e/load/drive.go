@@ -114,7 +114,7 @@ func worker(ctx context.Context, hc *http.Client, t target, pool []request, curs
 			err = check(r, t.decides, status, body)
 		}
 		if err != nil {
-			if errs++; len(first) < 3 {
+			if errs++; len(first) < keptErrors {
 				first = append(first, fmt.Sprintf("%s %s: %v", r.kind, r.uid, err))
 			}
 			continue

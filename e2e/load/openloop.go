@@ -17,9 +17,9 @@ import (
 )
 
 // openResult is one target's open loop at one rate, or one turn of it:
-// requests sent at a fixed arrival rate whatever the answers' pace, so that a slow answer delays no later
-// request and queueing shows in the latencies instead of hiding in a
-// lower rate (coordinated omission).
+// requests sent at a fixed arrival rate whatever the answers' pace, so
+// that a slow answer delays no later request and queueing shows in the
+// latencies instead of hiding in a lower rate (coordinated omission).
 type openResult struct {
 	target  string
 	percent int           // of the floor's c=1 throughput
@@ -37,6 +37,10 @@ type openResult struct {
 // connection pool to match, so that no connection is closed for want of
 // an idle slot and none costs a later request a handshake.
 const openConnections = 64
+
+// keptErrors is how many of a run's wrong answers, closed or open loop,
+// are kept to print.
+const keptErrors = 3
 
 // driveOpenLoop runs, at each of o.OpenLoop percentages of the floor's
 // c=1 throughput, the floor and gateguard at the same rate.
@@ -66,10 +70,10 @@ func driveOpenLoop(ctx context.Context, targets []target, pool []request, o opti
 // whatever else the shared machine does for a moment (another process's
 // garbage collection, the apiserver's) then falls on one turn of one
 // target, as likely the one as the other, instead of on whichever target
-// ran for the whole of that stretch, and no target always goes first. gateguard's warm-up is traced (the runtime's execution trace shows
-// what its goroutines and the garbage collector did when, which a CPU
-// profile cannot), its CPU profiled over all the turns (it idles in the
-// floor's).
+// ran for the whole of that stretch, and no target always goes first.
+// gateguard's warm-up is traced (the runtime's execution trace shows what
+// its goroutines and the garbage collector did when, which a CPU profile
+// cannot), its CPU profiled over all the turns (it idles in the floor's).
 func openLoopAt(ctx context.Context, hc *http.Client, targets []target, pool []request, o options, pct int, rate float64,
 	prof *profiler) ([]*openResult, error) {
 	turnLength := o.OpenDuration / time.Duration(o.OpenTurns)
@@ -116,7 +120,7 @@ func (r *openResult) add(turn *openResult, cpu cpuUse) {
 	r.fromIntended = append(r.fromIntended, turn.fromIntended...)
 	r.fromSent = append(r.fromSent, turn.fromSent...)
 	r.errors += turn.errors
-	r.firstErrors = append(r.firstErrors, turn.firstErrors[:min(len(turn.firstErrors), 3-len(r.firstErrors))]...)
+	r.firstErrors = append(r.firstErrors, turn.firstErrors[:min(len(turn.firstErrors), keptErrors-len(r.firstErrors))]...)
 	for role, d := range cpu {
 		r.cpu[role] += d
 	}
@@ -147,7 +151,7 @@ func attack(hc *http.Client, t target, pool []request, rate float64, duration ti
 	}
 	for _, r := range results {
 		if err := checkResult(r, byUID, t.decides); err != nil {
-			if res.errors++; len(res.firstErrors) < 3 {
+			if res.errors++; len(res.firstErrors) < keptErrors {
 				res.firstErrors = append(res.firstErrors, err.Error())
 			}
 			continue
