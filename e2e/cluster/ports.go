@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"k8s.io/apimachinery/pkg/util/sets"
 )
 
 // lowestPort is the bottom of the range FreeAddr draws from: above the
@@ -52,23 +54,28 @@ func ephemeralLow() int {
 // are all drawn before the first of them starts.
 type handedOut struct {
 	mu    sync.Mutex
-	addrs map[string]bool
+	addrs sets.Set[string]
+	draw  func() (string, error) // FreeAddr when nil
 }
 
 // freeAddr is a FreeAddr not handed out before.
 func (h *handedOut) freeAddr() (string, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	draw := h.draw
+	if draw == nil {
+		draw = FreeAddr
+	}
+	if h.addrs == nil {
+		h.addrs = sets.New[string]()
+	}
 	for range 100 {
-		addr, err := FreeAddr()
+		addr, err := draw()
 		if err != nil {
 			return "", err
 		}
-		if !h.addrs[addr] {
-			if h.addrs == nil {
-				h.addrs = map[string]bool{}
-			}
-			h.addrs[addr] = true
+		if !h.addrs.Has(addr) {
+			h.addrs.Insert(addr)
 			return addr, nil
 		}
 	}

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"net"
+	"slices"
 	"strconv"
 	"testing"
 )
@@ -45,5 +46,31 @@ func TestHandedOutNeverRepeats(t *testing.T) {
 			t.Fatalf("%s handed out twice", addr)
 		}
 		seen[addr] = true
+	}
+}
+
+// TestHandedOutSkipsWhatItGaveBefore: a drawn address handed out before is
+// drawn again until a new one comes, and a draw that only repeats ends in
+// an error rather than a second owner.
+func TestHandedOutSkipsWhatItGaveBefore(t *testing.T) {
+	draws := []string{"127.0.0.1:20001", "127.0.0.1:20001", "127.0.0.1:20001", "127.0.0.1:20002"}
+	h := handedOut{draw: func() (string, error) {
+		next := draws[0]
+		draws = draws[min(1, len(draws)-1):]
+		return next, nil
+	}}
+	var got []string
+	for range 2 {
+		addr, err := h.freeAddr()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, addr)
+	}
+	if want := []string{"127.0.0.1:20001", "127.0.0.1:20002"}; !slices.Equal(got, want) {
+		t.Errorf("handed out %q, want %q", got, want)
+	}
+	if addr, err := h.freeAddr(); err == nil {
+		t.Errorf("a third address %s from a draw that repeats 127.0.0.1:20002, want an error", addr)
 	}
 }
