@@ -82,10 +82,7 @@ func openLoopAt(ctx context.Context, hc *http.Client, targets []target, pool []r
 	runs := make([]*openResult, len(targets))
 	for i, t := range targets {
 		if o.Warmup > 0 {
-			traced := func() error { return nil }
-			if t.decides {
-				traced = prof.trace(ctx, fmt.Sprintf("trace-open%d.out", pct), o.Warmup)
-			}
+			traced := prof.of(t).trace(ctx, fmt.Sprintf("trace-open%d.out", pct), o.Warmup)
 			attack(hc, t, pool, rate, o.Warmup)
 			if err := traced(); err != nil {
 				return nil, err

@@ -53,6 +53,15 @@ func newProfiler(dir string) (*profiler, error) {
 	return &profiler{dir: dir, addr: addr}, nil
 }
 
+// of is p for a target that decides (gateguard), nil (no profiling) for
+// the floor, which is not profiled.
+func (p *profiler) of(t target) *profiler {
+	if !t.decides {
+		return nil
+	}
+	return p
+}
+
 // address is where gateguard serves pprof; "" without profiling.
 func (p *profiler) address() string {
 	if p == nil {

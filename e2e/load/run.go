@@ -149,10 +149,7 @@ func driveAll(ctx context.Context, c *cluster.Cluster, o options, rep *report, p
 			if err := warmUp(ctx, hc, t, pool, conc, o); err != nil {
 				return err
 			}
-			profiled := func() error { return nil }
-			if t.decides {
-				profiled = prof.cpu(ctx, fmt.Sprintf("cpu-c%d.pprof", conc), o.Duration)
-			}
+			profiled := prof.of(t).cpu(ctx, fmt.Sprintf("cpu-c%d.pprof", conc), o.Duration)
 			meter := newCPUMeter(t.pid)
 			before := meter.read()
 			res := driveSampled(ctx, c, hc, t, pool, conc, o, rep)
