@@ -13,7 +13,7 @@ func (p *Policy) Exempt(rule RuleID, snap Snapshot, c Change, obj client.Object)
 // applies them: the webhook's HostClaims claim only for a rule that denies,
 // since a rule that warns or is off lets two owners have one host.
 func (p *Policy) Denies(rule RuleID) bool {
-	for _, r := range Catalog() {
+	for _, r := range p.rules() {
 		if r.ID == rule {
 			return p.actionFor(r) == Deny
 		}

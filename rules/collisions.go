@@ -7,7 +7,6 @@ import (
 
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 // collision is a claim of the object under review that meets a claim of
@@ -138,13 +137,4 @@ func addTCPCandidates(r *request, c claim, add func([]*networkingv1.VirtualServi
 	for _, gw := range gatewaysOnWorkloads(r, []workload{c.workload}, PortKey{Port: c.server.GetPort().GetNumber()}) {
 		add(r.snapshot.VirtualServicesForGateway(GatewayRef{Namespace: gw.Namespace, Name: gw.Name}))
 	}
-}
-
-// isRoute reports whether obj is a Gateway API route.
-func isRoute(obj client.Object) bool {
-	switch obj.(type) {
-	case *gatewayv1.HTTPRoute, *gatewayv1.GRPCRoute, *gatewayv1.TLSRoute, *gatewayv1.TCPRoute:
-		return true
-	}
-	return false
 }

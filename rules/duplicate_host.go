@@ -45,7 +45,7 @@ func checkRouteDuplicateHost(r *request, rt route) ([]violation, error) {
 func routeSplitAllowed(p *Policy, c collision, namespace string) bool {
 	other := c.other.GetNamespace()
 	http := c.mine.class == classHTTP || c.mine.class == classHTTPS
-	return http && isRoute(c.other) && (other == namespace || p.hostnameShared(c.mine.host, namespace, other))
+	return http && IsRoute(c.other) && (other == namespace || p.hostnameShared(c.mine.host, namespace, other))
 }
 
 // duplicateError is the field error of a duplicate: Duplicate, or

@@ -27,6 +27,16 @@ func RouteObjects() []client.Object {
 	return []client.Object{&gatewayv1.HTTPRoute{}, &gatewayv1.GRPCRoute{}, &gatewayv1.TLSRoute{}, &gatewayv1.TCPRoute{}}
 }
 
+// IsRoute reports whether obj is of a kind RouteObjects lists, without
+// building that list: admission asks it of every object.
+func IsRoute(obj client.Object) bool {
+	switch obj.(type) {
+	case *gatewayv1.HTTPRoute, *gatewayv1.GRPCRoute, *gatewayv1.TLSRoute, *gatewayv1.TCPRoute:
+		return true
+	}
+	return false
+}
+
 // gatewayAPIIndexes lists the indexes of the Gateway API kinds.
 func gatewayAPIIndexes() []Index {
 	var out []Index

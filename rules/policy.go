@@ -32,6 +32,9 @@ type Policy struct {
 
 	// selectors caches parsed label selectors; filled by compile.
 	selectors map[*LabelSelector]labels.Selector
+	// catalog is Catalog(), built once by compile: every admission walks
+	// it, and building it allocates the whole table of rules.
+	catalog []Rule
 }
 
 // RuleConfig overrides one rule's action and carries its knobs.
@@ -112,6 +115,15 @@ func DefaultPolicy() *Policy {
 	return p
 }
 
+// rules is the catalog compile built, or a new one for a Policy built in
+// Go and never compiled.
+func (p *Policy) rules() []Rule {
+	if p.catalog == nil {
+		return Catalog()
+	}
+	return p.catalog
+}
+
 // actionFor is the action in force for rule: the policy's, else the default.
 func (p *Policy) actionFor(r Rule) Action {
 	if c, ok := p.Rules[r.ID]; ok && c.Action != "" {
@@ -152,6 +164,7 @@ func (p *Policy) selectorMatches(s *LabelSelector, nsLabels map[string]string) b
 // compile parses every label selector once so that matching is cheap.
 func (p *Policy) compile() field.ErrorList {
 	p.selectors = map[*LabelSelector]labels.Selector{}
+	p.catalog = Catalog()
 	var errs field.ErrorList
 	add := func(s *LabelSelector, path *field.Path) {
 		if s == nil {

@@ -162,7 +162,7 @@ func (j judged) finding(preexisting bool) Finding {
 func evaluate(ctx context.Context, p *Policy, snap Snapshot, c Change, obj client.Object) ([]judged, error) {
 	req := &request{ctx: ctx, policy: p, snapshot: snap, namespace: c.Namespace}
 	var out []judged
-	for _, rule := range Catalog() {
+	for _, rule := range p.rules() {
 		check, action := rule.checkOf(obj), p.actionFor(rule)
 		if check == nil || action == Off || p.exempt(rule.ID, snap, c, obj) {
 			continue

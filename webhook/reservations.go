@@ -55,15 +55,8 @@ type reserved struct {
 // claimant reports whether obj's kind claims hosts: a VirtualService or a
 // Gateway API route.
 func claimant(obj client.Object) bool {
-	if _, vs := obj.(*networkingv1.VirtualService); vs {
-		return true
-	}
-	for _, route := range rules.RouteObjects() {
-		if obj != nil && reflect.TypeOf(obj) == reflect.TypeOf(route) {
-			return true
-		}
-	}
-	return false
+	_, vs := obj.(*networkingv1.VirtualService)
+	return vs || rules.IsRoute(obj)
 }
 
 // claimKey names a claim by kind and namespace/name: a VirtualService and

@@ -98,7 +98,8 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.Creates, "creates", o.Creates, "sequential kubectl-path creates per arm (no webhook, gateguard, floor); 0 skips")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "bound on the whole run")
 	fs.StringVar(&o.Profile, "profile", o.Profile,
-		"save gateguard's CPU profile of each timed run and its heap and allocation profiles into this directory")
+		"save gateguard's CPU profile of each timed run (and kube-apiserver's over gateguard's closed-loop runs) "+
+			"and its heap and allocation profiles into this directory")
 	fs.IntVar(&o.Starts, "starts", o.Starts, "start gateguard this many times against the seeded snapshot, "+
 		"recording each time to ready and memory at ready; the last one serves the runs")
 	env := fs.String("gateguard-env", "", "comma-separated KEY=VALUE set for gateguard alone, e.g. GOMEMLIMIT=200MiB; "+

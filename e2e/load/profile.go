@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gateguard/gateguard/e2e/cluster"
 	"github.com/gateguard/gateguard/webhook"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/rest"
 )
 
 // servingArgs are gateguard serve's production defaults for the settings
@@ -32,10 +34,15 @@ func servingArgs(profileAddr string, claims bool) []string {
 
 // profiler saves gateguard's pprof profiles into dir: CPU over a timed run,
 // an execution trace of each open-loop warm-up, heap and allocations after
-// the runs.
+// the runs; and kube-apiserver's CPU over gateguard's timed runs.
 type profiler struct {
 	dir  string
 	addr string
+	// apiserver reads kube-apiserver's own /debug/pprof/ as cluster-admin,
+	// from attach on: with host claims on, most of the CPU a request costs
+	// is spent there, writing and reading the claims.
+	apiserver    *http.Client
+	apiserverURL string
 }
 
 // newProfiler returns nil when dir is empty: no profiling.
@@ -62,6 +69,20 @@ func (p *profiler) of(t target) *profiler {
 	return p
 }
 
+// attach lets p profile the cluster's kube-apiserver, with admin's
+// credentials.
+func (p *profiler) attach(admin *rest.Config) error {
+	if p == nil {
+		return nil
+	}
+	hc, err := rest.HTTPClientFor(admin)
+	if err != nil {
+		return err
+	}
+	p.apiserver, p.apiserverURL = hc, strings.TrimSuffix(admin.Host, "/")+"/debug/pprof/"
+	return nil
+}
+
 // address is where gateguard serves pprof; "" without profiling.
 func (p *profiler) address() string {
 	if p == nil {
@@ -81,15 +102,32 @@ func (p *profiler) trace(ctx context.Context, name string, d time.Duration) func
 	return p.over(ctx, name, "trace", d)
 }
 
-// over saves pprof's kind of record of the next d, in whole seconds.
+// apiserverCPU starts a CPU profile of kube-apiserver over the next d and
+// returns a wait for it.
+func (p *profiler) apiserverCPU(ctx context.Context, name string, d time.Duration) func() error {
+	if p == nil {
+		return func() error { return nil }
+	}
+	return inBackground(func() error { return p.fetch(ctx, p.apiserver, p.apiserverURL+seconds("profile", d), name) })
+}
+
+// over saves gateguard's pprof kind of record of the next d.
 func (p *profiler) over(ctx context.Context, name, kind string, d time.Duration) func() error {
 	if p == nil {
 		return func() error { return nil }
 	}
+	return inBackground(func() error { return p.save(ctx, name, seconds(kind, d)) })
+}
+
+// seconds is the pprof query for kind over d, in whole seconds.
+func seconds(kind string, d time.Duration) string {
+	return fmt.Sprintf("%s?seconds=%d", kind, max(1, int(d.Seconds())))
+}
+
+// inBackground runs fn and returns a wait for its error.
+func inBackground(fn func() error) func() error {
 	done := make(chan error, 1)
-	go func() {
-		done <- p.save(ctx, name, fmt.Sprintf("%s?seconds=%d", kind, max(1, int(d.Seconds()))))
-	}()
+	go func() { done <- fn() }()
 	return func() error { return <-done }
 }
 
@@ -130,19 +168,24 @@ func (p *profiler) memory(ctx context.Context) error {
 	return p.save(ctx, "allocs.pprof", "allocs")
 }
 
-// save fetches /debug/pprof/<query> into dir/name.
+// save fetches gateguard's /debug/pprof/<query> into dir/name.
 func (p *profiler) save(ctx context.Context, name, query string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+p.addr+"/debug/pprof/"+query, nil)
+	return p.fetch(ctx, http.DefaultClient, "http://"+p.addr+"/debug/pprof/"+query, name)
+}
+
+// fetch GETs url with hc into dir/name.
+func (p *profiler) fetch(ctx context.Context, hc *http.Client, url, name string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("pprof %s: %s", query, resp.Status)
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
 	f, err := os.Create(filepath.Join(p.dir, name))
 	if err != nil {

@@ -73,6 +73,9 @@ func startSeeded(ctx context.Context, o options, rep *report, prof *profiler, ce
 	if err != nil {
 		return c, err
 	}
+	if err := prof.attach(c.AdminConfig); err != nil {
+		return c, err
+	}
 	cl, err := fastClient(c.AdminConfig)
 	if err != nil {
 		return c, err
@@ -150,12 +153,13 @@ func driveAll(ctx context.Context, c *cluster.Cluster, o options, rep *report, p
 				return err
 			}
 			profiled := prof.of(t).cpu(ctx, fmt.Sprintf("cpu-c%d.pprof", conc), o.Duration)
+			apiserverProfiled := prof.of(t).apiserverCPU(ctx, fmt.Sprintf("kube-apiserver-cpu-c%d.pprof", conc), o.Duration)
 			meter := newCPUMeter(t.pid)
 			before := meter.read()
 			res := driveSampled(ctx, c, hc, t, pool, conc, o, rep)
 			res.cpu = meter.read().since(before)
 			rep.runs = append(rep.runs, res)
-			if err := profiled(); err != nil {
+			if err := errors.Join(profiled(), apiserverProfiled()); err != nil {
 				return err
 			}
 			if err := ctx.Err(); err != nil {
