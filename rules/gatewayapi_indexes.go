@@ -135,7 +135,7 @@ func routeParentValues(r route) []string {
 // routeBackendNamespaceValues: the other namespaces backendRefs point into.
 func routeBackendNamespaceValues(r route) []string {
 	var keys []string
-	for _, b := range r.backends {
+	for _, b := range r.backends() {
 		if ns := backendNamespace(b.ref, r.obj.GetNamespace()); ns != r.obj.GetNamespace() {
 			keys = append(keys, ns)
 		}

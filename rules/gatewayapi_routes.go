@@ -19,7 +19,6 @@ type route struct {
 	kind       Kind
 	parentRefs []gatewayv1.ParentReference
 	hostnames  []gatewayv1.Hostname
-	backends   []backendAt
 }
 
 // backendAt is one backendRef (or mirror backend) and where it is
@@ -47,33 +46,46 @@ func routeOf(obj client.Object) (route, bool) {
 	switch o := obj.(type) {
 	case *gatewayv1.HTTPRoute:
 		r.kind, r.parentRefs, r.hostnames = KindHTTPRoute, o.Spec.ParentRefs, o.Spec.Hostnames
-		for i, rule := range o.Spec.Rules {
-			for j, b := range rule.BackendRefs {
-				r.backends = append(r.backends, backendAt{ref: b.BackendObjectReference, rule: i, at: j})
-			}
-			r.backends = httpMirrors(r.backends, rule.Filters, i)
-		}
 	case *gatewayv1.GRPCRoute:
 		r.kind, r.parentRefs, r.hostnames = KindGRPCRoute, o.Spec.ParentRefs, o.Spec.Hostnames
-		for i, rule := range o.Spec.Rules {
-			for j, b := range rule.BackendRefs {
-				r.backends = append(r.backends, backendAt{ref: b.BackendObjectReference, rule: i, at: j})
-			}
-		}
 	case *gatewayv1.TLSRoute:
 		r.kind, r.parentRefs, r.hostnames = KindTLSRoute, o.Spec.ParentRefs, o.Spec.Hostnames
-		for i, rule := range o.Spec.Rules {
-			r.backends = plainBackends(r.backends, rule.BackendRefs, i)
-		}
 	case *gatewayv1.TCPRoute:
 		r.kind, r.parentRefs = KindTCPRoute, o.Spec.ParentRefs
-		for i, rule := range o.Spec.Rules {
-			r.backends = plainBackends(r.backends, rule.BackendRefs, i)
-		}
 	default:
 		return route{}, false
 	}
 	return r, true
+}
+
+// backends lists the route's backendRefs and mirror backends, built on
+// demand: most of the rules that view a route never read them.
+func (r route) backends() []backendAt {
+	var out []backendAt
+	switch o := r.obj.(type) {
+	case *gatewayv1.HTTPRoute:
+		for i, rule := range o.Spec.Rules {
+			for j, b := range rule.BackendRefs {
+				out = append(out, backendAt{ref: b.BackendObjectReference, rule: i, at: j})
+			}
+			out = httpMirrors(out, rule.Filters, i)
+		}
+	case *gatewayv1.GRPCRoute:
+		for i, rule := range o.Spec.Rules {
+			for j, b := range rule.BackendRefs {
+				out = append(out, backendAt{ref: b.BackendObjectReference, rule: i, at: j})
+			}
+		}
+	case *gatewayv1.TLSRoute:
+		for i, rule := range o.Spec.Rules {
+			out = plainBackends(out, rule.BackendRefs, i)
+		}
+	case *gatewayv1.TCPRoute:
+		for i, rule := range o.Spec.Rules {
+			out = plainBackends(out, rule.BackendRefs, i)
+		}
+	}
+	return out
 }
 
 // plainBackends appends the backendRefs of rule i.

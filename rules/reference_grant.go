@@ -92,7 +92,7 @@ func checkRouteGrants(r *request, rt route) ([]violation, error) {
 		return nil, nil
 	}
 	var out []violation
-	for _, b := range rt.backends {
+	for _, b := range rt.backends() {
 		to := backendTarget(b.ref, rt.obj.GetNamespace())
 		if to.key.Namespace != rt.obj.GetNamespace() && !referenceGranted(r.snapshot, rt.obj, to, nil) {
 			out = append(out, violation{err: field.Forbidden(b.path(), msgReferenceNotGranted(rt.obj, to, droppedBackend(rt.kind)))})

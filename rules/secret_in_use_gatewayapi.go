@@ -58,7 +58,7 @@ func backendsRelyingOn(snap Snapshot, g *gatewayv1beta1.ReferenceGrant) []string
 		if !ok || !routeOnIstio(snap, rt) {
 			continue
 		}
-		for _, b := range rt.backends {
+		for _, b := range rt.backends() {
 			to := backendTarget(b.ref, obj.GetNamespace())
 			if to.key.Namespace == g.Namespace && reliesOn(snap, g, obj, to) {
 				out = append(out, fmt.Sprintf("%s (backend %s)", objectName(obj), to))

@@ -18,16 +18,21 @@ import (
 // reservations closes the race between an admitted VirtualService or
 // Gateway API route and the informer cache that learns of it a moment
 // later: without it two creates of one host that arrive together both see
-// an empty cache and both pass. Within one replica, the decisions of these
-// claimants are serialised and each admitted one is held here until the
-// cache shows it (same UID, same or
-// later generation). A claim the cache has not shown after ttl is checked
+// an empty cache and both pass. Within one replica, each admitted claimant
+// is held here until the cache shows it (same UID, same or later
+// generation), and is admitted only on the claims held when it is added
+// (decide). A claim the cache has not shown after ttl is checked
 // against the apiserver: released when the object does not exist (its
 // create failed), kept while it does or while the apiserver cannot say, so
 // a disconnected cache never forgets a claim. Across replicas a window
 // remains; the README says so.
 type reservations struct {
-	mu      sync.Mutex // held for a whole decide-and-reserve
+	// mu is read-held while a decision reads the claims, so decisions run
+	// in parallel; write-held to reserve or release one.
+	mu sync.RWMutex
+	// version counts reservations and releases: a decision that reserves
+	// commits only at the version it read, else it decides again alone.
+	version uint64
 	ttl     time.Duration
 	now     func() time.Time
 	pending map[string]*reserved            // by claimKey
@@ -76,18 +81,31 @@ func newReservations(ttl time.Duration, store reservationStore, log logr.Logger)
 // reservationKey files a pending claim under one value of a rules index.
 func reservationKey(index rules.IndexName, value string) string { return string(index) + "|" + value }
 
-// decide runs fn under the lock with a snapshot that includes the pending
-// claimants; when fn says to hold obj, obj is reserved (never for a dry
-// run).
+// decide runs fn with a snapshot that includes the pending claimants;
+// when fn says to hold obj, obj is reserved (never for a dry run). fn runs
+// under the read lock, beside other decisions: it must only read. A
+// decision to hold commits under the write lock, and only if no claim came
+// or went meanwhile; otherwise fn runs again there, so every reservation
+// is decided on exactly the claims it is added to, as if one decision ran
+// at a time.
 func (r *reservations) decide(base rules.Snapshot, obj client.Object, dryRun bool,
 	fn func(rules.Snapshot) (hold bool, err error)) error {
+	r.mu.RLock()
+	read := r.version
+	hold, err := fn(&overlay{Snapshot: base, r: r})
+	r.mu.RUnlock()
+	if err != nil || !hold || dryRun {
+		return err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	hold, err := fn(&overlay{Snapshot: base, r: r})
-	if err == nil && hold && !dryRun {
-		r.reserve(obj)
+	if r.version != read {
+		if hold, err = fn(&overlay{Snapshot: base, r: r}); err != nil || !hold {
+			return err
+		}
 	}
-	return err
+	r.reserve(obj)
+	return nil
 }
 
 // hold reserves obj once its HostClaims are written: a reservation denies
@@ -129,6 +147,7 @@ func (r *reservations) reserve(obj client.Object) {
 		r.byKey[k][name] = p
 	}
 	r.pending[name] = p
+	r.version++
 }
 
 // release drops the claim of namespace/name, if any.
@@ -143,6 +162,7 @@ func (r *reservations) release(name string) {
 		}
 	}
 	delete(r.pending, name)
+	r.version++
 }
 
 // observe is the claimant informers' event handler: a claim is released
@@ -234,7 +254,7 @@ func (r *reservations) forget(obj any) {
 
 // overlay adds pending claimants to a snapshot's lookups; a pending one
 // replaces the cached object of the same kind and name. It is used under the
-// reservations' lock.
+// reservations' lock, read or write.
 type overlay struct {
 	rules.Snapshot
 	r *reservations
